@@ -1,0 +1,99 @@
+"""RFC 9457 problem details for every error the API returns, built on Litestar's plugin.
+
+Litestar reports body-validation failures as a 400 with a list of ``{key, message}``;
+here they become a 422 problem whose ``errors`` name each offending field path, while a
+body that is not JSON at all stays a 400. Any other HTTP error keeps its status, and an
+unexpected exception is a 500 problem that reveals nothing internal.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
+from pydantic import BaseModel, Field
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:pladvisor:problem:"
+BODY_FIELD = "body"
+"""Field name reported when the body as a whole is wrong (not an object, not JSON)."""
+
+log = logging.getLogger("pladvisor.api")
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path of the offending field ('body' for the body as a whole).")
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str = Field(description="URI identifying the kind of problem.")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = Field(None, description="Each invalid field, when the body failed validation.")
+
+
+def problem_response(status: int, description: str) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=Problem, media_type=PROBLEM_MEDIA_TYPE, description=description, generate_examples=False
+    )
+
+
+def field_errors(extra: Any) -> list[FieldError] | None:
+    """Litestar's ``[{key, message, source}]`` as field errors, or None when it is not a list of field problems."""
+    if not isinstance(extra, list) or not extra or not all(isinstance(e, dict) and "message" in e for e in extra):
+        return None
+    return [FieldError(field=str(e.get("key") or BODY_FIELD), message=str(e["message"])) for e in extra]
+
+
+def _problem(status: int, kind: str, title: str, detail: str, errors: list[FieldError] | None = None,
+             headers: dict[str, str] | None = None) -> ProblemDetailsException:
+    extra = {"errors": [e.model_dump() for e in errors]} if errors else None
+    return ProblemDetailsException(
+        status_code=status, type_=TYPE_PREFIX + kind, title=title, detail=detail, extra=extra, headers=headers
+    )
+
+
+def _from_validation(exc: ValidationException) -> ProblemDetailsException:
+    errors = field_errors(exc.extra)
+    if errors is None:
+        return _problem(400, "malformed-body", "Malformed request body", str(exc.detail))
+    fields = ", ".join(dict.fromkeys(e.field for e in errors))
+    return _problem(422, "invalid-body", "Invalid request body", f"Invalid or unknown fields: {fields}", errors)
+
+
+def _from_http(exc: HTTPException) -> ProblemDetailsException:
+    if isinstance(exc, ProblemDetailsException):
+        return exc
+    phrase = HTTPStatus(exc.status_code).phrase
+    kind = "malformed-body" if exc.status_code == 400 else phrase.lower().replace(" ", "-")
+    return _problem(exc.status_code, kind, phrase, str(exc.detail), field_errors(exc.extra), exc.headers)
+
+
+def _from_unexpected(exc: Exception) -> ProblemDetailsException:
+    log.exception("unexpected error", exc_info=exc)
+    return _problem(500, "internal-error", "Internal server error", "The server could not complete the request.")
+
+
+def problem_details_plugin() -> ProblemDetailsPlugin:
+    return ProblemDetailsPlugin(
+        ProblemDetailsConfig(
+            exception_to_problem_detail_map={
+                ValidationException: _from_validation,
+                HTTPException: _from_http,
+                Exception: _from_unexpected,
+            }
+        )
+    )
+
+
+def not_found(what: str, detail: str) -> ProblemDetailsException:
+    return _problem(404, "not-found", f"{what} not found", detail)

@@ -1,0 +1,140 @@
+"""The answerable fields of a SchoolProfile, derived from the model itself.
+
+Rule validation, completeness, follow-up questions and every other consumer read this
+one table, so a field added to the model is known everywhere without a second list.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal, Union, get_args, get_origin
+
+from annotated_types import Ge, Le
+from pydantic import BaseModel
+
+from .profile import SchoolProfile, Section
+
+Kind = Literal["bool", "int", "choice", "choices"]
+NONE_ITEM = "none"
+"""Rules may test a list answer for this item: it stands for an answered, empty list."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldInfo:
+    path: str
+    area: str
+    kind: Kind
+    question: str
+    options: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+
+    def accepts(self, value: Any) -> bool:
+        """Whether a rule may compare this field with ``value`` without a type mismatch."""
+        if self.kind == "bool":
+            return isinstance(value, bool)
+        if self.kind == "int":
+            return isinstance(value, int | float) and not isinstance(value, bool)
+        if self.kind == "choices" and value == NONE_ITEM:
+            return True
+        return isinstance(value, str) and value in self.options
+
+
+def _strip_optional(annotation: Any) -> Any:
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def _unwrap_annotated(annotation: Any) -> Any:
+    while hasattr(annotation, "__metadata__"):
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _leaf(path: str, area: str, info: Any) -> FieldInfo:
+    annotation = _unwrap_annotated(_strip_optional(info.annotation))
+    question = info.description or path
+    if annotation is bool:
+        return FieldInfo(path, area, "bool", question)
+    if annotation is int:
+        low = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
+        high = next((m.le for m in info.metadata if isinstance(m, Le)), None)
+        return FieldInfo(path, area, "int", question, minimum=low, maximum=high)
+    if get_origin(annotation) is Literal:
+        return FieldInfo(path, area, "choice", question, options=get_args(annotation))
+    if get_origin(annotation) is list:
+        item = _unwrap_annotated(get_args(annotation)[0])
+        return FieldInfo(path, area, "choices", question, options=get_args(item))
+    raise TypeError(f"{path}: unsupported annotation {annotation!r}")
+
+
+def _section_type(annotation: Any) -> type[Section] | None:
+    candidate = _strip_optional(annotation)
+    if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+        return candidate
+    return None
+
+
+@cache
+def areas() -> tuple[str, ...]:
+    """Profile sections in the order the model declares them (the intake-form order)."""
+    return tuple(name for name, f in SchoolProfile.model_fields.items() if _section_type(f.annotation))
+
+
+@cache
+def required_areas() -> frozenset[str]:
+    return frozenset(a for a in areas() if SchoolProfile.model_fields[a].is_required())
+
+
+@cache
+def profile_fields() -> dict[str, FieldInfo]:
+    """Every answerable leaf, keyed by its dotted path (``buy_in.approach``)."""
+    table: dict[str, FieldInfo] = {}
+    for area in areas():
+        section = _section_type(SchoolProfile.model_fields[area].annotation)
+        assert section is not None
+        for name, info in section.model_fields.items():
+            table[f"{area}.{name}"] = _leaf(f"{area}.{name}", area, info)
+    return table
+
+
+LABELS: dict[str, str] = {
+    "mandate_all_by_date": "mandate for all staff by a date",
+    "phased_pilot": "phased pilot",
+    "readiness_based": "entry by each teacher's readiness",
+    "one_off": "a one-off event",
+    "lms": "an LMS",
+    "adaptive_software": "adaptive software",
+    "state_summative_only": "state summative test only",
+    "interim_adaptive": "interim adaptive growth",
+    "adopted_model_as_is": "adopted from a published model as-is",
+    "adapted_from_model": "adapted from a published model",
+    "template_to_copy": "template to copy",
+    "digital_content": "digital content used",
+    "decisions_and_change": "how decisions are made and what changed",
+    "few_classrooms": "a few classrooms",
+    "many_classrooms": "many classrooms",
+    "direct_instruction": "direct instruction",
+    "facilitator": "guide of students who lead their learning",
+}
+"""Wording for choices whose value does not read well in a sentence as it is."""
+
+
+def profile_from_answers(answers: Mapping[str, Any], **identity: str) -> SchoolProfile:
+    """A strictly validated profile from ``{"buy_in.approach": "voluntary", ...}``; required sections default to empty."""
+    sections: dict[str, dict[str, Any]] = {area: {} for area in required_areas()}
+    for path, value in answers.items():
+        area, _, name = path.partition(".")
+        sections.setdefault(area, {})[name] = value
+    return SchoolProfile.model_validate({**identity, **sections}, strict=True)
+
+
+def label(value: str) -> str:
+    """Readable form of a closed-choice value, for explanations and forms."""
+    return LABELS.get(value, value.replace("_", " "))

@@ -1,0 +1,70 @@
+"""A rule of the catalog as the service exposes it (read from ``rules/``)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Priority = Literal["critical", "high", "medium", "low"]
+RuleKind = Literal["gap", "strength"]
+
+PRIORITY_WEIGHT: dict[str, int] = {"critical": 4, "high": 3, "medium": 2, "low": 1}
+"""How much a rule counts towards an area's readiness score."""
+
+
+class Point(BaseModel):
+    """A documented point that rules cite (the ids of the domain brief)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(description="Stable id such as M1 or T3.")
+    title: str = Field(description="What the point says, in a few words.")
+    source: str = Field(description="The article file the point comes from.")
+
+
+class RuleExamples(BaseModel):
+    """Answers (dotted path: value) that make the rule fire, and answers that keep it quiet.
+
+    The test suite runs both through the engine for every rule, so a rule file carries its own tests.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fires: dict[str, Any] = Field(min_length=1)
+    quiet: dict[str, Any] = Field(min_length=1)
+
+
+class Rule(BaseModel):
+    """One check of the catalog: a condition over profile answers and the advice it triggers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="Stable, unique rule id.")
+    area: str = Field(description="The profile section this rule belongs to.")
+    kind: RuleKind = Field(description="'gap' advises a change; 'strength' names something already done well.")
+    cites: dict[str, str] = Field(
+        min_length=1, description="Documented point ids this rule encodes, each with its source file."
+    )
+    when: dict[str, Any] = Field(
+        description="Condition in durable-rules JSON syntax over dotted profile paths."
+    )
+    examples: RuleExamples = Field(description="Answers that fire the rule and answers that do not.")
+    priority: Priority = Field(description="How much this matters: critical, high, medium or low.")
+    order: int = Field(0, ge=0, le=1000, description="Tie-break among rules of equal priority: lower comes first.")
+    title: str = Field(min_length=1, description="The advice (or strength) in one line.")
+    why: str = Field(min_length=1, description="Explanation template; {area.field} quotes the school's answer.")
+    steps: list[str] = Field(min_length=1, description="Concrete next steps.")
+    after: list[str] = Field(
+        default_factory=list, description="Rule ids whose advice should come before this one when both apply."
+    )
+
+
+class CatalogView(BaseModel):
+    """The whole catalog, as served to people who want to read what the advisor checks."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: str
+    points: list[Point]
+    rules: list[Rule]

@@ -1,0 +1,115 @@
+"""The advisor: a school profile in, an explained assessment out. Usable without any HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pladvisor.domain.assessment import Assessment, Evidence, Recommendation, Source, Strength
+from pladvisor.domain.fields import label
+from pladvisor.domain.profile import SchoolProfile
+
+from . import ranking, readiness
+from .catalog import Catalog, CompiledRule, load_catalog
+from .evaluator import RuleEvaluator
+
+_CHECKOUT_RULES = Path(__file__).resolve().parents[3] / "rules"
+_PACKAGED_RULES = Path(__file__).resolve().parents[1] / "rules"
+
+
+def default_rules_dir() -> Path:
+    """``rules/`` of a source checkout, else the copy packaged into the wheel."""
+    return _CHECKOUT_RULES if _CHECKOUT_RULES.is_dir() else _PACKAGED_RULES
+
+
+def answers_of(fact: dict[str, Any]) -> dict[str, Any]:
+    """Answered fields by dotted path, from a profile dumped without its unanswered fields."""
+    return {
+        f"{area}.{name}": value
+        for area, section in fact.items()
+        if isinstance(section, dict)
+        for name, value in section.items()
+    }
+
+
+def _spoken(value: Any) -> str:
+    if value is None:
+        return "not answered"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(label(v) for v in value) if value else "none"
+    if isinstance(value, str):
+        return label(value)
+    return str(value)
+
+
+def explain(compiled: CompiledRule, answers: dict[str, Any]) -> str:
+    """The rule's ``why`` with each ``{area.field}`` replaced by the school's answer, in words."""
+    parts = compiled.template
+    return "".join(part if i % 2 == 0 else _spoken(answers.get(part)) for i, part in enumerate(parts))
+
+
+class Advisor:
+    """Holds one validated catalog and its compiled durable-rules ruleset for the life of the process."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._evaluator = RuleEvaluator(catalog)
+        self._sources = {
+            c.rule.id: [
+                Source(point=p, title=catalog.points[p].title, file=catalog.points[p].source) for p in c.rule.cites
+            ]
+            for c in catalog.rules
+        }
+
+    @classmethod
+    def from_directory(cls, directory: Path | str | None = None) -> Advisor:
+        return cls(load_catalog(directory or default_rules_dir()))
+
+    def _evidence(self, compiled: CompiledRule, answers: dict[str, Any]) -> list[Evidence]:
+        return [Evidence(field=p, value=answers[p]) for p in compiled.paths if p in answers]
+
+    def assess(self, profile: SchoolProfile) -> Assessment:
+        fact = profile.model_dump(exclude_none=True, exclude={"school_id", "name"})
+        answers = answers_of(fact)
+        fired = self._evaluator.fired(fact)
+        fired_set = set(fired)
+        by_id = self.catalog.by_id
+        gaps = ranking.rank([by_id[r].rule for r in fired if by_id[r].rule.kind == "gap"])
+        recommendations = [
+            Recommendation(
+                rank=i,
+                rule_id=rule.id,
+                area=rule.area,
+                priority=rule.priority,
+                horizon=horizon,
+                title=rule.title,
+                why=explain(by_id[rule.id], answers),
+                evidence=self._evidence(by_id[rule.id], answers),
+                next_steps=rule.steps,
+                sources=self._sources[rule.id],
+            )
+            for i, (rule, horizon) in enumerate(zip(gaps, ranking.horizons(gaps), strict=True), start=1)
+        ]
+        strengths = [
+            Strength(
+                rule_id=c.rule.id,
+                area=c.rule.area,
+                title=c.rule.title,
+                why=explain(c, answers),
+                evidence=self._evidence(c, answers),
+                sources=self._sources[c.rule.id],
+            )
+            for c in self.catalog.rules
+            if c.rule.kind == "strength" and c.rule.id in fired_set
+        ]
+        return Assessment(
+            school_id=profile.school_id,
+            name=profile.name,
+            catalog_version=self.catalog.version,
+            readiness=readiness.measure(self.catalog, answers, fired_set),
+            recommendations=recommendations,
+            strengths=strengths,
+            follow_up_questions=readiness.follow_ups(self.catalog, answers, fired_set),
+        )

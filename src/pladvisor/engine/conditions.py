@@ -1,0 +1,86 @@
+"""The subset of durable-rules' JSON condition syntax that rule files may use.
+
+durable-rules 2.0.28 does not protect itself: an unknown item operator loops forever,
+``$ex``/``$nex`` on a lone condition hang, and a comparison whose types do not match
+the answer's crashes the process. So a condition is checked against the profile's own
+field table before it ever reaches the engine, and anything outside this grammar is
+refused with the place it occurs:
+
+    expr   := {"$and": [expr, ...]} | {"$or": [expr, ...]}
+            | {path: value}                                    (equals)
+            | {"$neq" | "$lt" | "$lte" | "$gt" | "$gte": {path: value}}
+            | {"$iany" | "$iall": {path: item}}                (list answers)
+    item   := {"$i": value} | {"$neq": {"$i": value}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pladvisor.domain.fields import FieldInfo
+
+LOGICAL = ("$and", "$or")
+COMPARISONS = ("$lt", "$lte", "$gt", "$gte")
+LIST_OPERATORS = ("$iany", "$iall")
+
+
+class ConditionError(ValueError):
+    """A condition outside the supported grammar, with where in the condition it is."""
+
+
+def _single(node: Any, where: str) -> tuple[str, Any]:
+    if not isinstance(node, dict) or len(node) != 1:
+        raise ConditionError(f"{where}: expected a mapping with exactly one key, got {node!r}")
+    return next(iter(node.items()))
+
+
+def _field(path: Any, fields: dict[str, FieldInfo], where: str) -> FieldInfo:
+    if not isinstance(path, str) or path not in fields:
+        raise ConditionError(f"{where}: {path!r} is not a field of SchoolProfile")
+    return fields[path]
+
+
+def _check_value(info: FieldInfo, value: Any, where: str) -> None:
+    if not info.accepts(value):
+        allowed = ", ".join(info.options) if info.options else info.kind
+        raise ConditionError(f"{where}: {value!r} cannot be compared with {info.path} ({allowed})")
+
+
+def condition_paths(node: Any, fields: dict[str, FieldInfo], where: str = "when") -> list[str]:
+    """Validate ``node`` and return the profile paths it reads, in order of appearance."""
+    key, body = _single(node, where)
+    if key in LOGICAL:
+        if not isinstance(body, list) or not body:
+            raise ConditionError(f"{where}.{key}: expected a non-empty list of conditions")
+        paths: list[str] = []
+        for i, child in enumerate(body):
+            paths += [p for p in condition_paths(child, fields, f"{where}.{key}[{i}]") if p not in paths]
+        return paths
+    if key == "$neq" or key in COMPARISONS:
+        path, value = _single(body, f"{where}.{key}")
+        info = _field(path, fields, f"{where}.{key}")
+        if info.kind == "choices":
+            raise ConditionError(f"{where}.{key}: {path} is a list; use $iany or $iall")
+        if key in COMPARISONS and info.kind != "int":
+            raise ConditionError(f"{where}.{key}: {path} is not a number")
+        _check_value(info, value, f"{where}.{key}.{path}")
+        return [path]
+    if key in LIST_OPERATORS:
+        path, item = _single(body, f"{where}.{key}")
+        info = _field(path, fields, f"{where}.{key}")
+        if info.kind != "choices":
+            raise ConditionError(f"{where}.{key}: {path} is not a list answer")
+        item_key, item_value = _single(item, f"{where}.{key}.{path}")
+        if item_key == "$neq":
+            item_key, item_value = _single(item_value, f"{where}.{key}.{path}.$neq")
+        if item_key != "$i":
+            raise ConditionError(f"{where}.{key}.{path}: expected {{$i: value}} or {{$neq: {{$i: value}}}}")
+        _check_value(info, item_value, f"{where}.{key}.{path}")
+        return [path]
+    if key.startswith("$"):
+        raise ConditionError(f"{where}: unsupported operator {key}")
+    info = _field(key, fields, where)
+    if info.kind == "choices":
+        raise ConditionError(f"{where}: {key} is a list; use $iany or $iall")
+    _check_value(info, body, f"{where}.{key}")
+    return [key]
