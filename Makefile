@@ -1,6 +1,8 @@
 # Two commands matter: `make run` serves the API, `make test` runs the tests.
 # Each creates the virtual environment on first use. durable-rules builds from source: a C compiler is needed.
-PYTHON ?= python3
+# The first interpreter that durable-rules supports (3.11 or 3.12); override with `make PYTHON=...`.
+PYTHON ?= $(shell for p in python3.11 python3.12 python3; do \
+	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 13))' 2>/dev/null && { echo $$p; break; }; done)
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
@@ -9,6 +11,7 @@ PORT ?= 8000
 .PHONY: run test openapi clean
 
 $(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "pladvisor needs Python 3.11 or 3.12 (durable-rules does not build on 3.13)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 

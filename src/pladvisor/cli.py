@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+
 import typer
 import uvicorn
 
@@ -17,6 +20,9 @@ def serve(
 ) -> None:
     """Serve the HTTP API."""
     settings = Settings()
+    # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal to the handler found at start;
+    # this one makes that planned stop exit with status 0 rather than "killed by signal".
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         "pladvisor.api.app:create_app",
         factory=True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, get, post
 from litestar.datastructures import State
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel
 
 from pladvisor.domain.assessment import Assessment
@@ -54,7 +54,7 @@ class RuleController(Controller):
         )
 
     @get("/{rule_id:str}", responses={404: problem_response(404, "No rule has this id.")}, summary="One rule")
-    async def rule(self, rule_id: str, state: State) -> Rule:
+    async def rule(self, rule_id: FromPath[str], state: State) -> Rule:
         compiled = advisor_of(state).catalog.by_id.get(rule_id)
         if compiled is None:
             raise not_found("Rule", f"No rule has the id {rule_id!r}; GET /v1/rules lists them.")

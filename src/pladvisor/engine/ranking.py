@@ -60,15 +60,17 @@ def rank(rules: Sequence[Rule]) -> list[Rule]:
 
 
 def horizons(ranked: Sequence[Rule]) -> list[Horizon]:
-    """The first few critical or high items are for now; the rest of those and medium ones next; low ones later."""
+    """Contiguous groups along the ranking: a leading run of at most a few critical or high items is
+    for now; medium items and further critical or high ones are next; low ones, and everything after
+    the first of them, later. Reading down the plan, the horizon never moves back towards now."""
     result: list[Horizon] = []
-    now = 0
-    for rule in ranked:
-        if rule.priority in ("critical", "high") and now < MAX_NOW:
-            now += 1
+    for position, rule in enumerate(ranked):
+        previous = result[-1] if result else "now"
+        urgent = rule.priority in ("critical", "high")
+        if previous == "now" and urgent and position < MAX_NOW:
             result.append("now")
-        elif rule.priority == "low":
-            result.append("later")
-        else:
+        elif previous != "later" and rule.priority != "low":
             result.append("next")
+        else:
+            result.append("later")
     return result

@@ -1,0 +1,124 @@
+"""What the answer says: order, horizons, readiness, strengths and follow-up questions."""
+
+from pladvisor.domain.fields import profile_from_answers
+from pladvisor.domain.rules import Rule
+from pladvisor.engine.advisor import Advisor
+from pladvisor.engine.ranking import MAX_NOW, horizons, rank
+
+from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT
+
+
+def test_foundations_come_before_anything_about_tools(advisor: Advisor) -> None:
+    plan = advisor.assess(profile_from_answers(RUSHED_DISTRICT)).recommendations
+    areas = [item.area for item in plan]
+    first_tools = areas.index("tools")
+    for foundation in ("definition", "vision", "buy_in", "professional_development"):
+        assert foundation in areas[:first_tools], foundation
+    assert [item.rule_id for item in plan[:3]] == ["why-missing", "definition-not-written", "buy-in-mandated"]
+    assert [item.rank for item in plan] == list(range(1, len(plan) + 1))
+
+
+def test_only_a_handful_of_items_are_for_now(advisor: Advisor) -> None:
+    plan = advisor.assess(profile_from_answers(RUSHED_DISTRICT)).recommendations
+    horizons_seen = [item.horizon for item in plan]
+    assert horizons_seen.count("now") == MAX_NOW
+    assert horizons_seen[:MAX_NOW] == ["now"] * MAX_NOW
+
+
+def test_every_item_is_explained_with_evidence_steps_and_source(advisor: Advisor) -> None:
+    for item in advisor.assess(profile_from_answers(RUSHED_DISTRICT)).recommendations:
+        assert item.why and item.next_steps and item.sources and item.evidence
+        for evidence in item.evidence:
+            assert RUSHED_DISTRICT[evidence.field] == evidence.value
+
+
+def test_mandate_item_quotes_the_answer_in_words(advisor: Advisor) -> None:
+    plan = advisor.assess(profile_from_answers(RUSHED_DISTRICT)).recommendations
+    mandate = next(item for item in plan if item.rule_id == "buy-in-mandated")
+    assert "mandate for all staff by a date" in mandate.why
+    assert mandate.priority == "critical" and mandate.sources[0].point == "M4"
+
+
+def test_rushed_district_is_exploring_with_low_scores(advisor: Advisor) -> None:
+    readiness = advisor.assess(profile_from_answers(RUSHED_DISTRICT)).readiness
+    assert readiness.stage == "exploring"
+    assert readiness.score is not None and readiness.score < 20
+
+
+def test_mature_school_has_no_critical_items_and_names_strengths(advisor: Advisor) -> None:
+    assessment = advisor.assess(profile_from_answers(MATURE_SCHOOL))
+    assert [item for item in assessment.recommendations if item.priority == "critical"] == []
+    strengths = {s.rule_id for s in assessment.strengths}
+    assert {"pd-ongoing-with-coaching", "measure-growth-and-mastery", "definition-shared-language"} <= strengths
+    assert assessment.readiness.stage == "sustaining"
+    assert assessment.readiness.score == 100
+    assert assessment.readiness.confidence == "high"
+    assert assessment.follow_up_questions == []
+
+
+def test_empty_sections_mean_low_confidence_and_questions_not_failures(advisor: Advisor) -> None:
+    assessment = advisor.assess(profile_from_answers({}))
+    assert assessment.recommendations == []
+    assert assessment.readiness.score is None
+    assert assessment.readiness.stage == "undetermined"
+    assert assessment.readiness.confidence == "low"
+    assert {area.confidence for area in assessment.readiness.areas} == {"low"}
+    questions = assessment.follow_up_questions
+    assert 1 <= len(questions) <= 5
+    assert all(q.question.endswith("?") or q.question.endswith(".") for q in questions)
+    assert questions[0].rules and questions[0].informs
+
+
+def test_follow_up_questions_favour_what_would_change_the_advice_most(advisor: Advisor) -> None:
+    partial = dict(RUSHED_DISTRICT)
+    questions = advisor.assess(profile_from_answers(partial)).follow_up_questions
+    assert all(q.field not in partial for q in questions)
+    assert questions[0].field == "measurement.growth_measure"
+
+
+def test_area_scores_only_count_what_was_answered(advisor: Advisor) -> None:
+    answers = {"buy_in.approach": "mandate_all_by_date", "professional_development.format": "ongoing",
+               "professional_development.coaching": True}
+    areas = {a.area: a for a in advisor.assess(profile_from_answers(answers)).readiness.areas}
+    assert areas["buy_in"].score == 0
+    assert areas["professional_development"].score == 100
+    assert areas["measurement"].score is None and areas["measurement"].answered == 0
+    assert areas["professional_development"].answered == 2
+
+
+def test_critical_gap_holds_the_stage_at_preparing(advisor: Advisor) -> None:
+    answers = {**MATURE_SCHOOL, "buy_in.approach": "mandate_all_by_date"}
+    readiness = advisor.assess(profile_from_answers(answers)).readiness
+    assert readiness.score is not None and readiness.score >= 65
+    assert readiness.stage == "preparing"
+
+
+def test_identity_is_echoed_and_catalog_version_reported(advisor: Advisor) -> None:
+    assessment = advisor.assess(profile_from_answers({}, school_id="s-1", name="Oak Hill"))
+    assert (assessment.school_id, assessment.name) == ("s-1", "Oak Hill")
+    assert assessment.catalog_version == advisor.catalog.version
+
+
+def _rule(rule_id: str, area: str, priority: str, after: list[str] | None = None) -> Rule:
+    return Rule.model_validate({
+        "id": rule_id, "area": area, "kind": "gap", "cites": {"M1": "x"}, "when": {}, "priority": priority,
+        "title": rule_id, "why": rule_id, "steps": ["s"], "after": after or [],
+        "examples": {"fires": {"a": 1}, "quiet": {"a": 2}},
+    })
+
+
+def test_ranking_orders_urgent_foundations_first_then_hints() -> None:
+    tools = _rule("tools-critical", "tools", "critical")
+    why = _rule("why-high", "vision", "high")
+    measure = _rule("measure-high", "measurement", "high", after=["definition-medium"])
+    definition = _rule("definition-medium", "definition", "medium")
+    low = _rule("vision-low", "vision", "low")
+    ranked = rank([low, tools, measure, definition, why])
+    # The hint delays the measurement item until after the definition item; it never promotes the definition.
+    assert [r.id for r in ranked] == ["why-high", "tools-critical", "definition-medium", "measure-high", "vision-low"]
+    assert horizons(ranked) == ["now", "now", "next", "next", "later"]
+
+
+def test_horizons_never_move_back_towards_now() -> None:
+    ranked = [_rule(f"r{i}", "vision", p) for i, p in enumerate(["critical", "medium", "high", "low", "medium"])]
+    assert horizons(ranked) == ["now", "next", "next", "later", "later"]

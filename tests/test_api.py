@@ -1,0 +1,107 @@
+"""The HTTP contract: answers, the catalog, health, problem details and the checked-in OpenAPI document."""
+
+import json
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
+
+OPENAPI = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
+PROBLEM = "application/problem+json"
+
+
+def test_assessment_returns_ranked_explained_advice(client: TestClient) -> None:
+    response = client.post("/v1/assessments", json=as_body(RUSHED_DISTRICT, school_id="d-7", name="Rushed"))
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["school_id"] == "d-7"
+    first = answer["recommendations"][0]
+    assert first["rank"] == 1 and first["horizon"] == "now"
+    assert {"rule_id", "area", "priority", "title", "why", "evidence", "next_steps", "sources"} <= set(first)
+    assert answer["readiness"]["stage"] == "exploring"
+
+
+def test_mature_school_over_http(client: TestClient) -> None:
+    answer = client.post("/v1/assessments", json=as_body(MATURE_SCHOOL)).json()
+    assert answer["readiness"]["stage"] == "sustaining"
+    assert answer["strengths"]
+
+
+def test_rule_catalog_is_readable(client: TestClient) -> None:
+    catalog = client.get("/v1/rules").json()
+    assert len(catalog["points"]) == 27
+    rule = client.get("/v1/rules/buy-in-mandated").json()
+    assert rule["when"] == {"buy_in.approach": "mandate_all_by_date"}
+    assert rule["cites"] == {"M4": "004_72cf62e6ea6ea115.txt"}
+    assert catalog["version"] == client.get("/health").json()["catalog_version"]
+
+
+def test_unknown_rule_is_a_404_problem(client: TestClient) -> None:
+    response = client.get("/v1/rules/no-such-rule")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM
+    assert "no-such-rule" in response.json()["detail"]
+
+
+def test_health_reports_the_catalog_version(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "ok" and body["catalog_version"] and body["rules"] > 27
+
+
+BAD_BODIES = [
+    pytest.param(b"{not json", 400, None, id="malformed-json"),
+    pytest.param(b"[1, 2]", 422, ["body"], id="not-an-object"),
+    pytest.param(b"{}", 422, ["definition", "tools", "professional_development", "buy_in", "measurement"],
+                 id="missing-sections"),
+    pytest.param(json.dumps(as_body({"definition.written": "yes"})).encode(), 422, ["definition.written"],
+                 id="wrong-type-bool"),
+    pytest.param(json.dumps(as_body({"professional_development.days_per_year": "3"})).encode(), 422,
+                 ["professional_development.days_per_year"], id="wrong-type-number"),
+    pytest.param(json.dumps(as_body({"buy_in.approach": "whenever"})).encode(), 422, ["buy_in.approach"],
+                 id="unknown-choice"),
+    pytest.param(json.dumps(as_body({"tools.technology_budget_percent": 101})).encode(), 422,
+                 ["tools.technology_budget_percent"], id="out-of-range"),
+    pytest.param(json.dumps(as_body({"student_agency.choices": ["where", "anywhere"]})).encode(), 422,
+                 ["student_agency.choices.1"], id="unknown-list-item"),
+    pytest.param(json.dumps({**as_body({}), "budget": 3}).encode(), 422, ["budget"], id="unknown-top-field"),
+    pytest.param(json.dumps(as_body({"buy_in.deadline": "August"})).encode(), 422, ["buy_in.deadline"],
+                 id="unknown-nested-field"),
+    pytest.param(json.dumps(as_body({}, name="x" * 201)).encode(), 422, ["name"], id="name-too-long"),
+]
+
+
+@pytest.mark.parametrize(("body", "status", "fields"), BAD_BODIES)
+def test_bad_input_is_a_problem_naming_the_fields(
+    client: TestClient, body: bytes, status: int, fields: list[str] | None
+) -> None:
+    response = client.post("/v1/assessments", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == status
+    assert response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["status"] == status and problem["title"] and problem["type"].startswith("urn:pladvisor:problem:")
+    if fields is not None:
+        assert [error["field"] for error in problem["errors"]] == fields
+        assert all(field in problem["detail"] for field in fields)
+
+
+def test_wrong_method_is_a_problem(client: TestClient) -> None:
+    response = client.delete("/v1/assessments")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_served_openapi_equals_the_checked_in_document(client: TestClient) -> None:
+    served = client.get("/schema/openapi.json").json()
+    assert served == json.loads(OPENAPI.read_text(encoding="utf-8")), "run `make openapi` and commit the result"
+
+
+def test_openapi_documents_every_field_with_a_description(client: TestClient) -> None:
+    schemas = client.get("/schema/openapi.json").json()["components"]["schemas"]
+    section_names = ["Definition", "Tools", "ProfessionalDevelopment", "BuyIn", "Measurement", "Vision", "Mindset",
+                     "StudentAgency", "ClassroomPractice"]
+    for name in section_names:
+        schema = next(s for key, s in schemas.items() if key == name or key.endswith(f"_{name}"))
+        for field, prop in schema["properties"].items():
+            assert prop.get("description"), f"{name}.{field}"

@@ -1,0 +1,142 @@
+"""The rule catalog is validated as it loads, and covers every documented point."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pladvisor.domain.fields import profile_from_answers
+from pladvisor.engine.advisor import Advisor, default_rules_dir
+from pladvisor.engine.catalog import CatalogError, load_catalog
+
+DOMAIN = Path(__file__).resolve().parents[2] / "shared" / "DOMAIN.md"
+SOURCES = DOMAIN.parent / "sources"
+
+
+def domain_ids() -> set[str]:
+    if not DOMAIN.is_file():
+        pytest.skip(f"the domain brief is not beside the checkout ({DOMAIN})")
+    return set(re.findall(r"^- \*\*([MTWBR]\d+) ", DOMAIN.read_text(encoding="utf-8"), flags=re.MULTILINE))
+
+
+def test_catalog_has_a_version_and_rules() -> None:
+    catalog = load_catalog(default_rules_dir())
+    assert re.fullmatch(r"\d{4}\.\d+\.\d+", catalog.version)
+    assert len(catalog.rules) >= len(catalog.points)
+
+
+def test_every_domain_point_is_cited_by_at_least_one_rule() -> None:
+    catalog = load_catalog(default_rules_dir())
+    ids = domain_ids()
+    assert len(ids) == 27
+    assert set(catalog.points) == ids
+    cited = {point for compiled in catalog.rules for point in compiled.rule.cites}
+    assert ids - cited == set()
+
+
+def test_every_cited_source_file_exists() -> None:
+    domain_ids()
+    catalog = load_catalog(default_rules_dir())
+    for point in catalog.points.values():
+        assert (SOURCES / point.source).is_file(), point
+
+
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+BROKEN = [
+    pytest.param("definition.yaml", "area: definition\nrules:", "area: definition\nrules: [", None,
+                 "not valid YAML", id="malformed-yaml"),
+    pytest.param("tools.yaml", "- id: tools-serve-learning", "- id: pd-no-coaching", "pd-no-coaching",
+                 "duplicate id", id="duplicate-id"),
+    pytest.param("definition.yaml", "cites: {M1: 004_72cf62e6ea6ea115.txt}\n    when: {definition.written: false}",
+                 "cites: {M9: 004_72cf62e6ea6ea115.txt}\n    when: {definition.written: false}",
+                 "definition-not-written", "unknown point 'M9'", id="unknown-point"),
+    pytest.param("definition.yaml", "cites: {M1: 004_72cf62e6ea6ea115.txt}\n    when: {definition.written: false}",
+                 "cites: {M1: 000_82d02f3f637f5e9b.txt}\n    when: {definition.written: false}",
+                 "definition-not-written", "comes from", id="wrong-source-file"),
+    pytest.param("definition.yaml", "when: {definition.written: false}", "when: {definition.writen: false}",
+                 "definition-not-written", "'definition.writen' is not a field of SchoolProfile", id="unknown-path"),
+    pytest.param("definition.yaml", "when: {definition.written: false}", "when: {$nex: {definition.written: 1}}",
+                 "definition-not-written", "unsupported operator $nex", id="unsupported-operator"),
+    pytest.param("buy_in.yaml", "when: {buy_in.approach: mandate_all_by_date}", "when: {buy_in.approach: mandated}",
+                 "buy-in-mandated", "'mandated' cannot be compared", id="unknown-choice"),
+    pytest.param("buy_in.yaml", "{$lt: {buy_in.full_implementation_expected_months: 24}}",
+                 "{$lt: {buy_in.approach: 24}}", "buy-in-timeline-too-short", "is not a number", id="type-mismatch"),
+    pytest.param("student_agency.yaml", "{$iall: {student_agency.choices: {$neq: {$i: demonstration}}}}",
+                 "{$iall: {student_agency.choices: {$neq: {i: demonstration}}}}",
+                 "agency-no-choice-of-demonstration", "expected {$i: value}", id="bad-list-item"),
+    pytest.param("tools.yaml", "after: [why-after-purchases]", "after: [no-such-rule]",
+                 "tools-bought-before-goals", "unknown rule 'no-such-rule'", id="unknown-after"),
+    pytest.param("definition.yaml", "title: Write down what personalized learning means at your school",
+                 "title: Write down what personalized learning means at your school\n    colour: blue",
+                 "definition-not-written", "colour: Extra inputs are not permitted", id="unknown-key"),
+    pytest.param("vision.yaml", "      - Pause new purchases until the why and the definition are written.",
+                 "      - Pause new purchases: until the why is written.", "why-after-purchases",
+                 "steps[0] contains ': '", id="unquoted-colon"),
+    pytest.param("definition.yaml", "(written definition: {definition.written})", "({definition.writen})",
+                 "definition-not-written", "quotes {definition.writen}", id="unknown-placeholder"),
+    pytest.param("definition.yaml", "fires: {definition.written: false}", "fires: {definition.written: 3}",
+                 "definition-not-written", "examples.fires", id="invalid-example"),
+]
+
+
+@pytest.mark.parametrize(("file", "old", "new", "rule", "message"), BROKEN)
+def test_a_broken_rule_file_stops_loading_naming_file_and_rule(
+    rules_copy: Path, file: str, old: str, new: str, rule: str | None, message: str
+) -> None:
+    edit(rules_copy / file, old, new)
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(rules_copy)
+    text = str(caught.value)
+    assert file in text
+    assert message in text
+    if rule:
+        assert f"rule {rule!r}" in text
+
+
+def test_ordering_hints_may_not_form_a_cycle(rules_copy: Path) -> None:
+    edit(rules_copy / "definition.yaml", "    order: 10\n    title: Write down",
+         "    order: 10\n    after: [definition-not-common-language]\n    title: Write down")
+    with pytest.raises(CatalogError, match="cycle: definition-not-(written|common-language) -> "):
+        load_catalog(rules_copy)
+
+
+def test_a_rule_file_for_an_unknown_area_is_refused(rules_copy: Path) -> None:
+    (rules_copy / "extra.yaml").write_text("area: finance\nrules: []\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"extra\.yaml: area 'finance' is not one of"):
+        load_catalog(rules_copy)
+
+
+def test_a_new_rule_file_needs_no_python(rules_copy: Path) -> None:
+    (rules_copy / "extra.yaml").write_text(
+        """area: buy_in
+rules:
+  - id: buy-in-voluntary-only
+    kind: gap
+    cites: {B2: 002_9b8eb3950c0e2397.txt}
+    when: {buy_in.approach: voluntary}
+    examples:
+      fires: {buy_in.approach: voluntary}
+      quiet: {buy_in.approach: phased_pilot}
+    priority: low
+    title: Plan how volunteers' results reach everyone else
+    why: Teachers join by {buy_in.approach} participation.
+    steps: [Share what volunteers learn each term.]
+""",
+        encoding="utf-8",
+    )
+    advisor = Advisor(load_catalog(rules_copy))
+    fired = advisor.assess(profile_from_answers({"buy_in.approach": "voluntary"})).recommendations
+    assert [r.why for r in fired if r.rule_id == "buy-in-voluntary-only"] == ["Teachers join by voluntary participation."]
