@@ -7,6 +7,8 @@ from litestar.testing import TestClient
 from pladvisor.api.app import create_app
 from pladvisor.engine.advisor import Advisor
 
+from .servers import running_server
+
 
 @pytest.fixture(scope="session")
 def advisor() -> Advisor:
@@ -16,6 +18,13 @@ def advisor() -> Advisor:
 @pytest.fixture(scope="session")
 def app(advisor: Advisor) -> Litestar:
     return create_app(advisor)
+
+
+@pytest.fixture(scope="session")
+def base_url() -> Iterator[str]:
+    """One real service process shared by the tests that need the network path."""
+    with running_server() as url:
+        yield url
 
 
 @pytest.fixture

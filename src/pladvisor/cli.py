@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import signal
 import sys
+from pathlib import Path
 
 import typer
 import uvicorn
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pladvisor.client import Client
 from pladvisor.config import Settings
+from pladvisor.records import InputError, count_records, read_records, write_template
+from pladvisor.scoring import CsvOutput, ErrorsOutput, JsonlOutput, in_process, in_processes, run, through_api
 
 app = typer.Typer(no_args_is_help=True, help="Personalized-learning readiness advisor.")
 
@@ -42,6 +49,81 @@ def rules() -> None:
         rule = compiled.rule
         typer.echo(f"{rule.id:42} {rule.kind:8} {rule.priority:8} {','.join(rule.cites)}")
     typer.echo(f"catalog {advisor.catalog.version}: {len(advisor.catalog.rules)} rules, all valid")
+
+
+@app.command()
+def template(
+    csv_format: bool = typer.Option(False, "--csv", help="Write the CSV template (the only format for now)."),
+    output: Path = typer.Option(Path("-"), "-o", "--output", help="File to write; '-' for standard output."),
+) -> None:
+    """Write an empty intake CSV: every column, then a comment row of the values each accepts."""
+    if not csv_format:
+        raise typer.BadParameter("choose a format: --csv", param_hint="--csv")
+    if str(output) == "-":
+        write_template(sys.stdout)
+    else:
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            write_template(handle)
+
+
+@app.command()
+def score(
+    input_file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Profiles: .csv, .jsonl or .json."),
+    output: list[Path] = typer.Option(
+        ..., "-o", "--output", help="Results: .jsonl for full answers, .csv for one row per school; repeatable."
+    ),
+    errors: Path | None = typer.Option(None, help="Bad rows (default: next to the first output, .errors.jsonl)."),
+    rollup: Path | None = typer.Option(None, help="Write the district roll-up (JSON) here."),
+    resume: bool = typer.Option(False, help="Skip rows already recorded in the outputs or the errors file."),
+    api: str | None = typer.Option(None, help="Score through a running service at this URL instead of in-process."),
+    api_key: str | None = typer.Option(None, envvar="PLADVISOR_API_KEY", help="API key for --api."),
+    workers: int = typer.Option(1, min=1, max=64, help="Processes to score with (in-process only)."),
+) -> None:
+    """Score every school of a file; bad rows go to the errors file and the run goes on."""
+    from pladvisor.engine.advisor import Advisor, default_rules_dir
+    from pladvisor.engine.catalog import load_catalog
+    from pladvisor.engine.rollup import RollupBuilder
+
+    for path in output:
+        if path.suffix.lower() not in (".jsonl", ".csv"):
+            raise typer.BadParameter(f"{path}: use .jsonl or .csv", param_hint="--output")
+    if resume and rollup and not any(p.suffix.lower() == ".jsonl" for p in output):
+        raise typer.BadParameter("--resume with --rollup needs a .jsonl output to rebuild from", param_hint="--rollup")
+    errors = errors or output[0].with_suffix(".errors.jsonl")
+    settings = Settings()
+    client = Client(api, api_key=api_key) if api else None
+    if client is not None:
+        scorer, version = through_api(client), client.rules().version
+    elif workers > 1:
+        scorer = in_processes(workers, settings.rules_dir)
+        version = load_catalog(settings.rules_dir or default_rules_dir()).version
+    else:
+        advisor = Advisor.from_directory(settings.rules_dir)
+        scorer, version = in_process(advisor), advisor.catalog.version
+    outputs = [JsonlOutput(p, resume) if p.suffix.lower() == ".jsonl" else CsvOutput(p, resume) for p in output]
+    errors_output = ErrorsOutput(errors, resume)
+    builder = RollupBuilder(version) if rollup else None
+    try:
+        with Progress(
+            TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=Console(stderr=True), disable=not sys.stderr.isatty(),
+        ) as progress:
+            task = progress.add_task("score", total=count_records(input_file))
+            summary = run(read_records(input_file), outputs, errors_output, scorer, builder,
+                          lambda: progress.advance(task))
+    except InputError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        for handle in (*outputs, errors_output):
+            handle.close()
+        if client is not None:
+            client.close()
+    if builder is not None and rollup is not None:
+        rollup.write_text(builder.build().model_dump_json(indent=2), encoding="utf-8")
+    typer.echo(summary.line(errors), err=True)
+    if summary.failed:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

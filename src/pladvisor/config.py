@@ -15,3 +15,4 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535, description="Port to serve on.")
     rules_dir: Path | None = Field(None, description="Rule catalog directory; the bundled rules/ when unset.")
     log_level: str = Field("info", description="Server log level.")
+    batch_limit: int = Field(1000, ge=1, le=100_000, description="Most profiles accepted in one batch request.")

@@ -51,11 +51,15 @@ def field_errors(extra: Any) -> list[FieldError] | None:
     """Litestar's ``[{key, message, source}]`` as field errors, or None when it is not a list of field problems."""
     if not isinstance(extra, list) or not extra or not all(isinstance(e, dict) and "message" in e for e in extra):
         return None
-    return [FieldError(field=str(e.get("key") or BODY_FIELD), message=str(e["message"])) for e in extra]
+    # Litestar names the body after the handler's ``data`` parameter; callers know it as the body.
+    return [
+        FieldError(field=BODY_FIELD if e.get("key") in (None, "", "data") else str(e["key"]), message=str(e["message"]))
+        for e in extra
+    ]
 
 
-def _problem(status: int, kind: str, title: str, detail: str, errors: list[FieldError] | None = None,
-             headers: dict[str, str] | None = None) -> ProblemDetailsException:
+def problem(status: int, kind: str, title: str, detail: str, errors: list[FieldError] | None = None,
+            headers: dict[str, str] | None = None) -> ProblemDetailsException:
     extra = {"errors": [e.model_dump() for e in errors]} if errors else None
     return ProblemDetailsException(
         status_code=status, type_=TYPE_PREFIX + kind, title=title, detail=detail, extra=extra, headers=headers
@@ -65,9 +69,9 @@ def _problem(status: int, kind: str, title: str, detail: str, errors: list[Field
 def _from_validation(exc: ValidationException) -> ProblemDetailsException:
     errors = field_errors(exc.extra)
     if errors is None:
-        return _problem(400, "malformed-body", "Malformed request body", str(exc.detail))
+        return problem(400, "malformed-body", "Malformed request body", str(exc.detail))
     fields = ", ".join(dict.fromkeys(e.field for e in errors))
-    return _problem(422, "invalid-body", "Invalid request body", f"Invalid or unknown fields: {fields}", errors)
+    return problem(422, "invalid-body", "Invalid request body", f"Invalid or unknown fields: {fields}", errors)
 
 
 def _from_http(exc: HTTPException) -> ProblemDetailsException:
@@ -75,12 +79,12 @@ def _from_http(exc: HTTPException) -> ProblemDetailsException:
         return exc
     phrase = HTTPStatus(exc.status_code).phrase
     kind = "malformed-body" if exc.status_code == 400 else phrase.lower().replace(" ", "-")
-    return _problem(exc.status_code, kind, phrase, str(exc.detail), field_errors(exc.extra), exc.headers)
+    return problem(exc.status_code, kind, phrase, str(exc.detail), field_errors(exc.extra), exc.headers)
 
 
 def _from_unexpected(exc: Exception) -> ProblemDetailsException:
     log.exception("unexpected error", exc_info=exc)
-    return _problem(500, "internal-error", "Internal server error", "The server could not complete the request.")
+    return problem(500, "internal-error", "Internal server error", "The server could not complete the request.")
 
 
 def problem_details_plugin() -> ProblemDetailsPlugin:
@@ -96,4 +100,4 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
 
 
 def not_found(what: str, detail: str) -> ProblemDetailsException:
-    return _problem(404, "not-found", f"{what} not found", detail)
+    return problem(404, "not-found", f"{what} not found", detail)

@@ -1,0 +1,55 @@
+"""``POST /v1/assessments/batch``: many schools in one request, each item judged on its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import post
+from litestar.datastructures import State
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Reference, RequestBody, Schema
+from litestar.params import JSONBody
+
+from pladvisor.domain.batch import BatchResult
+from pladvisor.engine.batch import assess_batch
+
+from .problems import problem, problem_response
+from .routes import BAD_BODY, advisor_of
+
+
+@dataclass
+class _BatchOperation(Operation):
+    """Documents the body as an array of SchoolProfile although the handler takes raw items.
+
+    The handler must accept invalid items to report them one by one, so its own type is ``list[Any]``.
+    """
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description="School profiles; at most PLADVISOR_BATCH_LIMIT items (1,000 unless configured).",
+            content={
+                "application/json": OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.ARRAY, items=Reference(ref="#/components/schemas/SchoolProfile"))
+                )
+            },
+        )
+
+
+@post(
+    "/v1/assessments/batch",
+    status_code=200,
+    sync_to_thread=True,
+    tags=["assessments"],
+    summary="Assess many schools",
+    operation_class=_BatchOperation,
+    responses={**BAD_BODY, 413: problem_response(413, "More items than the batch limit.")},
+)
+def assess_many(data: JSONBody[list[Any]], state: State) -> BatchResult:
+    """One result per item in input order (an assessment, or the item's field errors) and a district roll-up."""
+    limit: int = state.settings.batch_limit
+    if len(data) > limit:
+        raise problem(
+            413, "batch-too-large", "Batch too large", f"The batch has {len(data)} items; the limit is {limit}."
+        )
+    return assess_batch(advisor_of(state), data)

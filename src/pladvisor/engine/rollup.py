@@ -1,0 +1,82 @@
+"""The district roll-up, built incrementally so that 10,000 schools never sit in memory at once."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pladvisor.domain.assessment import Stage
+from pladvisor.domain.batch import AreaSpread, BatchItem, CriticalSchool, RuleFrequency, Rollup, Spread
+from pladvisor.domain.fields import areas
+
+STAGES: tuple[Stage, ...] = ("undetermined", "exploring", "preparing", "implementing", "sustaining")
+TOP_RECOMMENDATIONS = 10
+
+
+def spread(scores: list[int]) -> Spread:
+    if not scores:
+        return Spread(scored=0, mean=None, stdev=None, min=None, max=None)
+    return Spread(
+        scored=len(scores),
+        mean=round(statistics.fmean(scores), 2),
+        stdev=round(statistics.pstdev(scores), 2),
+        min=min(scores),
+        max=max(scores),
+    )
+
+
+@dataclass
+class RollupBuilder:
+    catalog_version: str
+    schools: int = 0
+    invalid: int = 0
+    stages: Counter[str] = field(default_factory=Counter)
+    overall: list[int] = field(default_factory=list)
+    by_area: dict[str, list[int]] = field(default_factory=lambda: {area: [] for area in areas()})
+    recommended: Counter[str] = field(default_factory=Counter)
+    titles: dict[str, tuple[str, str]] = field(default_factory=dict)
+    critical: list[CriticalSchool] = field(default_factory=list)
+
+    def add(self, item: BatchItem) -> None:
+        self.schools += 1
+        if item.assessment is None:
+            self.invalid += 1
+            return
+        index, assessment = item.index, item.assessment
+        readiness = assessment.readiness
+        self.stages[readiness.stage] += 1
+        if readiness.score is not None:
+            self.overall.append(readiness.score)
+        for area in readiness.areas:
+            if area.score is not None:
+                self.by_area[area.area].append(area.score)
+        for item in assessment.recommendations:
+            self.recommended[item.rule_id] += 1
+            self.titles[item.rule_id] = (item.title, item.priority)
+        critical = [item.rule_id for item in assessment.recommendations if item.priority == "critical"]
+        if critical:
+            self.critical.append(
+                CriticalSchool(index=index, school_id=assessment.school_id, name=assessment.name, critical=critical)
+            )
+
+    def build(self) -> Rollup:
+        assessed = self.schools - self.invalid
+        top = sorted(self.recommended.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_RECOMMENDATIONS]
+        return Rollup(
+            schools=self.schools,
+            assessed=assessed,
+            invalid=self.invalid,
+            catalog_version=self.catalog_version,
+            stages={stage: self.stages[stage] for stage in STAGES},
+            overall=spread(self.overall),
+            areas=[AreaSpread(area=area, **spread(scores).model_dump()) for area, scores in self.by_area.items()],
+            top_recommendations=[
+                RuleFrequency(
+                    rule_id=rule_id, title=self.titles[rule_id][0], priority=self.titles[rule_id][1], count=count,
+                    share=round(count / assessed, 4),
+                )
+                for rule_id, count in top
+            ],
+            schools_with_critical=sorted(self.critical, key=lambda school: school.index),
+        )

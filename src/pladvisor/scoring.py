@@ -1,0 +1,219 @@
+"""Scoring a file of schools: records in, results out, one flushed line per school.
+
+Every result is written and flushed as soon as it exists, so a run killed part-way
+loses nothing it finished; ``resume`` skips every line already recorded in an output
+or the errors file, so nothing is scored twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from pladvisor.domain.assessment import Assessment
+from pladvisor.domain.batch import BatchItem, ItemError, ItemProblem
+from pladvisor.engine.advisor import Advisor
+from pladvisor.engine.batch import assess_item
+from pladvisor.engine.rollup import RollupBuilder
+
+from .client import Client
+from .records import Record
+
+CSV_COLUMNS = ("line", "school_id", "name", "score", "stage", "confidence", "next_1", "next_2", "next_3")
+Scorer = Callable[[Iterable[tuple[int, Any]]], Iterator[BatchItem]]
+"""Turns (line, raw profile) pairs into results in the same order, each with ``index`` = its line."""
+
+
+def _open_for_append(path: Path, resume: bool) -> tuple[TextIO, list[str]]:
+    """Open ``path`` for appending; with ``resume`` also return its complete lines, dropping a torn last line."""
+    if not resume or not path.exists():
+        return path.open("w", encoding="utf-8", newline=""), []
+    data = path.read_bytes()
+    complete = data[: data.rfind(b"\n") + 1]
+    if len(complete) != len(data):
+        with path.open("r+b") as handle:
+            handle.truncate(len(complete))
+    return path.open("a", encoding="utf-8", newline=""), complete.decode("utf-8").splitlines()
+
+
+class JsonlOutput:
+    """Full answers, one JSON object per school: ``{"line": n, "assessment": {...}}``."""
+
+    def __init__(self, path: Path, resume: bool) -> None:
+        self._handle, lines = _open_for_append(path, resume)
+        self.previous = [json.loads(text) for text in lines if text.strip()]
+        self.done = {record["line"] for record in self.previous}
+
+    def write(self, item: BatchItem) -> None:
+        assert item.assessment is not None
+        self._handle.write(f'{{"line":{item.index},"assessment":{item.assessment.model_dump_json()}}}\n')
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class CsvOutput:
+    """One row per school: identity, score, stage and the first three recommendations."""
+
+    def __init__(self, path: Path, resume: bool) -> None:
+        self._handle, lines = _open_for_append(path, resume)
+        rows = list(csv.DictReader(lines))
+        self.done = {int(row["line"]) for row in rows}
+        self._writer = csv.writer(self._handle)
+        if not lines:
+            self._writer.writerow(CSV_COLUMNS)
+            self._handle.flush()
+
+    def write(self, item: BatchItem) -> None:
+        a = item.assessment
+        assert a is not None
+        top = [r.rule_id for r in a.recommendations[:3]]
+        readiness = a.readiness
+        self._writer.writerow(
+            [item.index, a.school_id or "", a.name or "", "" if readiness.score is None else readiness.score,
+             readiness.stage, readiness.confidence, *top, *[""] * (3 - len(top))]
+        )
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class ErrorsOutput:
+    """Rows that could not be scored: ``{"line": n, "school_id": ..., "errors": [{field, message}]}``."""
+
+    def __init__(self, path: Path, resume: bool) -> None:
+        self.path = path
+        self._handle, lines = _open_for_append(path, resume)
+        self.done = {json.loads(text)["line"] for text in lines if text.strip()}
+
+    def write(self, line: int, school_id: str | None, errors: list[ItemError]) -> None:
+        record = {"line": line, "school_id": school_id, "errors": [e.model_dump() for e in errors]}
+        self._handle.write(json.dumps(record) + "\n")
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+@dataclass
+class RunSummary:
+    scored: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    def line(self, errors: Path) -> str:
+        text = f"scored {self.scored} schools, {self.failed} rows failed"
+        if self.skipped:
+            text += f", {self.skipped} already done"
+        return text + (f" (see {errors})" if self.failed else "")
+
+
+def in_process(advisor: Advisor) -> Scorer:
+    def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[BatchItem]:
+        for line, raw in pairs:
+            yield assess_item(advisor, line, raw)
+
+    return score
+
+
+_worker_advisor: Advisor | None = None
+
+
+def _start_worker(rules_dir: Path | None) -> None:
+    global _worker_advisor
+    _worker_advisor = Advisor.from_directory(rules_dir)
+
+
+def _score_in_worker(pair: tuple[int, Any]) -> BatchItem:
+    assert _worker_advisor is not None
+    return assess_item(_worker_advisor, *pair)
+
+
+def in_processes(workers: int, rules_dir: Path | None) -> Scorer:
+    """Scoring spread over processes, each with its own engine (durable-rules is not thread-safe)."""
+
+    def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[BatchItem]:
+        # fork: workers start in milliseconds; the parent has created no engine and no threads yet.
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        with context.Pool(workers, initializer=_start_worker, initargs=(rules_dir,)) as pool:
+            yield from pool.imap(_score_in_worker, pairs, chunksize=64)
+
+    return score
+
+
+def through_api(client: Client) -> Scorer:
+    """Scoring by the service, in batches; results are renumbered from input position to line."""
+
+    def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[BatchItem]:
+        lines: deque[int] = deque()
+
+        def profiles() -> Iterator[Any]:
+            for line, raw in pairs:
+                lines.append(line)
+                yield raw
+
+        for item in client.assess_many(profiles()):
+            line = lines.popleft()
+            problem = item.problem.model_copy(update={"index": line}) if item.problem else None
+            yield item.model_copy(update={"index": line, "problem": problem})
+
+    return score
+
+
+def run(
+    records: Iterable[Record],
+    outputs: list[JsonlOutput | CsvOutput],
+    errors: ErrorsOutput,
+    scorer: Scorer,
+    rollup: RollupBuilder | None = None,
+    advance: Callable[[], None] = lambda: None,
+) -> RunSummary:
+    """Score every record not already recorded; write each result as it comes."""
+    summary = RunSummary()
+    done = set().union(errors.done, *(o.done for o in outputs))
+    if rollup is not None:
+        jsonl = next((o for o in outputs if isinstance(o, JsonlOutput)), None)
+        for previous in jsonl.previous if jsonl else []:
+            assessment = Assessment.model_validate(previous["assessment"])
+            rollup.add(BatchItem(index=previous["line"], status="ok", assessment=assessment))
+
+    def record_result(item: BatchItem) -> None:
+        if item.assessment is not None:
+            for output in outputs:
+                output.write(item)
+            summary.scored += 1
+        else:
+            assert item.problem is not None
+            errors.write(item.index, item.problem.school_id, item.problem.errors)
+            summary.failed += 1
+        if rollup is not None:
+            rollup.add(item)
+        advance()
+
+    def pending() -> Iterator[tuple[int, Any]]:
+        for record in records:
+            if record.line in done:
+                summary.skipped += 1
+                advance()
+            elif record.data is None:
+                problem = ItemProblem(
+                    index=record.line,
+                    school_id=record.school_id,
+                    errors=[ItemError(field="row", message=record.error or "")],
+                )
+                record_result(BatchItem(index=record.line, status="invalid", problem=problem))
+            else:
+                yield record.line, record.data
+
+    for item in scorer(pending()):
+        record_result(item)
+    return summary

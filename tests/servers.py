@@ -1,0 +1,50 @@
+"""Starting the real service process for tests, on a free 127.0.0.1 port."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+PLADVISOR = Path(sys.executable).with_name("pladvisor")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, "server exited during start-up"
+        assert time.monotonic() < deadline, f"server did not start within {timeout} s"
+        time.sleep(0.1)
+
+
+@contextmanager
+def running_server(**env: str) -> Iterator[str]:
+    """`pladvisor serve` as `make run` starts it; stopped with SIGTERM, which must end it cleanly."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(PLADVISOR), "serve", "--port", str(port)], env={**os.environ, "PLADVISOR_LOG_LEVEL": "warning", **env}
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0

@@ -1,0 +1,84 @@
+"""POST /v1/assessments/batch: every item judged on its own, and a roll-up checked by hand."""
+
+import pytest
+from litestar.testing import TestClient
+
+from pladvisor.api.app import create_app
+from pladvisor.config import Settings
+from pladvisor.engine.advisor import Advisor
+
+from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
+
+PROBLEM = "application/problem+json"
+
+
+def test_a_bad_item_never_fails_the_good_ones(client: TestClient) -> None:
+    body = [
+        as_body(RUSHED_DISTRICT, school_id="a"),
+        {**as_body({}), "school_id": "b", "definition": {"written": "maybe"}},
+        7,
+        as_body(MATURE_SCHOOL, school_id="d"),
+    ]
+    response = client.post("/v1/assessments/batch", json=body)
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [(r["index"], r["status"]) for r in results] == [(0, "ok"), (1, "invalid"), (2, "invalid"), (3, "ok")]
+    assert results[0]["assessment"]["school_id"] == "a"
+    assert results[3]["assessment"]["school_id"] == "d"
+    assert results[1]["problem"] == {
+        "index": 1, "school_id": "b", "errors": [{"field": "definition.written", "message": "Input should be a valid boolean"}]
+    }
+    assert results[2]["problem"]["errors"][0]["field"] == "body"
+
+
+def test_rollup_matches_hand_computed_figures(client: TestClient, advisor: Advisor) -> None:
+    schools = [
+        ("r1", RUSHED_DISTRICT),
+        ("r2", RUSHED_DISTRICT),
+        ("m1", MATURE_SCHOOL),
+        ("p1", {"buy_in.approach": "mandate_all_by_date", "professional_development.format": "ongoing",
+                "professional_development.coaching": True}),
+    ]
+    body = [as_body(answers, school_id=sid) for sid, answers in schools] + [{"tools": 1}]
+    rollup = client.post("/v1/assessments/batch", json=body).json()["rollup"]
+
+    # By hand: r1 and r2 score 0 (exploring), m1 scores 100 (sustaining); p1 meets the professional
+    # development checks (weights 4+2+4 for pd-not-ongoing, pd-no-coaching, pd-ongoing-with-coaching)
+    # and fails buy-in-mandated (4), buy-in-by-readiness (3): 10 / 17 = 58.8 -> 59, held at preparing
+    # by its critical gap. Mean (0 + 0 + 100 + 59) / 4 = 39.75; population stdev sqrt(7160.75 / 4) = 42.31.
+    assert (rollup["schools"], rollup["assessed"], rollup["invalid"]) == (5, 4, 1)
+    assert rollup["stages"] == {"undetermined": 0, "exploring": 2, "preparing": 1, "implementing": 0,
+                                "sustaining": 1}
+    assert rollup["overall"] == {"scored": 4, "mean": 39.75, "stdev": 42.31, "min": 0, "max": 100}
+    buy_in = next(a for a in rollup["areas"] if a["area"] == "buy_in")
+    assert (buy_in["scored"], buy_in["mean"], buy_in["min"], buy_in["max"]) == (4, 25.0, 0, 100)
+    top = {t["rule_id"]: (t["count"], t["share"]) for t in rollup["top_recommendations"]}
+    assert top["buy-in-mandated"] == (3, 0.75)
+    assert top["definition-not-written"] == (2, 0.5)
+    critical = [(s["index"], s["school_id"]) for s in rollup["schools_with_critical"]]
+    assert critical == [(0, "r1"), (1, "r2"), (3, "p1")]
+
+
+def test_batch_over_the_limit_is_refused_with_the_limit(advisor: Advisor) -> None:
+    with TestClient(create_app(advisor, Settings(batch_limit=3))) as small:
+        response = small.post("/v1/assessments/batch", json=[as_body({})] * 4)
+        assert response.status_code == 413
+        assert response.headers["content-type"] == PROBLEM
+        assert "limit is 3" in response.json()["detail"]
+        assert small.post("/v1/assessments/batch", json=[as_body({})] * 3).status_code == 200
+
+
+@pytest.mark.parametrize(("body", "status"), [({"not": "a list"}, 422), (b"[{", 400)])
+def test_a_batch_body_that_is_not_a_list_is_a_problem(client: TestClient, body: object, status: int) -> None:
+    if isinstance(body, bytes):
+        response = client.post("/v1/assessments/batch", content=body, headers={"content-type": "application/json"})
+    else:
+        response = client.post("/v1/assessments/batch", json=body)
+    assert response.status_code == status
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_empty_batch_has_an_empty_rollup(client: TestClient) -> None:
+    answer = client.post("/v1/assessments/batch", json=[]).json()
+    assert answer["results"] == []
+    assert answer["rollup"]["schools"] == 0 and answer["rollup"]["overall"]["mean"] is None

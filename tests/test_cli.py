@@ -1,0 +1,147 @@
+"""`pladvisor score` and `pladvisor template`: files in, results out, bad rows reported, runs resumable."""
+
+import csv
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pladvisor.cli import app
+
+from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
+
+ROOT = Path(__file__).resolve().parents[1]
+DISTRICT = ROOT / "examples" / "district.csv"
+GENERATE = ROOT / "examples" / "generate.py"
+PLADVISOR = Path(sys.executable).with_name("pladvisor")
+runner = CliRunner()
+
+
+def csv_rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+
+
+def csv_dicts(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+
+
+def jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_example_district_scores_every_good_row_and_reports_each_bad_one(tmp_path: Path) -> None:
+    out, summary, rollup = tmp_path / "out.jsonl", tmp_path / "out.csv", tmp_path / "rollup.json"
+    result = runner.invoke(app, ["score", str(DISTRICT), "-o", str(out), "-o", str(summary), "--rollup", str(rollup)])
+    assert result.exit_code == 1
+    assert "scored 46 schools, 4 rows failed" in result.output
+    errors = jsonl(tmp_path / "out.errors.jsonl")
+    assert [e["line"] for e in errors] == [9, 22, 34, 43]
+    assert errors[0]["school_id"] == "school-00008" and "'maybe' is not true or false" in errors[0]["errors"][0]["message"]
+    assert errors[3]["errors"][0]["field"] == "buy_in.approach"
+    records = jsonl(out)
+    assert len(records) == 46 and len({r["line"] for r in records}) == 46
+    rows = csv_dicts(summary)
+    assert [int(r["line"]) for r in rows] == [r["line"] for r in records]
+    assert rows[0]["school_id"] == records[0]["assessment"]["school_id"]
+    assert rows[0]["next_1"] == records[0]["assessment"]["recommendations"][0]["rule_id"]
+    totals = json.loads(rollup.read_text(encoding="utf-8"))
+    assert (totals["schools"], totals["assessed"], totals["invalid"]) == (50, 46, 4)
+    assert sum(totals["stages"].values()) == 46
+
+
+def test_template_lists_every_column_and_is_valid_input_once_filled(tmp_path: Path) -> None:
+    template = tmp_path / "template.csv"
+    assert runner.invoke(app, ["template", "--csv", "-o", str(template)]).exit_code == 0
+    header, allowed = csv_rows(template)
+    assert header[:3] == ["school_id", "name", "definition.written"]
+    assert allowed[0].startswith("#") and allowed[header.index("buy_in.approach")].startswith("mandate_all_by_date|")
+    with template.open("a", encoding="utf-8", newline="") as handle:
+        row = {"school_id": "t1", "buy_in.approach": "mandate_all_by_date", "student_agency.choices": "where;how"}
+        csv.writer(handle).writerow([row.get(column, "") for column in header])
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["score", str(template), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    (record,) = jsonl(out)
+    assert record["line"] == 3 and record["assessment"]["school_id"] == "t1"
+    assert "buy-in-mandated" in [r["rule_id"] for r in record["assessment"]["recommendations"]]
+
+
+def test_jsonl_and_json_inputs_round_trip(tmp_path: Path) -> None:
+    profiles = [as_body(RUSHED_DISTRICT, school_id="j1"), as_body(MATURE_SCHOOL, school_id="j2")]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps(p) for p in profiles) + "\n{broken\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["score", str(source), "-o", str(out)])
+    assert result.exit_code == 1 and "scored 2 schools, 1 rows failed" in result.output
+    assert [r["assessment"]["school_id"] for r in jsonl(out)] == ["j1", "j2"]
+    assert jsonl(tmp_path / "out.errors.jsonl")[0]["line"] == 3
+    array = tmp_path / "in.json"
+    array.write_text(json.dumps(profiles), encoding="utf-8")
+    result = runner.invoke(app, ["score", str(array), "-o", str(tmp_path / "array.jsonl")])
+    assert result.exit_code == 0
+    assert jsonl(tmp_path / "array.jsonl") == jsonl(out)
+
+
+def test_unknown_csv_column_stops_the_run_with_a_clear_message(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("school_id,buy_in.deadline\ns1,August\n", encoding="utf-8")
+    result = runner.invoke(app, ["score", str(source), "-o", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 2
+    assert "unknown columns buy_in.deadline" in result.output
+
+
+def test_scoring_through_the_api_gives_the_same_results(tmp_path: Path, base_url: str) -> None:
+    local, remote = tmp_path / "local.jsonl", tmp_path / "remote.jsonl"
+    runner.invoke(app, ["score", str(DISTRICT), "-o", str(local)])
+    result = runner.invoke(app, ["score", str(DISTRICT), "-o", str(remote), "--api", base_url])
+    assert "scored 46 schools, 4 rows failed" in result.output
+    assert jsonl(remote) == jsonl(local)
+    assert jsonl(tmp_path / "remote.errors.jsonl") == jsonl(tmp_path / "local.errors.jsonl")
+
+
+def test_two_workers_give_the_same_results_as_one(tmp_path: Path) -> None:
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    runner.invoke(app, ["score", str(DISTRICT), "-o", str(one)])
+    result = subprocess.run([str(PLADVISOR), "score", str(DISTRICT), "-o", str(two), "--workers", "2"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "scored 46 schools" in result.stderr
+    assert jsonl(two) == jsonl(one)
+
+
+def test_killed_run_resumes_scoring_every_school_exactly_once(tmp_path: Path) -> None:
+    source = tmp_path / "state.csv"
+    subprocess.run([sys.executable, str(GENERATE), "--count", "4000", "--broken", "10", "-o", str(source)], check=True)
+    out, summary = tmp_path / "out.jsonl", tmp_path / "out.csv"
+    command = [str(PLADVISOR), "score", str(source), "-o", str(out), "-o", str(summary)]
+    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not out.exists() or out.stat().st_size < 200_000:
+        assert process.poll() is None, "the run finished before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    interrupted = len(out.read_bytes().splitlines())
+    assert 0 < interrupted < 3990
+
+    resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 1  # the ten broken rows
+    lines = [r["line"] for r in jsonl(out)]
+    errors = [e["line"] for e in jsonl(tmp_path / "out.errors.jsonl")]
+    assert len(lines) == len(set(lines)) == 3990
+    assert len(errors) == len(set(errors)) == 10
+    assert sorted(lines + errors) == list(range(2, 4002))
+    rows = [int(r["line"]) for r in csv_dicts(summary)]
+    assert sorted(rows) == sorted(lines)
+    assert "already done" in resumed.stderr
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".xlsx"])
+def test_unknown_output_format_is_refused(tmp_path: Path, suffix: str) -> None:
+    result = runner.invoke(app, ["score", str(DISTRICT), "-o", str(tmp_path / f"out{suffix}")])
+    assert result.exit_code == 2
