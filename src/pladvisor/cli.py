@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 import uvicorn
@@ -13,29 +15,47 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pladvisor.client import Client
-from pladvisor.config import Settings
+from pladvisor.config import LOOPBACK, Settings
 from pladvisor.records import InputError, count_records, read_records, write_template
 from pladvisor.scoring import CsvOutput, ErrorsOutput, JsonlOutput, in_process, in_processes, run, through_api
 
 app = typer.Typer(no_args_is_help=True, help="Personalized-learning readiness advisor.")
 
 
+def _log_config(level: str) -> dict[str, Any]:
+    """uvicorn's own logging, plus the service's JSON access lines printed as they are."""
+    config: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["formatters"]["json_lines"] = {"format": "%(message)s"}
+    config["handlers"]["json_lines"] = {
+        "class": "logging.StreamHandler", "formatter": "json_lines", "stream": "ext://sys.stderr"
+    }
+    config["loggers"]["pladvisor.access"] = {"handlers": ["json_lines"], "level": level.upper(), "propagate": False}
+    return config
+
+
 @app.command()
 def serve(
     host: str = typer.Option(None, help="Address to bind (default from PLADVISOR_HOST, else 127.0.0.1)."),
     port: int = typer.Option(None, help="Port to bind (default from PLADVISOR_PORT, else 8000)."),
+    workers: int = typer.Option(None, help="Server processes (default from PLADVISOR_WORKERS, else 1)."),
 ) -> None:
     """Serve the HTTP API."""
     settings = Settings()
+    host = host or settings.host
+    if host not in LOOPBACK and not settings.accepted_keys():
+        typer.echo(f"warning: serving on {host} without API keys; set PLADVISOR_API_KEYS to require them", err=True)
     # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal to the handler found at start;
     # this one makes that planned stop exit with status 0 rather than "killed by signal".
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         "pladvisor.api.app:create_app",
         factory=True,
-        host=host or settings.host,
+        host=host,
         port=port if port is not None else settings.port,
+        workers=workers or settings.workers,
         log_level=settings.log_level,
+        log_config=_log_config(settings.log_level),
+        access_log=False,
     )
 
 
@@ -124,6 +144,34 @@ def score(
     typer.echo(summary.line(errors), err=True)
     if summary.failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    profile: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="A school profile as JSON, the body of POST /v1/assessments."
+    ),
+    output: Path = typer.Option(Path("-"), "-o", "--output", help="HTML file to write; '-' for standard output."),
+) -> None:
+    """Write one school's printable HTML report: the page POST /v1/reports serves, made without a server."""
+    from pydantic import ValidationError
+
+    from pladvisor.domain.profile import SchoolProfile
+    from pladvisor.engine.advisor import Advisor
+    from pladvisor.reports import render_report
+
+    try:
+        school = SchoolProfile.model_validate_json(profile.read_bytes(), strict=True)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(map(str, error["loc"])) or "body"
+            typer.echo(f"error: {profile}: {where}: {error['msg']}", err=True)
+        raise typer.Exit(2) from exc
+    page = render_report(Advisor.from_directory(Settings().rules_dir).assess(school))
+    if str(output) == "-":
+        sys.stdout.write(page)
+    else:
+        output.write_text(page, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -3,23 +3,55 @@
 from __future__ import annotations
 
 from litestar import Litestar
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.pydantic import PydanticPlugin
+from litestar.types import Middleware
 
 from pladvisor import __version__
 from pladvisor.config import Settings
 from pladvisor.engine.advisor import Advisor
 
+from .batch import assess_many
+from .compare import CompareController
+from .content import require_json_body
+from .contract import tighten
+from .observability import Service
 from .problems import problem_details_plugin
+from .questionnaire import QuestionnaireController
+from .reports import ReportController, template_config
 from .routes import AssessmentController, RuleController, health
+from .security import PUBLIC_PATHS, ApiKeyMiddleware, rate_limit_identity
 
 
-def create_app(advisor: Advisor | None = None) -> Litestar:
-    """Build the service around one advisor (loaded from the default ``rules/`` when not given)."""
-    return Litestar(
-        route_handlers=[AssessmentController, RuleController, health],
-        state=State({"advisor": advisor or Advisor.from_directory(Settings().rules_dir)}),
+def create_app(advisor: Advisor | None = None, settings: Settings | None = None) -> Litestar:
+    """Build the service around one advisor (loaded from the configured ``rules/`` when not given)."""
+    settings = settings or Settings()
+    keys = settings.accepted_keys()
+    middleware: list[Middleware] = []
+    if keys:
+        middleware.append(DefineMiddleware(ApiKeyMiddleware, keys=keys))
+    if settings.rate_limit_per_minute:
+        limit = RateLimitConfig(
+            rate_limit=("minute", settings.rate_limit_per_minute),
+            exclude=PUBLIC_PATHS,
+            identifier_for_request=rate_limit_identity,
+        )
+        middleware.append(limit.middleware)
+    app = Service(
+        route_handlers=[
+            AssessmentController, assess_many, CompareController, RuleController, QuestionnaireController,
+            ReportController, health,
+        ],
+        template_config=template_config(),
+        middleware=middleware,
+        before_request=require_json_body,
+        cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
+        request_max_body_size=settings.max_body_bytes,
+        state=State({"advisor": advisor or Advisor.from_directory(settings.rules_dir), "settings": settings}),
         # Strict: "yes" is not a boolean and "3" is not a number; choices are Literal types, which accept JSON strings.
         plugins=[PydanticPlugin(validate_strict=True), problem_details_plugin()],
         openapi_config=OpenAPIConfig(
@@ -29,3 +61,5 @@ def create_app(advisor: Advisor | None = None) -> Litestar:
             path="/schema",
         ),
     )
+    tighten(app)
+    return app

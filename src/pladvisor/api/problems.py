@@ -79,7 +79,17 @@ def _from_http(exc: HTTPException) -> ProblemDetailsException:
         return exc
     phrase = HTTPStatus(exc.status_code).phrase
     kind = "malformed-body" if exc.status_code == 400 else phrase.lower().replace(" ", "-")
-    return problem(exc.status_code, kind, phrase, str(exc.detail), field_errors(exc.extra), exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 429 and "RateLimit-Reset" in headers:
+        # Litestar's limiter says when the window resets; Retry-After is what clients act on.
+        headers["Retry-After"] = str(max(int(headers["RateLimit-Reset"]), 1))
+    return problem(exc.status_code, kind, phrase, str(exc.detail), field_errors(exc.extra), headers or None)
+
+
+def _from_undecodable(exc: UnicodeDecodeError | RecursionError) -> ProblemDetailsException:
+    # Litestar's JSON decoding lets these escape; both mean the body itself is unusable.
+    reason = "is not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else "nests deeper than JSON decoding allows"
+    return problem(400, "malformed-body", "Bad Request", f"The request body {reason}.")
 
 
 def _from_unexpected(exc: Exception) -> ProblemDetailsException:
@@ -93,6 +103,8 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
             exception_to_problem_detail_map={
                 ValidationException: _from_validation,
                 HTTPException: _from_http,
+                UnicodeDecodeError: _from_undecodable,
+                RecursionError: _from_undecodable,
                 Exception: _from_unexpected,
             }
         )

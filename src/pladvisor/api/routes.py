@@ -16,6 +16,8 @@ from .problems import not_found, problem_response
 
 BAD_BODY = {
     400: problem_response(400, "The body is not valid JSON."),
+    413: problem_response(413, "The body is larger than the configured limit."),
+    415: problem_response(415, "The body is not declared as application/json."),
     422: problem_response(422, "The body failed validation; `errors` names each field."),
 }
 

@@ -6,12 +6,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .profile import AnswerValue
 from .rules import Priority
 
 Horizon = Literal["now", "next", "later"]
 Stage = Literal["undetermined", "exploring", "preparing", "implementing", "sustaining"]
 Confidence = Literal["low", "medium", "high"]
-AnswerValue = bool | int | str | list[str]
 
 
 class Model(BaseModel):

@@ -9,12 +9,37 @@ JSON strings while still refusing ``"yes"`` for a boolean or ``"3"`` for a numbe
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 MAX_TEXT = 200
 """Free text is only for correlation (ids, names); a bound keeps hostile bodies small."""
+
+
+def _whole_number(value: object) -> object:
+    """JSON does not tell 12 from 12.0; a whole float is that number, anything else stays for strict checking."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_whole_number)]
+"""A whole number answer."""
+
+AnswerValue = bool | int | str | list[str]
+"""Any single answer, as it appears in JSON."""
+
+
+def _distinct(items: list[str] | None) -> list[str] | None:
+    if items is not None and len(set(items)) != len(items):
+        raise ValueError("each choice may appear only once")
+    return items
+
+
+T = TypeVar("T")
+Choices = Annotated[list[T] | None, AfterValidator(_distinct), Field(json_schema_extra={"uniqueItems": True})]
+"""A multiple-choice answer: each option at most once; ``[]`` means none of them."""
 
 
 class Section(BaseModel):
@@ -35,11 +60,11 @@ class Definition(Section):
     written: bool | None = Field(
         None, description="Is there a written definition of personalized learning for this school or district?"
     )
-    components: Annotated[list[Component], Field(max_length=6)] | None = Field(
-        None, description="Which components does the definition name (path, pace, competency-based progression, ...)?"
+    components: Choices[Component] = Field(
+        None, max_length=6, description="Which components does the definition name (path, pace, competency-based progression, ...)?"
     )
-    shared_with: Annotated[list[Audience], Field(max_length=4)] | None = Field(
-        None, description="Who uses the definition as common language (teachers, leaders, students, families)?"
+    shared_with: Choices[Audience] = Field(
+        None, max_length=4, description="Who uses the definition as common language (teachers, leaders, students, families)?"
     )
     origin: DefinitionOrigin | None = Field(
         None, description="Was the definition developed locally, adapted from a published model, or adopted as-is?"
@@ -63,13 +88,13 @@ class Tools(Section):
         None, description="What does the personalized-learning plan centre on: devices, software, an LMS, or "
         "students' learning experiences?"
     )
-    purchased_before_goals: Annotated[list[Tool], Field(max_length=4)] | None = Field(
-        None, description="Which tools were bought before the learning goals were set? (an empty list: none)"
+    purchased_before_goals: Choices[Tool] = Field(
+        None, max_length=4, description="Which tools were bought before the learning goals were set? (an empty list: none)"
     )
     chosen_after_goals: bool | None = Field(
         None, description="Were tools chosen after, and because of, the learning goals?"
     )
-    technology_budget_percent: int | None = Field(
+    technology_budget_percent: Count | None = Field(
         None, ge=0, le=100,
         description="Share of the personalized-learning budget spent on devices and software, in percent.",
     )
@@ -88,7 +113,7 @@ class ProfessionalDevelopment(Section):
         None, description="How is professional development on personalized learning delivered: none, a one-off "
         "event, occasional sessions, or an ongoing system?"
     )
-    days_per_year: int | None = Field(
+    days_per_year: Count | None = Field(
         None, ge=0, le=60, description="Days of personalized-learning professional development per teacher per year."
     )
     coaching: bool | None = Field(None, description="Do teachers have access to instructional coaching?")
@@ -111,7 +136,7 @@ class BuyIn(Section):
         None, description="How are teachers brought in: a mandate for all staff by a date, a phased pilot, "
         "voluntary participation, or entry by each teacher's readiness?"
     )
-    full_implementation_expected_months: int | None = Field(
+    full_implementation_expected_months: Count | None = Field(
         None, ge=0, le=240, description="In how many months do leaders expect every classroom to be fully "
         "personalized?"
     )
@@ -155,7 +180,7 @@ class Vision(Section):
         None, description="Does the why say what you want for learners and why personalized learning fits this "
         "community?"
     )
-    months_since_why_revisited: int | None = Field(
+    months_since_why_revisited: Count | None = Field(
         None, ge=0, le=240, description="How many months ago did leaders and staff last revisit the why together?"
     )
     every_child_commitment: bool | None = Field(
@@ -172,7 +197,7 @@ VisitFocus = Literal["digital_content", "decisions_and_change"]
 
 
 class Mindset(Section):
-    model_changes_last_year: int | None = Field(
+    model_changes_last_year: Count | None = Field(
         None, ge=0, le=100, description="How many deliberate changes were made to the school model in the last year?"
     )
     pilots_small_first: bool | None = Field(
@@ -181,11 +206,11 @@ class Mindset(Section):
     mistakes_treated_as_learning: bool | None = Field(
         None, description="Are mistakes in the work treated as part of the process rather than as failures?"
     )
-    collaboration_minutes_per_week: int | None = Field(
+    collaboration_minutes_per_week: Count | None = Field(
         None, ge=0, le=3000, description="Minutes per week teachers have to create and learn together."
     )
-    barriers_cited_as_blocking: Annotated[list[Barrier], Field(max_length=4)] | None = Field(
-        None, description="Which constraints do staff cite as reasons personalized learning cannot work here? "
+    barriers_cited_as_blocking: Choices[Barrier] = Field(
+        None, max_length=4, description="Which constraints do staff cite as reasons personalized learning cannot work here? "
         "(an empty list: none)"
     )
     blended_model_use: ModelUse | None = Field(
@@ -206,8 +231,8 @@ class StudentAgency(Section):
     goal_setting: Reach | None = Field(
         None, description="How widely do students set habit or academic goals and meet their teacher about them?"
     )
-    choices: Annotated[list[Choice], Field(max_length=4)] | None = Field(
-        None, description="What may students choose: where they learn, how, which tools, how they show learning?"
+    choices: Choices[Choice] = Field(
+        None, max_length=4, description="What may students choose: where they learn, how, which tools, how they show learning?"
     )
     inquiry: Reach | None = Field(
         None, description="How widely do students research essential questions and their own, and present to an "
@@ -222,7 +247,7 @@ TeacherRole = Literal["direct_instruction", "mixed", "facilitator"]
 
 
 class ClassroomPractice(Section):
-    whole_class_minutes_per_lesson: int | None = Field(
+    whole_class_minutes_per_lesson: Count | None = Field(
         None, ge=0, le=240, description="Typical minutes of whole-class instruction per lesson."
     )
     teacher_role: TeacherRole | None = Field(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .profile import AnswerValue
 
 Priority = Literal["critical", "high", "medium", "low"]
 RuleKind = Literal["gap", "strength"]
@@ -31,8 +33,16 @@ class RuleExamples(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    fires: dict[str, Any] = Field(min_length=1)
-    quiet: dict[str, Any] = Field(min_length=1)
+    fires: dict[str, AnswerValue] = Field(description="Answers, by dotted path, that fire the rule.")
+    quiet: dict[str, AnswerValue] = Field(description="Answers, by dotted path, that keep it quiet.")
+
+    @field_validator("fires", "quiet")
+    @classmethod
+    def _not_empty(cls, answers: dict[str, AnswerValue]) -> dict[str, AnswerValue]:
+        # Checked here rather than with min_length, which the OpenAPI generator misreads as a list bound.
+        if not answers:
+            raise ValueError("give at least one answer")
+        return answers
 
 
 class Rule(BaseModel):
@@ -43,9 +53,7 @@ class Rule(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="Stable, unique rule id.")
     area: str = Field(description="The profile section this rule belongs to.")
     kind: RuleKind = Field(description="'gap' advises a change; 'strength' names something already done well.")
-    cites: dict[str, str] = Field(
-        min_length=1, description="Documented point ids this rule encodes, each with its source file."
-    )
+    cites: dict[str, str] = Field(description="Documented point ids this rule encodes, each with its source file.")
     when: dict[str, Any] = Field(
         description="Condition in durable-rules JSON syntax over dotted profile paths."
     )
@@ -58,6 +66,14 @@ class Rule(BaseModel):
     after: list[str] = Field(
         default_factory=list, description="Rule ids whose advice should come before this one when both apply."
     )
+
+    @field_validator("cites")
+    @classmethod
+    def _cites_something(cls, cites: dict[str, str]) -> dict[str, str]:
+        # Checked here rather than with min_length, which the OpenAPI generator misreads as a list bound.
+        if not cites:
+            raise ValueError("cite at least one documented point")
+        return cites
 
 
 class CatalogView(BaseModel):

@@ -1,0 +1,189 @@
+"""Soak: a real server under 100 concurrent clients mixing single and batch calls.
+
+    make soak                       # 60 s at least, and at least 200,000 assessments
+    .venv/bin/python bench/soak.py --seconds 10 --assessments 20000   # a short run
+
+Prints requests, errors (must be 0), p50/p99 latency, and the server's RSS after
+warm-up and at the end (growth must stay under 5%). Every answer is checked against
+a sequential in-process run of the same profile, so concurrent clients can never see
+each other's results unnoticed. All traffic goes to 127.0.0.1, and the run is bounded
+in requests and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "examples"))
+
+from generate import rows  # noqa: E402
+
+from pladvisor.domain.profile import SchoolProfile  # noqa: E402
+from pladvisor.engine.advisor import Advisor  # noqa: E402
+from pladvisor.records import read_records  # noqa: E402
+
+PLADVISOR = Path(sys.executable).with_name("pladvisor")
+BATCH_SIZE = 100
+BATCH_SHARE = 0.2
+MAX_SECONDS = 300
+WARM_UP_SECONDS = 8
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def fingerprint(answer: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        answer["school_id"],
+        answer["readiness"]["score"],
+        tuple(r["rule_id"] for r in answer["recommendations"]),
+        tuple(s["rule_id"] for s in answer["strengths"]),
+    )
+
+
+def profiles(count: int) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "soak.csv"
+        import csv
+
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(rows(count, 0, seed=7))
+        return [record.data for record in read_records(path) if record.data is not None]
+
+
+@dataclass
+class Tally:
+    requests: int = 0
+    assessments: int = 0
+    errors: int = 0
+    mismatches: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+
+async def client_loop(
+    http: httpx.AsyncClient, pool: list[dict[str, Any]], expected: dict[str, tuple[Any, ...]], tally: Tally,
+    stop_at: float, target: int, rng: random.Random,
+) -> None:
+    while time.monotonic() < stop_at or tally.assessments < target:
+        if time.monotonic() > stop_at + MAX_SECONDS:
+            return
+        batch = rng.random() < BATCH_SHARE
+        chosen = rng.sample(pool, BATCH_SIZE) if batch else [rng.choice(pool)]
+        started = time.perf_counter()
+        try:
+            if batch:
+                response = await http.post("/v1/assessments/batch", json=chosen)
+                answers = [item["assessment"] for item in response.json()["results"]]
+            else:
+                response = await http.post("/v1/assessments", json=chosen[0])
+                answers = [response.json()]
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            tally.errors += 1
+            continue
+        tally.latencies.append(time.perf_counter() - started)
+        tally.requests += 1
+        if response.status_code != 200:
+            tally.errors += 1
+            continue
+        tally.assessments += len(answers)
+        tally.mismatches += sum(
+            fingerprint(a) != expected[p["school_id"]] for a, p in zip(answers, chosen, strict=True)
+        )
+
+
+async def drive(url: str, pool: list[dict[str, Any]], expected: dict[str, tuple[Any, ...]], clients: int,
+                seconds: float, target: int) -> Tally:
+    tally = Tally()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
+        stop_at = time.monotonic() + seconds
+        await asyncio.gather(*(
+            client_loop(http, pool, expected, tally, stop_at, target, random.Random(i)) for i in range(clients)
+        ))
+    return tally
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--assessments", type=int, default=200_000)
+    parser.add_argument("--clients", type=int, default=100)
+    args = parser.parse_args()
+
+    pool = profiles(500)
+    advisor = Advisor.from_directory()
+    expected = {
+        p["school_id"]: fingerprint(advisor.assess(SchoolProfile.model_validate(p, strict=True)).model_dump())
+        for p in pool
+    }
+    port = free_port()
+    server = subprocess.Popen([str(PLADVISOR), "serve", "--port", str(port)],
+                              env={**os.environ, "PLADVISOR_LOG_LEVEL": "warning"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+            if time.monotonic() > deadline:
+                raise SystemExit("server did not start")
+        # Warm up with the same concurrency and mix, so buffers sized by load are counted before the start figure.
+        asyncio.run(drive(url, pool, expected, args.clients, seconds=WARM_UP_SECONDS, target=0))
+        rss_start = rss_kib(server.pid)
+        started = time.monotonic()
+        tally = asyncio.run(drive(url, pool, expected, args.clients, args.seconds, args.assessments))
+        elapsed = time.monotonic() - started
+        rss_end = rss_kib(server.pid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    latencies = sorted(tally.latencies)
+    growth = (rss_end - rss_start) / rss_start * 100
+    p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else float("nan")
+    print(f"clients            {args.clients} (single calls, and {BATCH_SHARE:.0%} batches of {BATCH_SIZE})")
+    print(f"duration           {elapsed:.1f} s")
+    print(f"requests           {tally.requests}")
+    print(f"assessments        {tally.assessments} ({tally.assessments / elapsed:.0f}/s)")
+    print(f"errors             {tally.errors}")
+    print(f"mismatched answers {tally.mismatches} (against a sequential in-process run)")
+    print(f"latency p50 / p99  {p50:.1f} ms / {p99:.1f} ms")
+    print(f"server RSS         {rss_start / 1024:.1f} MiB after warm-up -> {rss_end / 1024:.1f} MiB ({growth:+.2f}%)")
+    ok = tally.errors == 0 and tally.mismatches == 0 and growth < 5 and tally.assessments >= args.assessments
+    print("result             " + ("PASS" if ok else "FAIL") + " (0 errors, 0 mismatches, RSS growth < 5%)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""Request ids and structured access logs for every response, matched routes or not.
+
+Litestar's middleware runs only for requests that reach a route handler, so a 404 or
+405 would carry no id and leave no log line. Wrapping the application's ASGI entry point
+covers every response the service sends.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from litestar import Litestar
+from litestar.types import Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "x-request-id"
+ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+access_log = logging.getLogger("pladvisor.access")
+
+
+def _incoming_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            return text if ACCEPTABLE_ID.match(text) else None
+    return None
+
+
+class Service(Litestar):
+    """The Litestar application with a request id on every response and one JSON log line per request."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request_id = _incoming_id(scope) or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await super().__call__(scope, receive, send_with_id)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(_line(scope, status, request_id, started))
+
+
+def _line(scope: Scope, status: int, request_id: str, started: float) -> str:
+    client: Any = scope.get("client")
+    return json.dumps(
+        {
+            "event": "request",
+            "request_id": request_id,
+            "method": scope.get("method"),
+            "path": scope.get("path"),
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "client": client[0] if client else None,
+        }
+    )

@@ -1,0 +1,118 @@
+"""The HTML pages: one school's printable report, a district's roll-up, and the intake form.
+
+The API and the command line render the same templates through the one Jinja2
+environment built here, so a report printed from either is the same page. Autoescaping
+is always on: school names and ids come from callers and are shown as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, get_args
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from pladvisor.domain.assessment import Assessment, Horizon, Recommendation, Source, Stage
+from pladvisor.domain.batch import Rollup
+from pladvisor.engine.advisor import _spoken
+from pladvisor.engine.questionnaire import section_title
+from pladvisor.engine.readiness import stage
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+REPORT = "report.html"
+DISTRICT_REPORT = "district_report.html"
+FORM = "questionnaire_form.html"
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One row of an SVG bar chart; the templates only draw, the numbers are decided here."""
+
+    label: str
+    share: float | None
+    """Length as a share of the full track, 0-1; None draws no bar (nothing to measure)."""
+    text: str
+    tone: str
+    """CSS class giving the colour: a stage name for scores, ``count`` for tallies."""
+
+
+@cache
+def environment() -> Environment:
+    """Undefined names fail the render: a misspelt variable must not print an empty score on a report."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["answer"] = _spoken
+    env.filters["section_title"] = section_title
+    return env
+
+
+def school_name(assessment: Assessment) -> str:
+    return assessment.name or assessment.school_id or "Unnamed school"
+
+
+def _score_bar(area: str, score: float | None, wording: str = "{:.0f}") -> Bar:
+    """A score out of 100, coloured by the stage its band is named after; an unscored area gets an empty track."""
+    if score is None:
+        return Bar(section_title(area), None, "not scored", "undetermined")
+    return Bar(section_title(area), score / 100, wording.format(score), stage(round(score), False))
+
+
+def _cited(assessment: Assessment) -> list[Source]:
+    """Each documented point the page rests on, once, in the order the page first cites it."""
+    items = [*assessment.recommendations, *assessment.strengths]
+    return list({s.point: s for item in items for s in item.sources}.values())
+
+
+def report_context(assessment: Assessment) -> dict[str, Any]:
+    plan: dict[Horizon, list[Recommendation]] = {h: [] for h in get_args(Horizon)}
+    for recommendation in assessment.recommendations:
+        plan[recommendation.horizon].append(recommendation)
+    return {
+        "school": school_name(assessment),
+        "assessment": assessment,
+        "readiness": assessment.readiness,
+        "area_bars": [_score_bar(a.area, a.score) for a in assessment.readiness.areas],
+        "plan": plan,
+        "sources": _cited(assessment),
+    }
+
+
+def render_report(assessment: Assessment) -> str:
+    return environment().get_template(REPORT).render(report_context(assessment))
+
+
+def _percent(share: float) -> str:
+    return f"{round(100 * share)}%"
+
+
+def _tally(name: str, count: int, total: int) -> Bar:
+    if not total:
+        return Bar(name, None, str(count), name)
+    return Bar(name, count / total, f"{count} ({_percent(count / total)})", name)
+
+
+def district_context(rollup: Rollup) -> dict[str, Any]:
+    stage_bars = [_tally(name, rollup.stages.get(name, 0), rollup.assessed) for name in get_args(Stage)]
+    area_bars = [_score_bar(a.area, a.mean, "mean {:.0f}") for a in rollup.areas]
+    recommendation_bars = [
+        Bar(r.title, r.share, f"{r.count} {'school' if r.count == 1 else 'schools'} ({_percent(r.share)})", "count")
+        for r in rollup.top_recommendations
+    ]
+    return {
+        "rollup": rollup,
+        "stage_bars": stage_bars,
+        "area_bars": area_bars,
+        "recommendation_bars": recommendation_bars,
+    }
+
+
+def render_district_report(rollup: Rollup) -> str:
+    """A printable district page: how schools spread over the stages and which advice most of them got."""
+    return environment().get_template(DISTRICT_REPORT).render(district_context(rollup))

@@ -1,0 +1,25 @@
+"""Hypothesis strategies for school profiles, derived from the profile's own field table."""
+
+from hypothesis import strategies as st
+
+from pladvisor.domain.fields import FieldInfo, profile_fields, profile_from_answers
+from pladvisor.domain.profile import SchoolProfile
+
+
+def answer(info: FieldInfo) -> st.SearchStrategy[object]:
+    if info.kind == "bool":
+        return st.booleans()
+    if info.kind == "int":
+        return st.integers(min_value=info.minimum or 0, max_value=info.maximum or 10_000)
+    if info.kind == "choice":
+        return st.sampled_from(info.options)
+    return st.lists(st.sampled_from(info.options), unique=True, max_size=len(info.options))
+
+
+@st.composite
+def profiles(draw: st.DrawFn) -> SchoolProfile:
+    answers = {}
+    for path, info in profile_fields().items():
+        if draw(st.booleans()):
+            answers[path] = draw(answer(info))
+    return profile_from_answers(answers)

@@ -1,0 +1,64 @@
+"""Hostile input over the real network path: each is a fast 4xx problem, and the server keeps answering."""
+
+import json
+import time
+
+import httpx
+import pytest
+
+from .profiles import MATURE_SCHOOL, as_body
+
+PROBLEM = "application/problem+json"
+JSON = {"content-type": "application/json"}
+
+
+def deeply_nested(depth: int) -> bytes:
+    return b'{"definition": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+def big_list(items: int) -> bytes:
+    body = as_body({})
+    body["definition"]["components"] = ["path"] * items
+    return json.dumps(body).encode()
+
+
+HOSTILE = [
+    pytest.param(b"\xff\xfe\xfa not utf-8", JSON, {400}, id="invalid-utf8"),
+    pytest.param(b'{"definition": {"written": "caf\xe9"}}', JSON, {400, 422}, id="invalid-utf8-in-string"),
+    pytest.param(b"x" * 50_000_000, JSON, {413}, id="50MB-body"),
+    pytest.param(big_list(10_000), JSON, {422}, id="10000-item-list"),
+    pytest.param(deeply_nested(100_000), JSON, {400, 422}, id="deeply-nested"),
+    pytest.param(json.dumps(as_body({})).encode(), {"content-type": "text/plain"}, {415, 400, 422},
+                 id="wrong-content-type"),
+    pytest.param(b'{"definition": {}, "tools": {"technology_budget_percent": 1e400}}', JSON, {400, 422},
+                 id="huge-number"),
+    pytest.param(b'{"definition": {}, "tools": {"technology_budget_percent": 99999999999999999999999999}}', JSON,
+                 {400, 422}, id="huge-integer"),
+    pytest.param(b'{"definition": {}, "tools": {"technology_budget_percent": NaN}}', JSON, {400}, id="nan"),
+    pytest.param(b'{"definition": {}, "tools": {"technology_budget_percent": Infinity}}', JSON, {400},
+                 id="infinity"),
+    pytest.param(json.dumps({**as_body({}), "name": "x" * 100_000}).encode(), JSON, {422}, id="huge-string"),
+]
+
+
+@pytest.mark.parametrize(("body", "headers", "statuses"), HOSTILE)
+def test_hostile_body_is_a_4xx_problem_and_the_server_survives(
+    base_url: str, body: bytes, headers: dict[str, str], statuses: set[int]
+) -> None:
+    started = time.monotonic()
+    try:
+        response = httpx.post(f"{base_url}/v1/assessments", content=body, headers=headers, timeout=30)
+    except httpx.WriteError:
+        pytest.fail("the server closed the connection instead of answering")
+    assert time.monotonic() - started < 10
+    assert response.status_code in statuses
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["status"] == response.status_code
+    follow_up = httpx.post(f"{base_url}/v1/assessments", json=as_body(MATURE_SCHOOL, school_id="after"))
+    assert follow_up.status_code == 200 and follow_up.json()["school_id"] == "after"
+
+
+def test_batch_of_ten_thousand_items_is_refused_with_the_limit(base_url: str) -> None:
+    response = httpx.post(f"{base_url}/v1/assessments/batch", json=[as_body({})] * 10_000, timeout=30)
+    assert response.status_code == 413
+    assert "limit is 1000" in response.json()["detail"]
