@@ -54,6 +54,21 @@ def test_example_district_scores_every_good_row_and_reports_each_bad_one(tmp_pat
     assert sum(totals["stages"].values()) == 46
 
 
+def test_district_report_is_written_from_the_rollup(tmp_path: Path) -> None:
+    page = tmp_path / "district.html"
+    result = runner.invoke(app, ["score", str(DISTRICT), "-o", str(tmp_path / "out.jsonl"), "--report", str(page)])
+    assert result.exit_code == 1
+    text = page.read_text(encoding="utf-8")
+    assert "District overview" in text and "<svg" in text
+    records = jsonl(tmp_path / "out.jsonl")
+    most_frequent = max(
+        {r["rule_id"] for a in records for r in a["assessment"]["recommendations"]},
+        key=lambda rule: sum(rule in [r["rule_id"] for r in a["assessment"]["recommendations"]] for a in records),
+    )
+    title = next(r["title"] for a in records for r in a["assessment"]["recommendations"] if r["rule_id"] == most_frequent)
+    assert title.replace("'", "&#39;") in text
+
+
 def test_template_lists_every_column_and_is_valid_input_once_filled(tmp_path: Path) -> None:
     template = tmp_path / "template.csv"
     assert runner.invoke(app, ["template", "--csv", "-o", str(template)]).exit_code == 0

@@ -94,6 +94,9 @@ def score(
     ),
     errors: Path | None = typer.Option(None, help="Bad rows (default: next to the first output, .errors.jsonl)."),
     rollup: Path | None = typer.Option(None, help="Write the district roll-up (JSON) here."),
+    district_report: Path | None = typer.Option(
+        None, "--report", help="Write a printable district report (HTML) of the roll-up here."
+    ),
     resume: bool = typer.Option(False, help="Skip rows already recorded in the outputs or the errors file."),
     api: str | None = typer.Option(None, help="Score through a running service at this URL instead of in-process."),
     api_key: str | None = typer.Option(None, envvar="PLADVISOR_API_KEY", help="API key for --api."),
@@ -107,8 +110,11 @@ def score(
     for path in output:
         if path.suffix.lower() not in (".jsonl", ".csv"):
             raise typer.BadParameter(f"{path}: use .jsonl or .csv", param_hint="--output")
-    if resume and rollup and not any(p.suffix.lower() == ".jsonl" for p in output):
-        raise typer.BadParameter("--resume with --rollup needs a .jsonl output to rebuild from", param_hint="--rollup")
+    summarize = rollup is not None or district_report is not None
+    if resume and summarize and not any(p.suffix.lower() == ".jsonl" for p in output):
+        raise typer.BadParameter(
+            "--resume with --rollup or --report needs a .jsonl output to rebuild from", param_hint="--rollup"
+        )
     errors = errors or output[0].with_suffix(".errors.jsonl")
     settings = Settings()
     client = Client(api, api_key=api_key) if api else None
@@ -122,7 +128,7 @@ def score(
         scorer, version = in_process(advisor), advisor.catalog.version
     outputs = [JsonlOutput(p, resume) if p.suffix.lower() == ".jsonl" else CsvOutput(p, resume) for p in output]
     errors_output = ErrorsOutput(errors, resume)
-    builder = RollupBuilder(version) if rollup else None
+    builder = RollupBuilder(version) if summarize else None
     try:
         with Progress(
             TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -139,8 +145,14 @@ def score(
             handle.close()
         if client is not None:
             client.close()
-    if builder is not None and rollup is not None:
-        rollup.write_text(builder.build().model_dump_json(indent=2), encoding="utf-8")
+    if builder is not None:
+        totals = builder.build()
+        if rollup is not None:
+            rollup.write_text(totals.model_dump_json(indent=2), encoding="utf-8")
+        if district_report is not None:
+            from pladvisor.reports import render_district_report
+
+            district_report.write_text(render_district_report(totals), encoding="utf-8")
     typer.echo(summary.line(errors), err=True)
     if summary.failed:
         raise typer.Exit(1)

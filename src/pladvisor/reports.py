@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pladvisor.domain.assessment import Assessment, Horizon, Recommendation, Source, Stage
 from pladvisor.domain.batch import Rollup
-from pladvisor.engine.advisor import _spoken
+from pladvisor.engine.advisor import spoken
 from pladvisor.engine.questionnaire import section_title
 from pladvisor.engine.readiness import stage
 
@@ -48,7 +48,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["answer"] = _spoken
+    env.filters["answer"] = spoken
     env.filters["section_title"] = section_title
     return env
 

@@ -105,6 +105,7 @@ def profile_fields() -> dict[str, FieldInfo]:
 
 
 LABELS: dict[str, str] = {
+    "buy_in": "buy-in",
     "mandate_all_by_date": "mandate for all staff by a date",
     "phased_pilot": "phased pilot",
     "readiness_based": "entry by each teacher's readiness",

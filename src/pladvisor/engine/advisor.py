@@ -32,7 +32,7 @@ def answers_of(fact: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _spoken(value: Any) -> str:
+def spoken(value: Any) -> str:
     if value is None:
         return "not answered"
     if isinstance(value, bool):
@@ -47,7 +47,7 @@ def _spoken(value: Any) -> str:
 def explain(compiled: CompiledRule, answers: dict[str, Any]) -> str:
     """The rule's ``why`` with each ``{area.field}`` replaced by the school's answer, in words."""
     parts = compiled.template
-    return "".join(part if i % 2 == 0 else _spoken(answers.get(part)) for i, part in enumerate(parts))
+    return "".join(part if i % 2 == 0 else spoken(answers.get(part)) for i, part in enumerate(parts))
 
 
 class Advisor:
