@@ -50,7 +50,7 @@ def test_area_changes_cover_every_area_and_say_which_rose(client: TestClient) ->
     by_area = {a["area"]: a for a in change["areas"]}
     assert list(by_area) == list(areas())
     assert by_area["buy_in"]["change"] > 0
-    assert f"The buy in score rose from {by_area['buy_in']['before']} to {by_area['buy_in']['after']} " \
+    assert f"The buy-in score rose from {by_area['buy_in']['before']} to {by_area['buy_in']['after']} " \
            f"(+{by_area['buy_in']['change']})." in change["improvements"]
     assert by_area["tools"]["change"] == 0
 

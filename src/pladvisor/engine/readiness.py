@@ -9,12 +9,13 @@ it only lowers the area's completeness and confidence.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Set
+from functools import cache
 from typing import Any
 
 from pladvisor.domain.assessment import AreaReadiness, Confidence, FollowUpQuestion, Readiness, Stage
-from pladvisor.domain.fields import areas, profile_fields
+from pladvisor.domain.fields import profile_fields
 from pladvisor.domain.rules import PRIORITY_WEIGHT
 
 from .catalog import Catalog
@@ -43,8 +44,12 @@ def _share(met: float, total: float) -> int | None:
     return round(100 * met / total) if total else None
 
 
+@cache
+def _questions_per_area() -> dict[str, int]:
+    return dict(Counter(info.area for info in profile_fields().values()))
+
+
 def measure(catalog: Catalog, answers: Mapping[str, Any], fired: Set[str]) -> Readiness:
-    fields = profile_fields()
     met: dict[str, float] = defaultdict(float)
     checked: dict[str, float] = defaultdict(float)
     critical_gap = False
@@ -59,23 +64,22 @@ def measure(catalog: Catalog, answers: Mapping[str, Any], fired: Set[str]) -> Re
             met[rule.area] += weight
         critical_gap |= did_fire and rule.kind == "gap" and rule.priority == "critical"
 
+    answered_in = Counter(path.partition(".")[0] for path in answers)
     per_area: list[AreaReadiness] = []
-    for area in areas():
-        questions = sum(1 for info in fields.values() if info.area == area)
-        answered = sum(1 for path, info in fields.items() if info.area == area and path in answers)
-        completeness = round(answered / questions, 3)
+    for area, questions in _questions_per_area().items():
+        completeness = round(answered_in[area] / questions, 3)
         per_area.append(
             AreaReadiness(
                 area=area,
                 score=_share(met[area], checked[area]),
-                answered=answered,
+                answered=answered_in[area],
                 questions=questions,
                 completeness=completeness,
                 confidence=confidence(completeness),
             )
         )
     overall = _share(sum(met.values()), sum(checked.values()))
-    completeness = round(len(answers) / len(fields), 3)
+    completeness = round(len(answers) / len(profile_fields()), 3)
     return Readiness(
         score=overall,
         stage=stage(overall, critical_gap),
@@ -89,20 +93,18 @@ def follow_ups(catalog: Catalog, answers: Mapping[str, Any], fired: Set[str]) ->
     """Unanswered fields ranked by how much advice hangs on them (the priority weight of unfired rules reading them)."""
     fields = profile_fields()
     impact: dict[str, int] = defaultdict(int)
-    rules: dict[str, list[str]] = defaultdict(list)
-    points: dict[str, list[str]] = defaultdict(list)
-    for compiled in catalog.rules:
-        if compiled.rule.id in fired:
-            continue
+    waiting = [c for c in catalog.rules if c.rule.id not in fired]
+    for compiled in waiting:
         for path in compiled.paths:
-            if path in answers:
-                continue
-            impact[path] += PRIORITY_WEIGHT[compiled.rule.priority]
-            rules[path].append(compiled.rule.id)
-            points[path] += [p for p in compiled.rule.cites if p not in points[path]]
+            if path not in answers:
+                impact[path] += PRIORITY_WEIGHT[compiled.rule.priority]
     order = {path: i for i, path in enumerate(fields)}
     best = sorted(impact, key=lambda path: (-impact[path], order[path]))[:MAX_FOLLOW_UPS]
-    return [
-        FollowUpQuestion(field=path, question=fields[path].question, informs=points[path], rules=rules[path])
-        for path in best
-    ]
+    questions = []
+    for path in best:
+        readers = [c.rule for c in waiting if path in c.paths]
+        points = list(dict.fromkeys(point for rule in readers for point in rule.cites))
+        questions.append(
+            FollowUpQuestion(field=path, question=fields[path].question, informs=points, rules=[r.id for r in readers])
+        )
+    return questions
