@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test openapi clean
+.PHONY: run test bench soak openapi clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "pladvisor needs Python 3.11 or 3.12 (durable-rules does not build on 3.13)"; exit 1; }
@@ -28,6 +28,12 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py
+
+soak: $(VENV)/.installed-test
+	$(BIN)/python bench/soak.py
 
 openapi: $(VENV)/.installed
 	$(BIN)/litestar --app pladvisor.api.app:create_app schema openapi --output openapi/openapi.json

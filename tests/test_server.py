@@ -1,10 +1,17 @@
 """The real service process: started the way `make run` starts it, called over HTTP with httpx."""
 
 import asyncio
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import httpx
 
+from pladvisor.engine.advisor import default_rules_dir
+
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
+from .servers import PLADVISOR, free_port, running_server
 
 
 def test_real_server_answers_an_assessment(base_url: str) -> None:
@@ -30,3 +37,22 @@ def test_real_server_keeps_concurrent_answers_apart(base_url: str) -> None:
     for i, answer in enumerate(answers):
         assert answer["school_id"] == f"s{i}"
         assert answer["recommendations"] == expected[bool(i % 2)]
+
+
+def test_two_worker_processes_serve_the_same_answers(base_url: str) -> None:
+    body = as_body(RUSHED_DISTRICT, school_id="w")
+    expected = httpx.post(f"{base_url}/v1/assessments", json=body).json()
+    with running_server(PLADVISOR_WORKERS="2") as url:
+        answers = [httpx.post(f"{url}/v1/assessments", json=body).json() for _ in range(20)]
+    assert all(answer == expected for answer in answers)
+
+
+def test_a_broken_catalog_stops_start_up_naming_file_and_rule(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), rules)
+    text = (rules / "buy_in.yaml").read_text(encoding="utf-8")
+    (rules / "buy_in.yaml").write_text(text.replace("{buy_in.approach: mandate_all_by_date}", "{buy_in.aproach: x}", 1))
+    done = subprocess.run([str(PLADVISOR), "serve", "--port", str(free_port())], capture_output=True, text=True,
+                          env={**os.environ, "PLADVISOR_RULES_DIR": str(rules)}, timeout=60)
+    assert done.returncode == 2
+    assert "buy_in.yaml: rule 'buy-in-mandated'" in done.stderr and "buy_in.aproach" in done.stderr

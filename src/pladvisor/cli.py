@@ -33,6 +33,18 @@ def _log_config(level: str) -> dict[str, Any]:
     return config
 
 
+def _check_catalog(settings: Settings) -> None:
+    """Refuse to start on a broken catalog with the file and rule at fault, not a traceback from a worker."""
+    from pladvisor.engine.advisor import default_rules_dir
+    from pladvisor.engine.catalog import CatalogError, load_catalog
+
+    try:
+        load_catalog(settings.rules_dir or default_rules_dir())
+    except CatalogError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 @app.command()
 def serve(
     host: str = typer.Option(None, help="Address to bind (default from PLADVISOR_HOST, else 127.0.0.1)."),
@@ -41,6 +53,7 @@ def serve(
 ) -> None:
     """Serve the HTTP API."""
     settings = Settings()
+    _check_catalog(settings)
     host = host or settings.host
     if host not in LOOPBACK and not settings.accepted_keys():
         typer.echo(f"warning: serving on {host} without API keys; set PLADVISOR_API_KEYS to require them", err=True)
@@ -64,7 +77,9 @@ def rules() -> None:
     """Validate the rule catalog and print a one-line summary per rule."""
     from pladvisor.engine.advisor import Advisor
 
-    advisor = Advisor.from_directory(Settings().rules_dir)
+    settings = Settings()
+    _check_catalog(settings)
+    advisor = Advisor.from_directory(settings.rules_dir)
     for compiled in advisor.catalog.rules:
         rule = compiled.rule
         typer.echo(f"{rule.id:42} {rule.kind:8} {rule.priority:8} {','.join(rule.cites)}")
