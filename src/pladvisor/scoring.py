@@ -21,14 +21,34 @@ from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.batch import BatchItem, ItemError, ItemProblem
 from pladvisor.engine.advisor import Advisor
 from pladvisor.engine.batch import assess_item
-from pladvisor.engine.rollup import RollupBuilder
+from pladvisor.engine.rollup import RollupBuilder, Summary
 
 from .client import Client
 from .records import Record
 
 CSV_COLUMNS = ("line", "school_id", "name", "score", "stage", "confidence", "next_1", "next_2", "next_3")
-Scorer = Callable[[Iterable[tuple[int, Any]]], Iterator[BatchItem]]
-"""Turns (line, raw profile) pairs into results in the same order, each with ``index`` = its line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One row's result in the forms the outputs need. Worker processes send these, not answer objects:
+    text and tuples cross a process boundary far faster than nested pydantic models."""
+
+    line: int
+    answer_json: str | None = None
+    summary: Summary | None = None
+    problem: ItemProblem | None = None
+
+    @classmethod
+    def of(cls, item: BatchItem) -> Scored:
+        """``item`` with ``index`` set to its input line."""
+        if item.assessment is None:
+            return cls(line=item.index, problem=item.problem)
+        return cls(item.index, item.assessment.model_dump_json(), Summary.of(item.index, item.assessment))
+
+
+Scorer = Callable[[Iterable[tuple[int, Any]]], Iterator[Scored]]
+"""Turns (line, raw profile) pairs into results in the same order."""
 
 
 def _open_for_append(path: Path, resume: bool) -> tuple[TextIO, list[str]]:
@@ -51,9 +71,8 @@ class JsonlOutput:
         self.previous = [json.loads(text) for text in lines if text.strip()]
         self.done = {record["line"] for record in self.previous}
 
-    def write(self, item: BatchItem) -> None:
-        assert item.assessment is not None
-        self._handle.write(f'{{"line":{item.index},"assessment":{item.assessment.model_dump_json()}}}\n')
+    def write(self, scored: Scored) -> None:
+        self._handle.write(f'{{"line":{scored.line},"assessment":{scored.answer_json}}}\n')
         self._handle.flush()
 
     def close(self) -> None:
@@ -72,14 +91,13 @@ class CsvOutput:
             self._writer.writerow(CSV_COLUMNS)
             self._handle.flush()
 
-    def write(self, item: BatchItem) -> None:
-        a = item.assessment
-        assert a is not None
-        top = [r.rule_id for r in a.recommendations[:3]]
-        readiness = a.readiness
+    def write(self, scored: Scored) -> None:
+        summary = scored.summary
+        assert summary is not None
+        top = [rule_id for rule_id, _, _ in summary.recommendations[:3]]
         self._writer.writerow(
-            [item.index, a.school_id or "", a.name or "", "" if readiness.score is None else readiness.score,
-             readiness.stage, readiness.confidence, *top, *[""] * (3 - len(top))]
+            [scored.line, summary.school_id or "", summary.name or "", "" if summary.score is None else summary.score,
+             summary.stage, summary.confidence, *top, *[""] * (3 - len(top))]
         )
         self._handle.flush()
 
@@ -118,9 +136,9 @@ class RunSummary:
 
 
 def in_process(advisor: Advisor) -> Scorer:
-    def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[BatchItem]:
+    def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[Scored]:
         for line, raw in pairs:
-            yield assess_item(advisor, line, raw)
+            yield Scored.of(assess_item(advisor, line, raw))
 
     return score
 
@@ -133,15 +151,15 @@ def _start_worker(rules_dir: Path | None) -> None:
     _worker_advisor = Advisor.from_directory(rules_dir)
 
 
-def _score_in_worker(pair: tuple[int, Any]) -> BatchItem:
+def _score_in_worker(pair: tuple[int, Any]) -> Scored:
     assert _worker_advisor is not None
-    return assess_item(_worker_advisor, *pair)
+    return Scored.of(assess_item(_worker_advisor, *pair))
 
 
 def in_processes(workers: int, rules_dir: Path | None) -> Scorer:
     """Scoring spread over processes, each with its own engine (durable-rules is not thread-safe)."""
 
-    def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[BatchItem]:
+    def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[Scored]:
         # fork: workers start in milliseconds; the parent has created no engine and no threads yet.
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         with context.Pool(workers, initializer=_start_worker, initargs=(rules_dir,)) as pool:
@@ -153,7 +171,7 @@ def in_processes(workers: int, rules_dir: Path | None) -> Scorer:
 def through_api(client: Client) -> Scorer:
     """Scoring by the service, in batches; results are renumbered from input position to line."""
 
-    def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[BatchItem]:
+    def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[Scored]:
         lines: deque[int] = deque()
 
         def profiles() -> Iterator[Any]:
@@ -164,7 +182,7 @@ def through_api(client: Client) -> Scorer:
         for item in client.assess_many(profiles()):
             line = lines.popleft()
             problem = item.problem.model_copy(update={"index": line}) if item.problem else None
-            yield item.model_copy(update={"index": line, "problem": problem})
+            yield Scored.of(item.model_copy(update={"index": line, "problem": problem}))
 
     return score
 
@@ -178,31 +196,30 @@ def run(
     advance: Callable[[], None] = lambda: None,
 ) -> RunSummary:
     """Score every record not already recorded; write each result as it comes."""
-    summary = RunSummary()
+    tally = RunSummary()
     done = set().union(errors.done, *(o.done for o in outputs))
     if rollup is not None:
         jsonl = next((o for o in outputs if isinstance(o, JsonlOutput)), None)
         for previous in jsonl.previous if jsonl else []:
             assessment = Assessment.model_validate(previous["assessment"])
-            rollup.add(BatchItem(index=previous["line"], status="ok", assessment=assessment))
+            rollup.add(Summary.of(previous["line"], assessment))
 
-    def record_result(item: BatchItem) -> None:
-        if item.assessment is not None:
+    def record_result(scored: Scored) -> None:
+        if scored.problem is None:
             for output in outputs:
-                output.write(item)
-            summary.scored += 1
+                output.write(scored)
+            tally.scored += 1
         else:
-            assert item.problem is not None
-            errors.write(item.index, item.problem.school_id, item.problem.errors)
-            summary.failed += 1
+            errors.write(scored.line, scored.problem.school_id, scored.problem.errors)
+            tally.failed += 1
         if rollup is not None:
-            rollup.add(item)
+            rollup.add(scored.summary)
         advance()
 
     def pending() -> Iterator[tuple[int, Any]]:
         for record in records:
             if record.line in done:
-                summary.skipped += 1
+                tally.skipped += 1
                 advance()
             elif record.data is None:
                 problem = ItemProblem(
@@ -210,10 +227,10 @@ def run(
                     school_id=record.school_id,
                     errors=[ItemError(field="row", message=record.error or "")],
                 )
-                record_result(BatchItem(index=record.line, status="invalid", problem=problem))
+                record_result(Scored(line=record.line, problem=problem))
             else:
                 yield record.line, record.data
 
-    for item in scorer(pending()):
-        record_result(item)
-    return summary
+    for scored in scorer(pending()):
+        record_result(scored)
+    return tally

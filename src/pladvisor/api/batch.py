@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import post
+from litestar import MediaType, Response, post
 from litestar.datastructures import State
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Reference, RequestBody, Schema
 from litestar.params import JSONBody
 
 from pladvisor.domain.batch import BatchResult
-from pladvisor.engine.batch import assess_batch
+from pladvisor.engine.batch import batch_json
 
 from .problems import problem, problem_response
 from .routes import BAD_BODY, advisor_of
@@ -45,11 +45,11 @@ class _BatchOperation(Operation):
     operation_class=_BatchOperation,
     responses={**BAD_BODY, 413: problem_response(413, "More items than the batch limit.")},
 )
-def assess_many(data: JSONBody[list[Any]], state: State) -> BatchResult:
+def assess_many(data: JSONBody[list[Any]], state: State) -> Response[BatchResult]:
     """One result per item in input order (an assessment, or the item's field errors) and a district roll-up."""
     limit: int = state.settings.batch_limit
     if len(data) > limit:
         raise problem(
             413, "batch-too-large", "Batch too large", f"The batch has {len(data)} items; the limit is {limit}."
         )
-    return assess_batch(advisor_of(state), data)
+    return Response(batch_json(advisor_of(state), data), media_type=MediaType.JSON)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from litestar import Controller, MediaType, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel
@@ -38,9 +38,10 @@ class AssessmentController(Controller):
     tags = ["assessments"]
 
     @post("/", status_code=200, responses=BAD_BODY, summary="Assess one school")
-    async def assess(self, data: JSONBody[SchoolProfile], state: State) -> Assessment:
+    async def assess(self, data: JSONBody[SchoolProfile], state: State) -> Response[Assessment]:
         """Readiness, ranked and explained next steps, strengths and follow-up questions for one school."""
-        return advisor_of(state).assess(data)
+        # pydantic writes the JSON itself: Litestar's generic path would build a dict first, then encode it.
+        return Response(advisor_of(state).assess(data).model_dump_json(), media_type=MediaType.JSON)
 
 
 class RuleController(Controller):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pladvisor.domain.assessment import Assessment, Evidence, Recommendation, Source, Strength
+from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.fields import label
 from pladvisor.domain.profile import SchoolProfile
 
-from . import ranking, readiness
+from . import ranking
 from .catalog import Catalog, CompiledRule, load_catalog
 from .evaluator import RuleEvaluator
+from .readiness import ReadinessModel
 
 _CHECKOUT_RULES = Path(__file__).resolve().parents[3] / "rules"
 _PACKAGED_RULES = Path(__file__).resolve().parents[1] / "rules"
@@ -56,9 +57,10 @@ class Advisor:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._evaluator = RuleEvaluator(catalog)
+        self._readiness = ReadinessModel(catalog)
         self._sources = {
             c.rule.id: [
-                Source(point=p, title=catalog.points[p].title, file=catalog.points[p].source) for p in c.rule.cites
+                {"point": p, "title": catalog.points[p].title, "file": catalog.points[p].source} for p in c.rule.cites
             ]
             for c in catalog.rules
         }
@@ -67,8 +69,8 @@ class Advisor:
     def from_directory(cls, directory: Path | str | None = None) -> Advisor:
         return cls(load_catalog(directory or default_rules_dir()))
 
-    def _evidence(self, compiled: CompiledRule, answers: dict[str, Any]) -> list[Evidence]:
-        return [Evidence(field=p, value=answers[p]) for p in compiled.paths if p in answers]
+    def _evidence(self, compiled: CompiledRule, answers: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{"field": p, "value": answers[p]} for p in compiled.paths if p in answers]
 
     def assess(self, profile: SchoolProfile) -> Assessment:
         fact = profile.model_dump(exclude_none=True, exclude={"school_id", "name"})
@@ -78,38 +80,42 @@ class Advisor:
         by_id = self.catalog.by_id
         gaps = ranking.rank([by_id[r].rule for r in fired if by_id[r].rule.kind == "gap"])
         recommendations = [
-            Recommendation(
-                rank=i,
-                rule_id=rule.id,
-                area=rule.area,
-                priority=rule.priority,
-                horizon=horizon,
-                title=rule.title,
-                why=explain(by_id[rule.id], answers),
-                evidence=self._evidence(by_id[rule.id], answers),
-                next_steps=rule.steps,
-                sources=self._sources[rule.id],
-            )
+            {
+                "rank": i,
+                "rule_id": rule.id,
+                "area": rule.area,
+                "priority": rule.priority,
+                "horizon": horizon,
+                "title": rule.title,
+                "why": explain(by_id[rule.id], answers),
+                "evidence": self._evidence(by_id[rule.id], answers),
+                "next_steps": rule.steps,
+                "sources": self._sources[rule.id],
+            }
             for i, (rule, horizon) in enumerate(zip(gaps, ranking.horizons(gaps), strict=True), start=1)
         ]
         strengths = [
-            Strength(
-                rule_id=c.rule.id,
-                area=c.rule.area,
-                title=c.rule.title,
-                why=explain(c, answers),
-                evidence=self._evidence(c, answers),
-                sources=self._sources[c.rule.id],
-            )
+            {
+                "rule_id": c.rule.id,
+                "area": c.rule.area,
+                "title": c.rule.title,
+                "why": explain(c, answers),
+                "evidence": self._evidence(c, answers),
+                "sources": self._sources[c.rule.id],
+            }
             for c in self.catalog.rules
             if c.rule.kind == "strength" and c.rule.id in fired_set
         ]
-        return Assessment(
-            school_id=profile.school_id,
-            name=profile.name,
-            catalog_version=self.catalog.version,
-            readiness=readiness.measure(self.catalog, answers, fired_set),
-            recommendations=recommendations,
-            strengths=strengths,
-            follow_up_questions=readiness.follow_ups(self.catalog, answers, fired_set),
+        # One validation of the whole answer: pydantic builds the nested models in one pass, which costs
+        # far less than constructing each recommendation, piece of evidence and source on its own.
+        return Assessment.model_validate(
+            {
+                "school_id": profile.school_id,
+                "name": profile.name,
+                "catalog_version": self.catalog.version,
+                "readiness": self._readiness.measure(answers, fired_set),
+                "recommendations": recommendations,
+                "strengths": strengths,
+                "follow_up_questions": self._readiness.follow_ups(answers, fired_set),
+            }
         )

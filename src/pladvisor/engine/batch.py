@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import ValidationError
 
-from pladvisor.domain.batch import BatchItem, BatchResult, ItemError, ItemProblem
+from pladvisor.domain.batch import BatchItem, ItemError, ItemProblem
 from pladvisor.domain.profile import MAX_TEXT, SchoolProfile
 
 from .advisor import Advisor
-from .rollup import RollupBuilder
+from .rollup import RollupBuilder, Summary
 
 WHOLE_ITEM = "body"
 
@@ -38,15 +37,17 @@ def assess_item(advisor: Advisor, index: int, raw: Any) -> BatchItem:
     return BatchItem(index=index, status="ok", assessment=advisor.assess(profile))
 
 
-def assess_items(advisor: Advisor, raws: Iterable[Any]) -> Iterator[BatchItem]:
-    for index, raw in enumerate(raws):
-        yield assess_item(advisor, index, raw)
+def batch_json(advisor: Advisor, raws: list[Any]) -> bytes:
+    """A ``BatchResult`` as JSON, serialized item by item as each is assessed.
 
-
-def assess_batch(advisor: Advisor, raws: list[Any]) -> BatchResult:
+    Holding a thousand answers alive until the end makes the garbage collector walk them
+    again and again, and serializing them in one piece doubles the peak memory; here each
+    answer lives only until its JSON text exists.
+    """
     rollup = RollupBuilder(advisor.catalog.version)
-    results = []
-    for item in assess_items(advisor, raws):
-        rollup.add(item)
-        results.append(item)
-    return BatchResult(results=results, rollup=rollup.build())
+    parts = []
+    for index, raw in enumerate(raws):
+        item = assess_item(advisor, index, raw)
+        rollup.add(Summary.of(index, item.assessment) if item.assessment else None)
+        parts.append(item.model_dump_json())
+    return f'{{"results":[{",".join(parts)}],"rollup":{rollup.build().model_dump_json()}}}'.encode()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Set
-from functools import cache
+from dataclasses import dataclass
 from typing import Any
 
 from pladvisor.domain.assessment import AreaReadiness, Confidence, FollowUpQuestion, Readiness, Stage
@@ -44,67 +44,96 @@ def _share(met: float, total: float) -> int | None:
     return round(100 * met / total) if total else None
 
 
-@cache
-def _questions_per_area() -> dict[str, int]:
-    return dict(Counter(info.area for info in profile_fields().values()))
+@dataclass(frozen=True, slots=True)
+class _Check:
+    """What scoring needs of one rule, taken out of the catalog once."""
+
+    rule_id: str
+    area: str
+    weight: int
+    strength: bool
+    critical: bool
+    paths: frozenset[str]
+    cites: tuple[str, ...]
 
 
-def measure(catalog: Catalog, answers: Mapping[str, Any], fired: Set[str]) -> Readiness:
-    met: dict[str, float] = defaultdict(float)
-    checked: dict[str, float] = defaultdict(float)
-    critical_gap = False
-    for compiled in catalog.rules:
-        rule = compiled.rule
-        did_fire = rule.id in fired
-        if not did_fire and not all(path in answers for path in compiled.paths):
-            continue
-        weight = PRIORITY_WEIGHT[rule.priority]
-        checked[rule.area] += weight
-        if did_fire == (rule.kind == "strength"):
-            met[rule.area] += weight
-        critical_gap |= did_fire and rule.kind == "gap" and rule.priority == "critical"
+class ReadinessModel:
+    """Scores and follow-up questions for one catalog, with everything per-rule worked out in advance."""
 
-    answered_in = Counter(path.partition(".")[0] for path in answers)
-    per_area: list[AreaReadiness] = []
-    for area, questions in _questions_per_area().items():
-        completeness = round(answered_in[area] / questions, 3)
-        per_area.append(
-            AreaReadiness(
-                area=area,
-                score=_share(met[area], checked[area]),
-                answered=answered_in[area],
-                questions=questions,
-                completeness=completeness,
-                confidence=confidence(completeness),
+    def __init__(self, catalog: Catalog) -> None:
+        self._checks = [
+            _Check(
+                rule_id=c.rule.id,
+                area=c.rule.area,
+                weight=PRIORITY_WEIGHT[c.rule.priority],
+                strength=c.rule.kind == "strength",
+                critical=c.rule.kind == "gap" and c.rule.priority == "critical",
+                paths=frozenset(c.paths),
+                cites=tuple(c.rule.cites),
             )
-        )
-    overall = _share(sum(met.values()), sum(checked.values()))
-    completeness = round(len(answers) / len(profile_fields()), 3)
-    return Readiness(
-        score=overall,
-        stage=stage(overall, critical_gap),
-        completeness=completeness,
-        confidence=confidence(completeness),
-        areas=per_area,
-    )
+            for c in catalog.rules
+        ]
+        fields = profile_fields()
+        self._questions = {path: info.question for path, info in fields.items()}
+        self._order = {path: i for i, path in enumerate(fields)}
+        self._per_area = dict(Counter(info.area for info in fields.values()))
 
+    def measure(self, answers: Mapping[str, Any], fired: Set[str]) -> Readiness:
+        met: dict[str, int] = dict.fromkeys(self._per_area, 0)
+        checked = dict(met)
+        critical_gap = False
+        answered = answers.keys()
+        for check in self._checks:
+            did_fire = check.rule_id in fired
+            if not did_fire and not check.paths <= answered:
+                continue
+            checked[check.area] += check.weight
+            if did_fire == check.strength:
+                met[check.area] += check.weight
+            critical_gap = critical_gap or (did_fire and check.critical)
 
-def follow_ups(catalog: Catalog, answers: Mapping[str, Any], fired: Set[str]) -> list[FollowUpQuestion]:
-    """Unanswered fields ranked by how much advice hangs on them (the priority weight of unfired rules reading them)."""
-    fields = profile_fields()
-    impact: dict[str, int] = defaultdict(int)
-    waiting = [c for c in catalog.rules if c.rule.id not in fired]
-    for compiled in waiting:
-        for path in compiled.paths:
-            if path not in answers:
-                impact[path] += PRIORITY_WEIGHT[compiled.rule.priority]
-    order = {path: i for i, path in enumerate(fields)}
-    best = sorted(impact, key=lambda path: (-impact[path], order[path]))[:MAX_FOLLOW_UPS]
-    questions = []
-    for path in best:
-        readers = [c.rule for c in waiting if path in c.paths]
-        points = list(dict.fromkeys(point for rule in readers for point in rule.cites))
-        questions.append(
-            FollowUpQuestion(field=path, question=fields[path].question, informs=points, rules=[r.id for r in readers])
+        answered_in = Counter(path.partition(".")[0] for path in answers)
+        per_area = []
+        for area, questions in self._per_area.items():
+            completeness = round(answered_in[area] / questions, 3)
+            per_area.append(
+                AreaReadiness(
+                    area=area,
+                    score=_share(met[area], checked[area]),
+                    answered=answered_in[area],
+                    questions=questions,
+                    completeness=completeness,
+                    confidence=confidence(completeness),
+                )
+            )
+        overall = _share(sum(met.values()), sum(checked.values()))
+        completeness = round(len(answers) / len(self._questions), 3)
+        return Readiness(
+            score=overall,
+            stage=stage(overall, critical_gap),
+            completeness=completeness,
+            confidence=confidence(completeness),
+            areas=per_area,
         )
-    return questions
+
+    def follow_ups(self, answers: Mapping[str, Any], fired: Set[str]) -> list[FollowUpQuestion]:
+        """Unanswered fields ranked by how much advice hangs on them (the weight of unfired rules reading them)."""
+        impact: dict[str, int] = defaultdict(int)
+        waiting = [check for check in self._checks if check.rule_id not in fired]
+        answered = answers.keys()
+        for check in waiting:
+            for path in check.paths - answered:
+                impact[path] += check.weight
+        best = sorted(impact, key=lambda path: (-impact[path], self._order[path]))[:MAX_FOLLOW_UPS]
+        questions = []
+        for path in best:
+            readers = [check for check in waiting if path in check.paths]
+            questions.append(
+                FollowUpQuestion(
+                    field=path,
+                    question=self._questions[path],
+                    informs=list(dict.fromkeys(point for check in readers for point in check.cites)),
+                    rules=[check.rule_id for check in readers],
+                )
+            )
+        return questions

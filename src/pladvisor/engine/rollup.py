@@ -6,8 +6,8 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pladvisor.domain.assessment import Stage
-from pladvisor.domain.batch import AreaSpread, BatchItem, CriticalSchool, RuleFrequency, Rollup, Spread
+from pladvisor.domain.assessment import Assessment, Stage
+from pladvisor.domain.batch import AreaSpread, CriticalSchool, RuleFrequency, Rollup, Spread
 from pladvisor.domain.fields import areas
 
 STAGES: tuple[Stage, ...] = ("undetermined", "exploring", "preparing", "implementing", "sustaining")
@@ -26,6 +26,35 @@ def spread(scores: list[int]) -> Spread:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The part of one school's answer that roll-ups and one-row outputs need: small, and cheap to pickle."""
+
+    index: int
+    school_id: str | None
+    name: str | None
+    score: int | None
+    stage: Stage
+    confidence: str
+    areas: tuple[tuple[str, int | None], ...]
+    recommendations: tuple[tuple[str, str, str], ...]
+    """(rule id, title, priority) in rank order."""
+
+    @classmethod
+    def of(cls, index: int, assessment: Assessment) -> Summary:
+        readiness = assessment.readiness
+        return cls(
+            index=index,
+            school_id=assessment.school_id,
+            name=assessment.name,
+            score=readiness.score,
+            stage=readiness.stage,
+            confidence=readiness.confidence,
+            areas=tuple((a.area, a.score) for a in readiness.areas),
+            recommendations=tuple((r.rule_id, r.title, r.priority) for r in assessment.recommendations),
+        )
+
+
 @dataclass
 class RollupBuilder:
     catalog_version: str
@@ -38,26 +67,25 @@ class RollupBuilder:
     titles: dict[str, tuple[str, str]] = field(default_factory=dict)
     critical: list[CriticalSchool] = field(default_factory=list)
 
-    def add(self, item: BatchItem) -> None:
+    def add(self, summary: Summary | None) -> None:
+        """Count one school; ``None`` for an item that could not be assessed."""
         self.schools += 1
-        if item.assessment is None:
+        if summary is None:
             self.invalid += 1
             return
-        index, assessment = item.index, item.assessment
-        readiness = assessment.readiness
-        self.stages[readiness.stage] += 1
-        if readiness.score is not None:
-            self.overall.append(readiness.score)
-        for area in readiness.areas:
-            if area.score is not None:
-                self.by_area[area.area].append(area.score)
-        for item in assessment.recommendations:
-            self.recommended[item.rule_id] += 1
-            self.titles[item.rule_id] = (item.title, item.priority)
-        critical = [item.rule_id for item in assessment.recommendations if item.priority == "critical"]
+        self.stages[summary.stage] += 1
+        if summary.score is not None:
+            self.overall.append(summary.score)
+        for area, score in summary.areas:
+            if score is not None:
+                self.by_area[area].append(score)
+        for rule_id, title, priority in summary.recommendations:
+            self.recommended[rule_id] += 1
+            self.titles[rule_id] = (title, priority)
+        critical = [rule_id for rule_id, _, priority in summary.recommendations if priority == "critical"]
         if critical:
             self.critical.append(
-                CriticalSchool(index=index, school_id=assessment.school_id, name=assessment.name, critical=critical)
+                CriticalSchool(index=summary.index, school_id=summary.school_id, name=summary.name, critical=critical)
             )
 
     def build(self) -> Rollup:

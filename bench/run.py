@@ -1,0 +1,574 @@
+"""`make bench`: how fast pladvisor assesses schools, each figure against a baseline measured in the same run.
+
+    .venv/bin/python bench/run.py            # the full run, about 6-8 minutes on a 2-core machine
+    .venv/bin/python bench/run.py --quick    # smaller counts and shorter loads: a smoke run
+
+It prints figures and never fails on one: a slow machine is not a broken build. The only
+check that can stop it is about honesty: the plain-Python evaluator must fire exactly the
+rules the engine fires for every school, or the comparison between them would mean nothing.
+
+The machine is shared (other engineers run tests on the same 2 cores), so next to each
+wall-clock figure it prints the CPU time the measured code itself used, and after each
+section how much of the machine other processes took meanwhile. In-process figures are
+judged per CPU-second ("on one core"); HTTP and CLI figures are judged on wall time.
+
+The school set is generated on demand into a temporary directory by examples/generate.py
+(seeded, no broken rows) and read back the way `pladvisor score` reads it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import durable_rules_engine
+from durable import engine
+
+import plain_rules
+from echo_app import ECHO_PATH
+from loadgen import LoadResult, combine, drive
+from servers import HOST, Server, default_env, serving
+
+from pladvisor.domain.profile import SchoolProfile
+from pladvisor.engine.advisor import Advisor, answers_of
+from pladvisor.engine.catalog import Catalog
+from pladvisor.engine.evaluator import ANCHOR_FIELD, ANCHOR_RULE, RuleEvaluator, engine_fact, ruleset_definition
+from pladvisor.records import read_records
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+BIN = Path(sys.executable).parent
+ASSESS_PATH = "/v1/assessments"
+BATCH_PATH = "/v1/assessments/batch"
+BATCH_SIZE = 1000
+MEMORY_STEPS = 10
+WARM_UP = 1000
+"""Schools assessed in process before anything is timed."""
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How much work each figure does; ``--quick`` shrinks every count and duration."""
+
+    schools: int
+    engine_rounds: int
+    http_seconds: float
+    warmup_seconds: float
+    concurrency: int
+    warmup_batches: int
+    """Enough for the server's RSS to level off: two 1,000-school batches in flight need ~100 MiB at their peak."""
+    warmup_batch_seconds: float
+    memory_assessments: int
+    memory_seconds: float
+    """Bound on the memory soak; if reached, fewer assessments are sent and the figure says how many."""
+
+
+FULL = Scale(schools=10_000, engine_rounds=3, http_seconds=15, warmup_seconds=3, concurrency=50, warmup_batches=30,
+             warmup_batch_seconds=60, memory_assessments=200_000, memory_seconds=300)
+QUICK = Scale(schools=1_000, engine_rounds=1, http_seconds=3, warmup_seconds=1, concurrency=50, warmup_batches=5,
+              warmup_batch_seconds=30, memory_assessments=20_000, memory_seconds=60)
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    measured: str
+    baseline: str
+    ratio: str
+    target: str
+    met: bool | None
+    """None: recorded without a target, or a full-count target on a quick run."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    wall: float
+    cpu: float
+    """CPU seconds of this process: the loop's own cost, whatever else the machine was doing."""
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def timed(work: Callable[[], None]) -> Timing:
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return Timing(wall=time.perf_counter() - wall, cpu=time.process_time() - cpu)
+
+
+def _machine_busy() -> float:
+    """CPU seconds all cores have spent busy since boot (/proc/stat; steal is the hypervisor's, not counted)."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in stat.readline().split()[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process and of every child it has waited for (servers, CLI runs, their workers)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+@contextmanager
+def section(title: str) -> Iterator[None]:
+    """Print a heading, then how much of the machine other processes used meanwhile.
+
+    A figure taken while other work had the cores is slower than the code is; this line
+    says so next to the figure.
+    """
+    say(f"\n{title}")
+    busy, own, start = _machine_busy(), _own_cpu(), time.perf_counter()
+    yield
+    wall = time.perf_counter() - start
+    others = max(0.0, (_machine_busy() - busy) - (_own_cpu() - own))
+    say(f"  [{wall:.0f} s; other processes on this machine used {others / wall:.2f} of its {os.cpu_count()} cores "
+        f"meanwhile]")
+
+
+def judged(ok: bool, complete: bool) -> bool | None:
+    """A target stated for the full counts (wall times, growth over 200,000) is judged only when they were run."""
+    return ok if complete else None
+
+
+# --- the school set ---------------------------------------------------------------------------------------------
+
+
+def school_set(count: int, directory: Path) -> tuple[Path, list[dict[str, Any]]]:
+    """Generate ``count`` schools as CSV and read them back as raw profiles, exactly as `pladvisor score` would."""
+    path = directory / f"schools-{count}.csv"
+    subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "generate.py"), "--count", str(count), "--broken", "0", "-o",
+         str(path)],
+        check=True,
+    )
+    records = list(read_records(path))
+    unreadable = [r.line for r in records if r.data is None]
+    if unreadable:
+        raise RuntimeError(f"generated rows that cannot be read: lines {unreadable[:10]}")
+    return path, [r.data for r in records if r.data is not None]
+
+
+# --- 1. in process ----------------------------------------------------------------------------------------------
+
+
+def in_process(advisor: Advisor, raws: Sequence[dict[str, Any]]) -> tuple[Figure, float]:
+    """Validate, assess, serialize; against validating and serializing an answer computed beforehand.
+
+    The baseline is the part of the loop that does not depend on the advice being computed,
+    so the ratio is the share of that floor's speed the full loop keeps. Its answers are the
+    warm-up's, reused in turn: keeping all 10,000 alive would charge either loop with garbage
+    collector work over a heap a server never holds. Returns the full loop's rate per
+    CPU-second too, the in-process reference of figures 4 and 6.
+    """
+    answers = [advisor.assess(SchoolProfile.model_validate(raw, strict=True)) for raw in raws[:WARM_UP]]
+
+    def full_loop() -> None:
+        for raw in raws:
+            advisor.assess(SchoolProfile.model_validate(raw, strict=True)).model_dump_json()
+
+    def floor_loop() -> None:
+        for index, raw in enumerate(raws):
+            SchoolProfile.model_validate(raw, strict=True)
+            answers[index % len(answers)].model_dump_json()
+
+    full, floor = timed(full_loop), timed(floor_loop)
+    n = len(raws)
+    rate = n / full.cpu
+    say(f"  full loop: {n:,} schools, {full.cpu:.2f} CPU-s = {rate:,.0f}/s per core "
+        f"({1e6 * full.cpu / n:,.0f} µs each); wall {full.wall:.2f} s = {n / full.wall:,.0f}/s")
+    say(f"  baseline, validate + serialize a precomputed answer: {n / floor.cpu:,.0f}/s per core "
+        f"({1e6 * floor.cpu / n:,.0f} µs each)")
+    say(f"  so Advisor.assess itself costs {1e6 * (full.cpu - floor.cpu) / n:,.0f} µs of each "
+        f"{1e6 * full.cpu / n:,.0f} µs")
+    figure = Figure(
+        "1 in-process validate+assess+serialize", f"{rate:,.0f}/s per core (wall {n / full.wall:,.0f}/s)",
+        f"{n / floor.cpu:,.0f}/s validate+serialize only", f"{floor.cpu / full.cpu:.2f}x", ">= 2,000/s",
+        rate >= 2000,
+    )
+    return figure, rate
+
+
+# --- 2. the engine ----------------------------------------------------------------------------------------------
+
+
+class _QuietHost(engine.Host):
+    """durable-rules' public Host without its timer threads, which this benchmark never needs."""
+
+    def _run(self) -> None:
+        return None
+
+
+class HostCycle:
+    """The least work durable-rules' public Host needs per school on the same ruleset: assert, collect, delete."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.fired: list[str] = []
+        self._sessions = itertools.count()
+        definition = ruleset_definition(catalog)
+        for name, rule in definition.items():
+            rule["run"] = self._action(name)
+        self._host = _QuietHost()
+        self._host.set_rulesets({"bench-host": definition})
+
+    def _action(self, rule_id: str) -> Callable[[Any], None]:
+        return lambda _closure: self.fired.append(rule_id)
+
+    def run(self, fact: dict[str, Any]) -> None:
+        sid = str(next(self._sessions))
+        self._host.assert_fact("bench-host", {**fact, "sid": sid, ANCHOR_FIELD: 1})
+        self._host.delete_state("bench-host", sid)
+
+
+class EngineCycle:
+    """The same, made straight against the engine's own interface, as RuleEvaluator does: the floor for it."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.fired: list[str] = []
+        self._sessions = itertools.count()
+        self._handle = durable_rules_engine.create_ruleset("bench-engine", json.dumps(ruleset_definition(catalog)))
+
+    def run(self, fact: dict[str, Any]) -> None:
+        sid = str(next(self._sessions))
+        _, state = durable_rules_engine.assert_fact(self._handle, json.dumps({**fact, "sid": sid, ANCHOR_FIELD: 1}))
+        started = durable_rules_engine.start_action_for_state(self._handle, state)
+        message = started[1] if started else None
+        while message:
+            self.fired.append(message[2 : message.index('"', 2)])
+            message = durable_rules_engine.complete_and_start_action(self._handle, state)
+        durable_rules_engine.delete_state(self._handle, sid)
+
+
+def engine_figures(catalog: Catalog, raws: Sequence[dict[str, Any]], scale: Scale) -> list[Figure]:
+    """RuleEvaluator.fired against bare durable-rules cycles, and all of them against plain Python.
+
+    Facts are built as Advisor.assess builds them. The bare cycles get them already in engine
+    form, so the ratios charge pladvisor with everything it adds: its lock, the conversion,
+    the error handling and the de-duplication. Each measure is the least CPU time of a few
+    rounds, taken in turn so that a change in the machine affects all of them alike.
+    """
+    facts = [
+        SchoolProfile.model_validate(raw, strict=True).model_dump(exclude_none=True, exclude={"school_id", "name"})
+        for raw in raws
+    ]
+    engine_facts = [engine_fact(fact) for fact in facts]
+    answers = [answers_of(fact) for fact in facts]
+    evaluator, host, bare = RuleEvaluator(catalog), HostCycle(catalog), EngineCycle(catalog)
+    fired: dict[str, list[set[str]]] = {"pladvisor": [], "host": [], "engine": [], "plain": []}
+
+    def pladvisor_round() -> None:
+        fired["pladvisor"] = [set(evaluator.fired(fact)) for fact in facts]
+
+    def cycle_round(name: str, cycle: HostCycle | EngineCycle) -> Callable[[], None]:
+        def work() -> None:
+            fired[name] = []
+            for fact in engine_facts:
+                cycle.fired = []
+                cycle.run(fact)
+                fired[name].append(set(cycle.fired) - {ANCHOR_RULE})
+
+        return work
+
+    def plain_round() -> None:
+        fired["plain"] = [set(plain_rules.fired(catalog, school)) for school in answers]
+
+    rounds = {"pladvisor": pladvisor_round, "host": cycle_round("host", host), "engine": cycle_round("engine", bare),
+              "plain": plain_round}
+    for fact, prepared in zip(facts[:200], engine_facts[:200], strict=True):
+        evaluator.fired(fact)
+        host.run(prepared)
+        bare.run(prepared)
+    cpu = dict.fromkeys(rounds, float("inf"))
+    for _ in range(scale.engine_rounds):
+        for name, work in rounds.items():
+            cpu[name] = min(cpu[name], timed(work).cpu)
+
+    for index, found in enumerate(zip(*fired.values(), strict=True)):
+        if any(ids != found[0] for ids in found):
+            detail = ", ".join(f"{name} {sorted(ids)}" for name, ids in zip(fired, found, strict=True))
+            raise AssertionError(f"school {index} fired differently: {detail}")
+    n = len(facts)
+    mean_fired = sum(map(len, fired["pladvisor"])) / n
+    us = {name: 1e6 * seconds / n for name, seconds in cpu.items()}
+    say(f"  {n:,} facts, least CPU time of {scale.engine_rounds} round(s); {len(catalog.rules)} rules in the catalog, "
+        f"{mean_fired:.1f} fired per school on average (plus the anchor rule)")
+    for name, label in (
+        ("pladvisor", "RuleEvaluator.fired"),
+        ("host", "bare cycle through durable-rules' Host (assert with sid + anchor, collect in the actions, delete)"),
+        ("engine", "bare cycle through durable_rules_engine (the same calls RuleEvaluator makes, nothing else)"),
+        ("plain", "plain Python interpreter of the same conditions (bench/plain_rules.py)"),
+    ):
+        say(f"  {label}: {n / cpu[name]:,.0f}/s per core ({us[name]:.0f} µs each)")
+    say(f"  checked: all four fire the same rule ids for each of the {n:,} schools")
+    return [
+        Figure("2 engine: RuleEvaluator.fired", f"{us['pladvisor']:.0f} µs/school",
+               f"{us['host']:.0f} µs bare Host cycle", f"{cpu['pladvisor'] / cpu['host']:.2f}x", "<= 1.25x",
+               cpu["pladvisor"] <= 1.25 * cpu["host"]),
+        Figure("2 engine vs bare engine calls (record)", f"{us['pladvisor']:.0f} µs/school",
+               f"{us['engine']:.0f} µs durable_rules_engine", f"{cpu['pladvisor'] / cpu['engine']:.2f}x", "-", None),
+        Figure("2 engine vs plain Python (record)", f"{us['pladvisor']:.0f} µs/school",
+               f"{us['plain']:.0f} µs plain Python", f"{cpu['pladvisor'] / cpu['plain']:.1f}x", "-", None),
+        Figure("2 rules fired per school (record)", f"{mean_fired:.1f} mean", "-", "-", "-", None),
+    ]
+
+
+# --- 3-5. HTTP --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Served:
+    """A load run and the CPU the server's processes spent on it."""
+
+    load: LoadResult
+    process_cpu: list[float]
+    """CPU seconds per server process, busiest first (one entry per uvicorn worker that did any work)."""
+
+    @property
+    def server_cpu(self) -> float:
+        return sum(self.process_cpu)
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return 1000 * self.server_cpu / self.load.requests
+
+    def latency(self) -> str:
+        return f"p50 {self.load.percentile_ms(0.5):,.0f} / p99 {self.load.percentile_ms(0.99):,.0f} ms"
+
+    def report(self, label: str, unit: str = "request", units: str = "requests") -> None:
+        load = self.load
+        shares = " + ".join(f"{cpu / load.seconds:.0%}" for cpu in self.process_cpu)
+        say(f"  {label}: {load.requests:,} {units} in {load.seconds:.1f} s = {load.rate:,.1f}/s, {self.latency()}; "
+            f"server CPU {self.cpu_ms_per_request:,.2f} ms per {unit}, {shares} of a core; "
+            f"load generator {load.client_core_share:.0%} of a core")
+
+
+def _measure(server: Server, run: Callable[[], LoadResult]) -> Served:
+    before = server.cpu_by_process()
+    load = run()
+    after = server.cpu_by_process()
+    used = sorted((after[pid] - before.get(pid, 0.0) for pid in after), reverse=True)
+    return Served(load=load, process_cpu=[cpu for cpu in used if cpu > 0])
+
+
+def _single(server: Server, path: str, bodies: Sequence[bytes], scale: Scale) -> Served:
+    """Warm up, then measure: each bounded in time (and in count, far above what the time allows)."""
+    drive(server.url, path, bodies, scale.concurrency, scale.warmup_seconds, limit=1_000_000)
+    return _measure(server, lambda: drive(server.url, path, bodies, scale.concurrency, scale.http_seconds,
+                                          limit=1_000_000))
+
+
+def _batches(server: Server, bodies: Sequence[bytes], count: int, seconds: float) -> LoadResult:
+    """Batch requests from two clients, so that one batch is being read while the other is assessed."""
+    return drive(server.url, BATCH_PATH, bodies, concurrency=2, seconds=seconds, limit=count)
+
+
+def _soak(server: Server, bodies: Sequence[bytes], count: int, seconds: float) -> tuple[Served, list[float]]:
+    """``count`` batches in equal steps, reading the server's RSS after each step.
+
+    A leak climbs step after step; a high-water mark levels off and wanders around it.
+    """
+    rss: list[float] = []
+    deadline = time.monotonic() + seconds
+
+    def run() -> LoadResult:
+        steps: list[LoadResult] = []
+        for _ in range(MEMORY_STEPS):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            steps.append(_batches(server, bodies, count // MEMORY_STEPS, left))
+            rss.append(server.rss_mib())
+        return combine(steps)
+
+    return _measure(server, run), rss
+
+
+def _pladvisor(workers: int) -> Callable[[int], list[str]]:
+    def command(port: int) -> list[str]:
+        return [str(BIN / "pladvisor"), "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
+
+    return command
+
+
+def _echo(port: int) -> list[str]:
+    """The baseline served as `pladvisor serve` serves: uvicorn's defaults, one process, the same log level."""
+    return [sys.executable, "-m", "uvicorn", "echo_app:create_app", "--factory", "--app-dir", str(BENCH),
+            "--host", HOST, "--port", str(port), "--log-level", "warning"]
+
+
+def http_figures(raws: Sequence[dict[str, Any]], in_process_rate: float, scale: Scale, full: bool) -> list[Figure]:
+    bodies = [json.dumps(raw).encode() for raw in raws]
+    batches = [json.dumps(list(raws[i:i + BATCH_SIZE])).encode() for i in range(0, len(raws), BATCH_SIZE)]
+    say(f"  {scale.concurrency} concurrent httpx clients in this process, {scale.http_seconds:.0f} s after a "
+        f"{scale.warmup_seconds:.0f} s warm-up; the load generator shares this machine's "
+        f"{os.cpu_count()} cores with the server")
+
+    with serving(_echo, ECHO_PATH, bodies[0]) as echo:
+        baseline = _single(echo, ECHO_PATH, bodies, scale)
+    baseline.report("echo baseline (bench/echo_app.py, 1 uvicorn process), POST /echo")
+
+    with serving(_pladvisor(1), ASSESS_PATH, bodies[0]) as server:
+        single = _single(server, ASSESS_PATH, bodies, scale)
+        single.report("pladvisor serve, POST /v1/assessments")
+        rss_start = server.rss_mib()
+        warm = _batches(server, batches, scale.warmup_batches, scale.warmup_batch_seconds)
+        rss_warm = server.rss_mib()
+        say(f"  server RSS {rss_start:.1f} MiB, then {rss_warm:.1f} MiB after {warm.requests} warm-up batches")
+        soak, trajectory = _soak(server, batches, scale.memory_assessments // BATCH_SIZE, scale.memory_seconds)
+    soak.report(f"POST /v1/assessments/batch, {BATCH_SIZE:,} schools each", unit="batch", units="batches")
+    schools_rate = soak.load.rate * BATCH_SIZE
+    schools_per_cpu = soak.load.requests * BATCH_SIZE / soak.server_cpu
+    assessed = soak.load.requests * BATCH_SIZE
+    rss_after = trajectory[-1]
+    growth = rss_after / rss_warm - 1
+    say(f"  = {schools_rate:,.0f} schools/s; {schools_per_cpu:,.0f} schools per server CPU-second")
+    steps = " ".join(f"{mib:.0f}" for mib in trajectory)
+    say(f"  server RSS every {assessed // len(trajectory):,} assessments: {steps} MiB; "
+        f"after {assessed:,}: {rss_after:.1f} MiB ({growth:+.1%} on the warm-up's)")
+
+    with serving(_pladvisor(2), ASSESS_PATH, bodies[0]) as two:
+        two_workers = _single(two, ASSESS_PATH, bodies, scale)
+    two_workers.report("pladvisor serve --workers 2, POST /v1/assessments")
+    busiest, *others = two_workers.process_cpu
+    if not others or others[0] < busiest / 4:
+        say("  one worker served nearly every request: the kernel handed most of the 50 keep-alive connections, "
+            "opened together, to whichever worker accepted first")
+    echo_share = baseline.server_cpu / baseline.load.seconds
+    if echo_share < 0.9:
+        say(f"  echo's server used only {echo_share:.0%} of a core: its rate was set by the load generator and the "
+            f"shared cores, not by echo, so the echo ratio flatters pladvisor")
+    say(f"  on server CPU alone, pladvisor needs {single.cpu_ms_per_request / baseline.cpu_ms_per_request:.1f}x what "
+        f"echo needs per request")
+
+    return [
+        Figure("3 HTTP single, 1 process", f"{single.load.rate:,.0f} req/s, {single.latency()}",
+               f"{baseline.load.rate:,.0f} req/s echo, {baseline.latency()}",
+               f"{single.load.rate / baseline.load.rate:.2f}x", ">= 0.50x echo",
+               single.load.rate >= 0.5 * baseline.load.rate),
+        Figure("3 server CPU per request (record)", f"{single.cpu_ms_per_request:.2f} ms pladvisor",
+               f"{baseline.cpu_ms_per_request:.2f} ms echo",
+               f"{single.cpu_ms_per_request / baseline.cpu_ms_per_request:.1f}x", "-", None),
+        Figure("3 HTTP single, serve --workers 2", f"{two_workers.load.rate:,.0f} req/s, {two_workers.latency()}",
+               f"{single.load.rate:,.0f} req/s 1 process", f"{two_workers.load.rate / single.load.rate:.2f}x",
+               "- (record)", None),
+        Figure("4 HTTP batch of 1,000", f"{schools_rate:,.0f} schools/s ({schools_per_cpu:,.0f}/server CPU-s)",
+               f"{in_process_rate:,.0f}/s per core in-process (1)", f"{schools_per_cpu / in_process_rate:.2f}x",
+               ">= 2,000/s", schools_rate >= 2000),
+        Figure(f"5 server RSS after {assessed:,}", f"{rss_after:.1f} MiB", f"{rss_warm:.1f} MiB after warm-up",
+               f"{1 + growth:.3f}x", "< 5% growth",
+               judged(growth < 0.05, full and assessed == FULL.memory_assessments)),
+    ]
+
+
+# --- 6. the CLI -------------------------------------------------------------------------------------------------
+
+
+def _score(csv_path: Path, out: Path, workers: int, count: int) -> Timing:
+    """Wall and CPU time (the command and its worker processes) of one `pladvisor score` run, start-up included."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(
+        [str(BIN / "pladvisor"), "score", str(csv_path), "-o", str(out), "--workers", str(workers)],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, env=default_env(),
+    )
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"pladvisor score --workers {workers} exited {done.returncode}: {done.stderr[-2000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with out.open(encoding="utf-8") as handle:
+        written = sum(1 for _ in handle)
+    if written != count:
+        raise RuntimeError(f"pladvisor score wrote {written} results for {count} schools")
+    cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+    return Timing(wall=wall, cpu=cpu)
+
+
+def cli_figures(csv_path: Path, count: int, in_process_rate: float, full: bool, directory: Path) -> list[Figure]:
+    one = _score(csv_path, directory / "out-1.jsonl", 1, count)
+    two = _score(csv_path, directory / "out-2.jsonl", 2, count)
+    for label, timing in (("1 worker", one), ("--workers 2", two)):
+        say(f"  pladvisor score {label}: {timing.wall:.2f} s = {count / timing.wall:,.0f} schools/s; "
+            f"{timing.cpu:.2f} CPU-s in all processes")
+    return [
+        Figure(f"6 CLI score {count:,}, 1 worker", f"{one.wall:.2f} s, {count / one.wall:,.0f}/s",
+               f"{in_process_rate:,.0f}/s per core in-process (1)", f"{count / one.cpu / in_process_rate:.2f}x",
+               "< 10 s", judged(one.wall < 10, full)),
+        Figure(f"6 CLI score {count:,}, --workers 2", f"{two.wall:.2f} s, {count / two.wall:,.0f}/s",
+               f"{one.wall:.2f} s 1 worker", f"{one.wall / two.wall:.2f}x", "< 6 s", judged(two.wall < 6, full)),
+    ]
+
+
+# --- the table --------------------------------------------------------------------------------------------------
+
+
+def table(figures: Sequence[Figure]) -> str:
+    header = Figure("figure", "measured", "baseline", "ratio", "target", None)
+    cells = [[f.name, f.measured, f.baseline, f.ratio, f.target] for f in (header, *figures)]
+    met = ["met?", *("-" if f.met is None else "yes" if f.met else "NO" for f in figures)]
+    widths = [max(len(row[i]) for row in cells) for i in range(5)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) + "  " + verdict
+        for row, verdict in zip(cells, met, strict=True)
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+RATIOS = """\
+ratio column:
+  1  CPU per school of validate+serialize only / of the full loop (share of the floor's speed kept)
+  2  CPU per school of RuleEvaluator.fired / of a bare cycle through durable-rules' Host
+     (and / through durable_rules_engine directly, / plain Python)
+  3  pladvisor req/s / echo req/s;  server CPU per request, pladvisor / echo;  2 workers req/s / 1 process
+  4  schools per server CPU-second over HTTP batches / in-process schools per CPU-second (1)
+  5  server RSS after the soak / after warm-up
+  6  CLI schools per CPU-second (all its processes, start-up included) / in-process (1);
+     1-worker wall time / 2-worker wall time"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="Smaller counts and shorter loads: a smoke run.")
+    args = parser.parse_args()
+    scale = QUICK if args.quick else FULL
+    began = time.perf_counter()
+    say(f"pladvisor bench{' --quick' if args.quick else ''}: Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores, load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}; "
+        f"the load generator and the servers run on this same machine")
+    with tempfile.TemporaryDirectory(prefix="pladvisor-bench-") as tmp:
+        directory = Path(tmp)
+        csv_path, raws = school_set(scale.schools, directory)
+        say(f"school set: {len(raws):,} generated schools ({csv_path.name}, temporary)")
+        advisor = Advisor.from_directory()
+        figures: list[Figure] = []
+        with section("1. in process, one core"):
+            first, rate = in_process(advisor, raws)
+            figures.append(first)
+        with section("2. the engine"):
+            figures += engine_figures(advisor.catalog, raws, scale)
+        with section("3-5. HTTP"):
+            figures += http_figures(raws, rate, scale, full=not args.quick)
+        with section("6. the CLI"):
+            figures += cli_figures(csv_path, len(raws), rate, not args.quick, directory)
+
+    say(f"\nresults ({time.perf_counter() - began:.0f} s in all"
+        f"{'; quick run: targets for the full counts are not judged' if args.quick else ''})\n")
+    say(table(figures))
+    say("\n" + RATIOS)
+
+
+if __name__ == "__main__":
+    main()
