@@ -160,7 +160,8 @@ def in_processes(workers: int, rules_dir: Path | None) -> Scorer:
     """Scoring spread over processes, each with its own engine (durable-rules is not thread-safe)."""
 
     def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[Scored]:
-        # fork: workers start in milliseconds; the parent has created no engine and no threads yet.
+        # fork: workers start in milliseconds. The parent holds no engine, and its only other thread (the
+        # progress bar's) is never used by a worker.
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         with context.Pool(workers, initializer=_start_worker, initargs=(rules_dir,)) as pool:
             yield from pool.imap(_score_in_worker, pairs, chunksize=64)

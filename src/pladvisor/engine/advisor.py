@@ -33,6 +33,14 @@ def answers_of(fact: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+MAX_REMEMBERED = 50_000
+"""Explanations kept for reuse; a bound, since free numbers make the combinations unbounded."""
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
 def spoken(value: Any) -> str:
     if value is None:
         return "not answered"
@@ -58,6 +66,7 @@ class Advisor:
         self.catalog = catalog
         self._evaluator = RuleEvaluator(catalog)
         self._readiness = ReadinessModel(catalog)
+        self._explanations: dict[tuple[Any, ...], tuple[str, list[dict[str, Any]]]] = {}
         self._sources = {
             c.rule.id: [
                 {"point": p, "title": catalog.points[p].title, "file": catalog.points[p].source} for p in c.rule.cites
@@ -69,8 +78,17 @@ class Advisor:
     def from_directory(cls, directory: Path | str | None = None) -> Advisor:
         return cls(load_catalog(directory or default_rules_dir()))
 
-    def _evidence(self, compiled: CompiledRule, answers: dict[str, Any]) -> list[dict[str, Any]]:
-        return [{"field": p, "value": answers[p]} for p in compiled.paths if p in answers]
+    def _explained(self, compiled: CompiledRule, answers: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+        """The rule's explanation and evidence for these answers, remembered: answers are closed choices,
+        so across many schools the same few combinations come back again and again."""
+        key = (compiled.rule.id, *(_hashable(answers.get(path)) for path in compiled.quoted))
+        known = self._explanations.get(key)
+        if known is None:
+            evidence = [{"field": p, "value": answers[p]} for p in compiled.paths if p in answers]
+            known = (explain(compiled, answers), evidence)
+            if len(self._explanations) < MAX_REMEMBERED:
+                self._explanations[key] = known
+        return known
 
     def assess(self, profile: SchoolProfile) -> Assessment:
         fact = profile.model_dump(exclude_none=True, exclude={"school_id", "name"})
@@ -79,33 +97,37 @@ class Advisor:
         fired_set = set(fired)
         by_id = self.catalog.by_id
         gaps = ranking.rank([by_id[r].rule for r in fired if by_id[r].rule.kind == "gap"])
-        recommendations = [
-            {
-                "rank": i,
-                "rule_id": rule.id,
-                "area": rule.area,
-                "priority": rule.priority,
-                "horizon": horizon,
-                "title": rule.title,
-                "why": explain(by_id[rule.id], answers),
-                "evidence": self._evidence(by_id[rule.id], answers),
-                "next_steps": rule.steps,
-                "sources": self._sources[rule.id],
-            }
-            for i, (rule, horizon) in enumerate(zip(gaps, ranking.horizons(gaps), strict=True), start=1)
-        ]
-        strengths = [
-            {
-                "rule_id": c.rule.id,
-                "area": c.rule.area,
-                "title": c.rule.title,
-                "why": explain(c, answers),
-                "evidence": self._evidence(c, answers),
-                "sources": self._sources[c.rule.id],
-            }
-            for c in self.catalog.rules
-            if c.rule.kind == "strength" and c.rule.id in fired_set
-        ]
+        recommendations = []
+        for i, (rule, horizon) in enumerate(zip(gaps, ranking.horizons(gaps), strict=True), start=1):
+            why, evidence = self._explained(by_id[rule.id], answers)
+            recommendations.append(
+                {
+                    "rank": i,
+                    "rule_id": rule.id,
+                    "area": rule.area,
+                    "priority": rule.priority,
+                    "horizon": horizon,
+                    "title": rule.title,
+                    "why": why,
+                    "evidence": evidence,
+                    "next_steps": rule.steps,
+                    "sources": self._sources[rule.id],
+                }
+            )
+        strengths = []
+        for c in self.catalog.rules:
+            if c.rule.kind == "strength" and c.rule.id in fired_set:
+                why, evidence = self._explained(c, answers)
+                strengths.append(
+                    {
+                        "rule_id": c.rule.id,
+                        "area": c.rule.area,
+                        "title": c.rule.title,
+                        "why": why,
+                        "evidence": evidence,
+                        "sources": self._sources[c.rule.id],
+                    }
+                )
         # One validation of the whole answer: pydantic builds the nested models in one pass, which costs
         # far less than constructing each recommendation, piece of evidence and source on its own.
         return Assessment.model_validate(

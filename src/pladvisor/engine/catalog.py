@@ -49,6 +49,11 @@ class CompiledRule:
         """The ``why`` text split so that odd positions are placeholder paths."""
         return tuple(PLACEHOLDER.split(self.rule.why))
 
+    @cached_property
+    def quoted(self) -> tuple[str, ...]:
+        """Every field the rule's explanation and evidence depend on."""
+        return tuple(dict.fromkeys([*self.template[1::2], *self.paths]))
+
 
 @dataclass(frozen=True)
 class Catalog:

@@ -9,7 +9,7 @@ it only lowers the area's completeness and confidence.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +74,10 @@ class ReadinessModel:
             for c in catalog.rules
         ]
         fields = profile_fields()
+        self._readers: dict[str, list[_Check]] = {}
+        for check in self._checks:
+            for path in sorted(check.paths):
+                self._readers.setdefault(path, []).append(check)
         self._questions = {path: info.question for path, info in fields.items()}
         self._order = {path: i for i, path in enumerate(fields)}
         self._per_area = dict(Counter(info.area for info in fields.values()))
@@ -118,22 +122,20 @@ class ReadinessModel:
 
     def follow_ups(self, answers: Mapping[str, Any], fired: Set[str]) -> list[FollowUpQuestion]:
         """Unanswered fields ranked by how much advice hangs on them (the weight of unfired rules reading them)."""
-        impact: dict[str, int] = defaultdict(int)
-        waiting = [check for check in self._checks if check.rule_id not in fired]
-        answered = answers.keys()
-        for check in waiting:
-            for path in check.paths - answered:
-                impact[path] += check.weight
+        waiting: dict[str, list[_Check]] = {}
+        for path, readers in self._readers.items():
+            if path not in answers:
+                unfired = [check for check in readers if check.rule_id not in fired]
+                if unfired:
+                    waiting[path] = unfired
+        impact = {path: sum(check.weight for check in readers) for path, readers in waiting.items()}
         best = sorted(impact, key=lambda path: (-impact[path], self._order[path]))[:MAX_FOLLOW_UPS]
-        questions = []
-        for path in best:
-            readers = [check for check in waiting if path in check.paths]
-            questions.append(
-                FollowUpQuestion(
-                    field=path,
-                    question=self._questions[path],
-                    informs=list(dict.fromkeys(point for check in readers for point in check.cites)),
-                    rules=[check.rule_id for check in readers],
-                )
+        return [
+            FollowUpQuestion(
+                field=path,
+                question=self._questions[path],
+                informs=list(dict.fromkeys(point for check in waiting[path] for point in check.cites)),
+                rules=[check.rule_id for check in waiting[path]],
             )
-        return questions
+            for path in best
+        ]
