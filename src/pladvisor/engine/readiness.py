@@ -14,7 +14,7 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
-from pladvisor.domain.assessment import AreaReadiness, Confidence, FollowUpQuestion, Readiness, Stage
+from pladvisor.domain.assessment import Confidence, Stage
 from pladvisor.domain.fields import profile_fields
 from pladvisor.domain.rules import PRIORITY_WEIGHT
 
@@ -82,7 +82,8 @@ class ReadinessModel:
         self._order = {path: i for i, path in enumerate(fields)}
         self._per_area = dict(Counter(info.area for info in fields.values()))
 
-    def measure(self, answers: Mapping[str, Any], fired: Set[str]) -> Readiness:
+    def measure(self, answers: Mapping[str, Any], fired: Set[str]) -> dict[str, Any]:
+        """The readiness of an answer, as input for the ``Readiness`` model (validated with the whole answer)."""
         met: dict[str, int] = dict.fromkeys(self._per_area, 0)
         checked = dict(met)
         critical_gap = False
@@ -101,27 +102,28 @@ class ReadinessModel:
         for area, questions in self._per_area.items():
             completeness = round(answered_in[area] / questions, 3)
             per_area.append(
-                AreaReadiness(
-                    area=area,
-                    score=_share(met[area], checked[area]),
-                    answered=answered_in[area],
-                    questions=questions,
-                    completeness=completeness,
-                    confidence=confidence(completeness),
-                )
+                {
+                    "area": area,
+                    "score": _share(met[area], checked[area]),
+                    "answered": answered_in[area],
+                    "questions": questions,
+                    "completeness": completeness,
+                    "confidence": confidence(completeness),
+                }
             )
         overall = _share(sum(met.values()), sum(checked.values()))
         completeness = round(len(answers) / len(self._questions), 3)
-        return Readiness(
-            score=overall,
-            stage=stage(overall, critical_gap),
-            completeness=completeness,
-            confidence=confidence(completeness),
-            areas=per_area,
-        )
+        return {
+            "score": overall,
+            "stage": stage(overall, critical_gap),
+            "completeness": completeness,
+            "confidence": confidence(completeness),
+            "areas": per_area,
+        }
 
-    def follow_ups(self, answers: Mapping[str, Any], fired: Set[str]) -> list[FollowUpQuestion]:
-        """Unanswered fields ranked by how much advice hangs on them (the weight of unfired rules reading them)."""
+    def follow_ups(self, answers: Mapping[str, Any], fired: Set[str]) -> list[dict[str, Any]]:
+        """Unanswered fields ranked by how much advice hangs on them (the weight of unfired rules reading them),
+        as input for ``FollowUpQuestion`` models."""
         waiting: dict[str, list[_Check]] = {}
         for path, readers in self._readers.items():
             if path not in answers:
@@ -131,11 +133,11 @@ class ReadinessModel:
         impact = {path: sum(check.weight for check in readers) for path, readers in waiting.items()}
         best = sorted(impact, key=lambda path: (-impact[path], self._order[path]))[:MAX_FOLLOW_UPS]
         return [
-            FollowUpQuestion(
-                field=path,
-                question=self._questions[path],
-                informs=list(dict.fromkeys(point for check in waiting[path] for point in check.cites)),
-                rules=[check.rule_id for check in waiting[path]],
-            )
+            {
+                "field": path,
+                "question": self._questions[path],
+                "informs": list(dict.fromkeys(point for check in waiting[path] for point in check.cites)),
+                "rules": [check.rule_id for check in waiting[path]],
+            }
             for path in best
         ]
