@@ -17,15 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from pladvisor.domain.assessment import Assessment
-from pladvisor.domain.batch import BatchItem, ItemError, ItemProblem
+import msgspec
+
+from pladvisor.domain.batch import ItemError, ItemProblem
 from pladvisor.engine.advisor import Advisor
-from pladvisor.engine.batch import assess_item
+from pladvisor.engine.batch import Outcome, assess_raw
 from pladvisor.engine.rollup import RollupBuilder, Summary
 
 from .client import Client
 from .records import Record
 
+_encode = msgspec.json.Encoder().encode
 CSV_COLUMNS = ("line", "school_id", "name", "score", "stage", "confidence", "next_1", "next_2", "next_3")
 
 
@@ -40,11 +42,10 @@ class Scored:
     problem: ItemProblem | None = None
 
     @classmethod
-    def of(cls, item: BatchItem) -> Scored:
-        """``item`` with ``index`` set to its input line."""
-        if item.assessment is None:
-            return cls(line=item.index, problem=item.problem)
-        return cls(item.index, item.assessment.model_dump_json(), Summary.of(item.index, item.assessment))
+    def of(cls, line: int, outcome: Outcome) -> Scored:
+        if isinstance(outcome, ItemProblem):
+            return cls(line=line, problem=outcome.model_copy(update={"index": line}))
+        return cls(line, _encode(outcome).decode(), Summary.of(line, outcome))
 
 
 Scorer = Callable[[Iterable[tuple[int, Any]]], Iterator[Scored]]
@@ -138,7 +139,7 @@ class RunSummary:
 def in_process(advisor: Advisor) -> Scorer:
     def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[Scored]:
         for line, raw in pairs:
-            yield Scored.of(assess_item(advisor, line, raw))
+            yield Scored.of(line, assess_raw(advisor, line, raw))
 
     return score
 
@@ -153,7 +154,8 @@ def _start_worker(rules_dir: Path | None) -> None:
 
 def _score_in_worker(pair: tuple[int, Any]) -> Scored:
     assert _worker_advisor is not None
-    return Scored.of(assess_item(_worker_advisor, *pair))
+    line, raw = pair
+    return Scored.of(line, assess_raw(_worker_advisor, line, raw))
 
 
 def in_processes(workers: int, rules_dir: Path | None) -> Scorer:
@@ -182,8 +184,7 @@ def through_api(client: Client) -> Scorer:
 
         for item in client.assess_many(profiles()):
             line = lines.popleft()
-            problem = item.problem.model_copy(update={"index": line}) if item.problem else None
-            yield Scored.of(item.model_copy(update={"index": line, "problem": problem}))
+            yield Scored.of(line, item.assessment.model_dump(mode="json") if item.assessment else item.problem)
 
     return score
 
@@ -202,8 +203,7 @@ def run(
     if rollup is not None:
         jsonl = next((o for o in outputs if isinstance(o, JsonlOutput)), None)
         for previous in jsonl.previous if jsonl else []:
-            assessment = Assessment.model_validate(previous["assessment"])
-            rollup.add(Summary.of(previous["line"], assessment))
+            rollup.add(Summary.of(previous["line"], previous["assessment"]))
 
     def record_result(scored: Scored) -> None:
         if scored.problem is None:

@@ -40,8 +40,7 @@ class AssessmentController(Controller):
     @post("/", status_code=200, responses=BAD_BODY, summary="Assess one school")
     async def assess(self, data: JSONBody[SchoolProfile], state: State) -> Response[Assessment]:
         """Readiness, ranked and explained next steps, strengths and follow-up questions for one school."""
-        # pydantic writes the JSON itself: Litestar's generic path would build a dict first, then encode it.
-        return Response(advisor_of(state).assess(data).model_dump_json(), media_type=MediaType.JSON)
+        return Response(advisor_of(state).assess_json(data), media_type=MediaType.JSON)
 
 
 class RuleController(Controller):

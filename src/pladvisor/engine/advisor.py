@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.fields import label
 from pladvisor.domain.profile import SchoolProfile
@@ -33,6 +35,7 @@ def answers_of(fact: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_encode = msgspec.json.Encoder().encode
 MAX_REMEMBERED = 50_000
 """Explanations kept for reuse; a bound, since free numbers make the combinations unbounded."""
 
@@ -91,6 +94,15 @@ class Advisor:
         return known
 
     def assess(self, profile: SchoolProfile) -> Assessment:
+        return Assessment.model_validate(self.answer(profile))
+
+    def assess_json(self, profile: SchoolProfile) -> bytes:
+        """The ``Assessment`` as JSON, written straight from the answer's data: the service's hot path has no
+        use for model objects it would only serialize again (the API contract tests check the shape)."""
+        return _encode(self.answer(profile))
+
+    def answer(self, profile: SchoolProfile) -> dict[str, Any]:
+        """The assessment of ``profile`` as plain, JSON-ready data in the shape of ``Assessment``."""
         fact = profile.model_dump(exclude_none=True, exclude={"school_id", "name"})
         answers = answers_of(fact)
         fired = self._evaluator.fired(fact)
@@ -128,16 +140,12 @@ class Advisor:
                         "sources": self._sources[c.rule.id],
                     }
                 )
-        # One validation of the whole answer: pydantic builds the nested models in one pass, which costs
-        # far less than constructing each recommendation, piece of evidence and source on its own.
-        return Assessment.model_validate(
-            {
-                "school_id": profile.school_id,
-                "name": profile.name,
-                "catalog_version": self.catalog.version,
-                "readiness": self._readiness.measure(answers, fired_set),
-                "recommendations": recommendations,
-                "strengths": strengths,
-                "follow_up_questions": self._readiness.follow_ups(answers, fired_set),
-            }
-        )
+        return {
+            "school_id": profile.school_id,
+            "name": profile.name,
+            "catalog_version": self.catalog.version,
+            "readiness": self._readiness.measure(answers, fired_set),
+            "recommendations": recommendations,
+            "strengths": strengths,
+            "follow_up_questions": self._readiness.follow_ups(answers, fired_set),
+        }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from pydantic import ValidationError
 
 from pladvisor.domain.batch import BatchItem, ItemError, ItemProblem
@@ -13,6 +14,7 @@ from .advisor import Advisor
 from .rollup import RollupBuilder, Summary
 
 WHOLE_ITEM = "body"
+_encode = msgspec.json.Encoder().encode
 
 
 def validation_errors(exc: ValidationError) -> list[ItemError]:
@@ -28,13 +30,16 @@ def readable_school_id(raw: Any) -> str | None:
     return school_id if isinstance(school_id, str) and len(school_id) <= MAX_TEXT else None
 
 
-def assess_item(advisor: Advisor, index: int, raw: Any) -> BatchItem:
+Outcome = dict[str, Any] | ItemProblem
+"""An answer as plain data (``Advisor.answer``), or why the item could not be assessed."""
+
+
+def assess_raw(advisor: Advisor, index: int, raw: Any) -> Outcome:
     try:
         profile = SchoolProfile.model_validate(raw, strict=True)
     except ValidationError as exc:
-        problem = ItemProblem(index=index, school_id=readable_school_id(raw), errors=validation_errors(exc))
-        return BatchItem(index=index, status="invalid", problem=problem)
-    return BatchItem(index=index, status="ok", assessment=advisor.assess(profile))
+        return ItemProblem(index=index, school_id=readable_school_id(raw), errors=validation_errors(exc))
+    return advisor.answer(profile)
 
 
 def batch_json(advisor: Advisor, raws: list[Any]) -> bytes:
@@ -47,7 +52,11 @@ def batch_json(advisor: Advisor, raws: list[Any]) -> bytes:
     rollup = RollupBuilder(advisor.catalog.version)
     parts = []
     for index, raw in enumerate(raws):
-        item = assess_item(advisor, index, raw)
-        rollup.add(Summary.of(index, item.assessment) if item.assessment else None)
-        parts.append(item.model_dump_json())
-    return f'{{"results":[{",".join(parts)}],"rollup":{rollup.build().model_dump_json()}}}'.encode()
+        outcome = assess_raw(advisor, index, raw)
+        if isinstance(outcome, ItemProblem):
+            rollup.add(None)
+            parts.append(BatchItem(index=index, status="invalid", problem=outcome).model_dump_json().encode())
+        else:
+            rollup.add(Summary.of(index, outcome))
+            parts.append(_encode({"index": index, "status": "ok", "assessment": outcome, "problem": None}))
+    return b'{"results":[' + b",".join(parts) + b'],"rollup":' + rollup.build().model_dump_json().encode() + b"}"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from pladvisor.domain.assessment import Assessment, Stage
+from pladvisor.domain.assessment import Stage
 from pladvisor.domain.batch import AreaSpread, CriticalSchool, RuleFrequency, Rollup, Spread
 from pladvisor.domain.fields import areas
 
@@ -41,17 +43,18 @@ class Summary:
     """(rule id, title, priority) in rank order."""
 
     @classmethod
-    def of(cls, index: int, assessment: Assessment) -> Summary:
-        readiness = assessment.readiness
+    def of(cls, index: int, answer: Mapping[str, Any]) -> Summary:
+        """From an answer as plain data (``Advisor.answer``, or an ``Assessment`` read back from JSON)."""
+        readiness = answer["readiness"]
         return cls(
             index=index,
-            school_id=assessment.school_id,
-            name=assessment.name,
-            score=readiness.score,
-            stage=readiness.stage,
-            confidence=readiness.confidence,
-            areas=tuple((a.area, a.score) for a in readiness.areas),
-            recommendations=tuple((r.rule_id, r.title, r.priority) for r in assessment.recommendations),
+            school_id=answer["school_id"],
+            name=answer["name"],
+            score=readiness["score"],
+            stage=readiness["stage"],
+            confidence=readiness["confidence"],
+            areas=tuple((a["area"], a["score"]) for a in readiness["areas"]),
+            recommendations=tuple((r["rule_id"], r["title"], r["priority"]) for r in answer["recommendations"]),
         )
 
 
