@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
+import json
 import random
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,9 +28,10 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "examples"))
+sys.path[:0] = [str(ROOT / "examples"), str(ROOT / "bench")]
 
 from generate import rows  # noqa: E402
+from servers import Server, serving  # noqa: E402
 
 from pladvisor.domain.profile import SchoolProfile  # noqa: E402
 from pladvisor.engine.advisor import Advisor  # noqa: E402
@@ -42,22 +41,7 @@ PLADVISOR = Path(sys.executable).with_name("pladvisor")
 BATCH_SIZE = 100
 BATCH_SHARE = 0.2
 MAX_SECONDS = 300
-WARM_UP_SECONDS = 20
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+WARM_UP_SECONDS = 30
 
 
 def percentile(values: list[float], q: int) -> float:
@@ -94,7 +78,13 @@ class Tally:
     mismatches: int = 0
     latencies: list[float] = field(default_factory=list)
     batch_latencies: list[float] = field(default_factory=list)
-    rss_samples: list[tuple[int, int]] = field(default_factory=list)
+    rss_samples: list[tuple[int, float]] = field(default_factory=list)
+    error_samples: list[str] = field(default_factory=list)
+
+    def error(self, what: str) -> None:
+        self.errors += 1
+        if len(self.error_samples) < 5:
+            self.error_samples.append(what)
 
 
 async def client_loop(
@@ -114,13 +104,13 @@ async def client_loop(
             else:
                 response = await http.post("/v1/assessments", json=chosen[0])
                 answers = [response.json()]
-        except (httpx.HTTPError, ValueError, KeyError, TypeError):
-            tally.errors += 1
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            tally.error(f"{type(exc).__name__}: {exc}"[:200])
             continue
         (tally.batch_latencies if batch else tally.latencies).append(time.perf_counter() - started)
         tally.requests += 1
         if response.status_code != 200:
-            tally.errors += 1
+            tally.error(f"status {response.status_code}: {response.text[:150]}")
             continue
         tally.assessments += len(answers)
         tally.mismatches += sum(
@@ -128,18 +118,18 @@ async def client_loop(
         )
 
 
-async def sample_rss(pid: int, tally: Tally, every: float) -> None:
+async def sample_rss(server: Server, tally: Tally, every: float) -> None:
     while True:
         await asyncio.sleep(every)
-        tally.rss_samples.append((tally.assessments, rss_kib(pid)))
+        tally.rss_samples.append((tally.assessments, server.rss_mib()))
 
 
-async def drive(url: str, pool: list[dict[str, Any]], expected: dict[str, tuple[Any, ...]], clients: int,
-                seconds: float, target: int, pid: int) -> Tally:
+async def drive(server: Server, pool: list[dict[str, Any]], expected: dict[str, tuple[Any, ...]], clients: int,
+                seconds: float, target: int) -> Tally:
     tally = Tally()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    sampler = asyncio.ensure_future(sample_rss(pid, tally, every=10))
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
+    sampler = asyncio.ensure_future(sample_rss(server, tally, every=10))
+    async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=limits) as http:
         stop_at = time.monotonic() + seconds
         await asyncio.gather(*(
             client_loop(http, pool, expected, tally, stop_at, target, random.Random(i)) for i in range(clients)
@@ -161,30 +151,15 @@ def main() -> int:
         p["school_id"]: fingerprint(advisor.assess(SchoolProfile.model_validate(p, strict=True)).model_dump())
         for p in pool
     }
-    port = free_port()
-    server = subprocess.Popen([str(PLADVISOR), "serve", "--port", str(port)],
-                              env={**os.environ, "PLADVISOR_LOG_LEVEL": "warning"})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-            if time.monotonic() > deadline:
-                raise SystemExit("server did not start")
-        # Warm up with the same concurrency and mix, so buffers sized by load are counted before the start figure.
-        asyncio.run(drive(url, pool, expected, args.clients, seconds=WARM_UP_SECONDS, target=0, pid=server.pid))
-        rss_start = rss_kib(server.pid)
+    probe = json.dumps(pool[0]).encode()
+    with serving(lambda port: [str(PLADVISOR), "serve", "--port", str(port)], "/v1/assessments", probe) as server:
+        # Warm up with the same concurrency and mix: memory sized by the load is in place before the start figure.
+        asyncio.run(drive(server, pool, expected, args.clients, seconds=WARM_UP_SECONDS, target=0))
+        rss_start = server.rss_mib()
         started = time.monotonic()
-        tally = asyncio.run(drive(url, pool, expected, args.clients, args.seconds, args.assessments, server.pid))
+        tally = asyncio.run(drive(server, pool, expected, args.clients, args.seconds, args.assessments))
         elapsed = time.monotonic() - started
-        rss_end = rss_kib(server.pid)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        rss_end = server.rss_mib()
 
     growth = (rss_end - rss_start) / rss_start * 100
     steady = tally.rss_samples[0][1] if tally.rss_samples else rss_start
@@ -193,15 +168,14 @@ def main() -> int:
     print(f"duration           {elapsed:.1f} s")
     print(f"requests           {tally.requests} ({len(tally.latencies)} single, {len(tally.batch_latencies)} batches)")
     print(f"assessments        {tally.assessments} ({tally.assessments / elapsed:.0f}/s)")
-    print(f"errors             {tally.errors}")
+    print(f"errors             {tally.errors}" + "".join(f"\n  {sample}" for sample in tally.error_samples))
     print(f"mismatched answers {tally.mismatches} (against a sequential in-process run)")
     print(f"latency, single    p50 {percentile(tally.latencies, 50):.1f} ms / p99 {percentile(tally.latencies, 99):.1f} ms")
     print(f"latency, batch     p50 {percentile(tally.batch_latencies, 50):.1f} ms / "
-          f"p99 {percentile(tally.batch_latencies, 99):.1f} ms (batches queue for the one engine thread)")
-    print(f"server RSS         {rss_start / 1024:.1f} MiB after warm-up -> {rss_end / 1024:.1f} MiB ({growth:+.2f}%)")
-    print("RSS along the run  " + ", ".join(f"{done // 1000}k: {kib / 1024:.0f}" for done, kib in tally.rss_samples)
-          + " MiB")
-    print(f"steady-state RSS   {steady / 1024:.1f} MiB after the first 10 s of the run -> {rss_end / 1024:.1f} MiB "
+          f"p99 {percentile(tally.batch_latencies, 99):.1f} ms (every call shares one engine)")
+    print(f"server RSS         {rss_start:.1f} MiB after warm-up -> {rss_end:.1f} MiB ({growth:+.2f}%)")
+    print("RSS along the run  " + ", ".join(f"{done // 1000}k: {mib:.0f}" for done, mib in tally.rss_samples) + " MiB")
+    print(f"steady-state RSS   {steady:.1f} MiB after the first 10 s of the run -> {rss_end:.1f} MiB "
           f"({steady_growth:+.2f}%)")
     ok = tally.errors == 0 and tally.mismatches == 0 and steady_growth < 5 and tally.assessments >= args.assessments
     print("result             " + ("PASS" if ok else "FAIL") + " (0 errors, 0 mismatches, steady-state RSS growth < 5%)")

@@ -19,6 +19,7 @@ from pladvisor.config import LOOPBACK, Settings
 from pladvisor.records import InputError, count_records, read_records, write_template
 from pladvisor.scoring import CsvOutput, ErrorsOutput, JsonlOutput, in_process, in_processes, run, through_api
 
+KEEP_ALIVE_SECONDS = 75
 app = typer.Typer(no_args_is_help=True, help="Personalized-learning readiness advisor.")
 
 
@@ -69,6 +70,9 @@ def serve(
         log_level=settings.log_level,
         log_config=_log_config(settings.log_level),
         access_log=False,
+        # uvicorn closes idle keep-alive connections after 5 s; a client reusing one at that moment sees its
+        # request fail. Load balancers and pooled clients expect servers to keep connections longer.
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 

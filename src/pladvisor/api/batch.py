@@ -12,7 +12,7 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Refe
 from litestar.params import JSONBody
 
 from pladvisor.domain.batch import BatchResult
-from pladvisor.engine.batch import batch_json
+from pladvisor.engine.batch import BatchJson
 
 from .problems import problem, problem_response
 from .routes import BAD_BODY, advisor_of
@@ -37,9 +37,10 @@ class _BatchOperation(Operation):
         )
 
 
-ENGINE_THREAD = anyio.CapacityLimiter(1)
-"""Batches run one at a time in one worker thread. Each extra thread would only queue on the engine's lock
-while taking turns at the interpreter away from the event loop, and single requests would wait seconds."""
+ITEMS_BETWEEN_TURNS = 16
+"""A batch is assessed on the event loop, giving other requests a turn every few items (a few milliseconds).
+In a worker thread it would only queue on the engine's lock while taking the interpreter away from the loop
+in long stretches, and single requests would wait seconds behind it."""
 
 
 @post(
@@ -57,5 +58,9 @@ async def assess_many(data: JSONBody[list[Any]], state: State) -> Response[Batch
         raise problem(
             413, "batch-too-large", "Batch too large", f"The batch has {len(data)} items; the limit is {limit}."
         )
-    body = await anyio.to_thread.run_sync(batch_json, advisor_of(state), data, limiter=ENGINE_THREAD)
-    return Response(body, media_type=MediaType.JSON)
+    writer = BatchJson(advisor_of(state))
+    for position, raw in enumerate(data, start=1):
+        writer.add(raw)
+        if position % ITEMS_BETWEEN_TURNS == 0:
+            await anyio.sleep(0)
+    return Response(writer.finish(), media_type=MediaType.JSON)

@@ -42,21 +42,30 @@ def assess_raw(advisor: Advisor, index: int, raw: Any) -> Outcome:
     return advisor.answer(profile)
 
 
-def batch_json(advisor: Advisor, raws: list[Any]) -> bytes:
-    """A ``BatchResult`` as JSON, serialized item by item as each is assessed.
+class BatchJson:
+    """The JSON of a ``BatchResult``, built one item at a time.
 
-    Holding a thousand answers alive until the end makes the garbage collector walk them
-    again and again, and serializing them in one piece doubles the peak memory; here each
-    answer lives only until its JSON text exists.
+    Each answer lives only until its JSON text exists: holding a thousand answers until the
+    end would make the garbage collector walk them again and again, and serializing them
+    in one piece would double the peak memory. One item at a time also lets a caller
+    interleave other work between items.
     """
-    rollup = RollupBuilder(advisor.catalog.version)
-    parts = []
-    for index, raw in enumerate(raws):
-        outcome = assess_raw(advisor, index, raw)
+
+    def __init__(self, advisor: Advisor) -> None:
+        self._advisor = advisor
+        self._rollup = RollupBuilder(advisor.catalog.version)
+        self._parts: list[bytes] = []
+
+    def add(self, raw: Any) -> None:
+        index = len(self._parts)
+        outcome = assess_raw(self._advisor, index, raw)
         if isinstance(outcome, ItemProblem):
-            rollup.add(None)
-            parts.append(BatchItem(index=index, status="invalid", problem=outcome).model_dump_json().encode())
+            self._rollup.add(None)
+            self._parts.append(BatchItem(index=index, status="invalid", problem=outcome).model_dump_json().encode())
         else:
-            rollup.add(Summary.of(index, outcome))
-            parts.append(_encode({"index": index, "status": "ok", "assessment": outcome, "problem": None}))
-    return b'{"results":[' + b",".join(parts) + b'],"rollup":' + rollup.build().model_dump_json().encode() + b"}"
+            self._rollup.add(Summary.of(index, outcome))
+            self._parts.append(_encode({"index": index, "status": "ok", "assessment": outcome, "problem": None}))
+
+    def finish(self) -> bytes:
+        rollup = self._rollup.build().model_dump_json().encode()
+        return b'{"results":[' + b",".join(self._parts) + b'],"rollup":' + rollup + b"}"
