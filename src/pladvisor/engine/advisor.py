@@ -102,7 +102,11 @@ class Advisor:
         return _encode(self.answer(profile))
 
     def answer(self, profile: SchoolProfile) -> dict[str, Any]:
-        """The assessment of ``profile`` as plain, JSON-ready data in the shape of ``Assessment``."""
+        """The assessment of ``profile`` as plain, JSON-ready data in the shape of ``Assessment``.
+
+        Read-only: steps, sources and remembered explanations are shared with the advisor and with other
+        answers, not copied. ``assess`` gives an independent model.
+        """
         fact = profile.model_dump(exclude_none=True, exclude={"school_id", "name"})
         answers = answers_of(fact)
         fired = self._evaluator.fired(fact)
