@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench soak openapi clean
+.PHONY: run test bench soak openapi judge sentences clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "pladvisor needs Python 3.11 or 3.12 (durable-rules does not build on 3.13)"; exit 1; }
@@ -34,6 +34,14 @@ bench: $(VENV)/.installed-test
 
 soak: $(VENV)/.installed-test
 	$(BIN)/python bench/soak.py
+
+judge: $(VENV)/.installed
+	$(BIN)/python -m pladvisor.engine.audit examples/district.csv examples/profile.json examples/profiles/*.json
+
+# Every sentence the catalog can say, for proofreading; a test fails while docs/sentences.md is stale.
+sentences: $(VENV)/.installed
+	@mkdir -p docs
+	$(BIN)/python -m pladvisor.engine.sentences > docs/sentences.md.tmp && mv docs/sentences.md.tmp docs/sentences.md
 
 openapi: $(VENV)/.installed
 	$(BIN)/litestar --app pladvisor.api.app:create_app schema openapi --output openapi/openapi.json

@@ -23,3 +23,15 @@ def profiles(draw: st.DrawFn) -> SchoolProfile:
         if draw(st.booleans()):
             answers[path] = draw(answer(info))
     return profile_from_answers(answers)
+
+
+@st.composite
+def answered_profiles(draw: st.DrawFn) -> SchoolProfile:
+    """Profiles with at least one answer, so that there is an answer to take away."""
+    fields = profile_fields()
+    first = draw(st.sampled_from(sorted(fields)))
+    answers = {first: draw(answer(fields[first]))}
+    for path, info in fields.items():
+        if path != first and draw(st.booleans()):
+            answers[path] = draw(answer(info))
+    return profile_from_answers(answers)

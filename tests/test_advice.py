@@ -3,7 +3,7 @@
 from pladvisor.domain.fields import profile_from_answers
 from pladvisor.domain.rules import Rule
 from pladvisor.engine.advisor import Advisor
-from pladvisor.engine.ranking import MAX_NOW, horizons, rank
+from pladvisor.engine.ranking import MAX_NEXT, MAX_NOW, horizons, rank
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT
 
@@ -14,7 +14,10 @@ def test_foundations_come_before_anything_about_tools(advisor: Advisor) -> None:
     first_tools = areas.index("tools")
     for foundation in ("definition", "vision", "buy_in", "professional_development"):
         assert foundation in areas[:first_tools], foundation
-    assert [item.rule_id for item in plan[:3]] == ["why-missing", "definition-not-written", "buy-in-mandated"]
+    # M7: the article counts missing ongoing support among the most critical mistakes, so it leads.
+    assert [item.rule_id for item in plan[:4]] == [
+        "pd-not-ongoing", "why-missing", "definition-not-written", "buy-in-mandated"
+    ]
     assert [item.rank for item in plan] == list(range(1, len(plan) + 1))
 
 
@@ -49,7 +52,7 @@ def test_mature_school_has_no_critical_items_and_names_strengths(advisor: Adviso
     assessment = advisor.assess(profile_from_answers(MATURE_SCHOOL))
     assert [item for item in assessment.recommendations if item.priority == "critical"] == []
     strengths = {s.rule_id for s in assessment.strengths}
-    assert {"pd-ongoing-with-coaching", "measure-growth-and-mastery", "definition-shared-language"} <= strengths
+    assert {"pd-ongoing-system", "measure-growth-and-mastery", "definition-shared-language"} <= strengths
     assert assessment.readiness.stage == "sustaining"
     assert assessment.readiness.score == 100
     assert assessment.readiness.confidence == "high"
@@ -99,26 +102,40 @@ def test_identity_is_echoed_and_catalog_version_reported(advisor: Advisor) -> No
     assert assessment.catalog_version == advisor.catalog.version
 
 
-def _rule(rule_id: str, area: str, priority: str, after: list[str] | None = None) -> Rule:
+def _rule(rule_id: str, area: str, priority: str, after: list[str] | None = None, order: int = 0) -> Rule:
     return Rule.model_validate({
-        "id": rule_id, "area": area, "kind": "gap", "cites": {"M1": "x"}, "when": {}, "priority": priority,
-        "title": rule_id, "why": rule_id, "steps": ["s"], "after": after or [],
+        "id": rule_id, "area": area, "kind": "gap", "basis": "documented", "cites": {"M1": "x"}, "when": {},
+        "priority": priority, "order": order, "title": rule_id, "why": rule_id, "steps": ["s"], "after": after or [],
         "examples": {"fires": {"a": 1}, "quiet": {"a": 2}},
     })
 
 
-def test_ranking_orders_urgent_foundations_first_then_hints() -> None:
+def test_ranking_puts_priority_first_then_foundations_then_order() -> None:
     tools = _rule("tools-critical", "tools", "critical")
-    why = _rule("why-high", "vision", "high")
-    measure = _rule("measure-high", "measurement", "high", after=["definition-medium"])
-    definition = _rule("definition-medium", "definition", "medium")
+    why = _rule("why-high", "vision", "high", order=50)
+    definition = _rule("definition-high", "definition", "high", order=10)
+    measure = _rule("measure-high", "measurement", "high")
     low = _rule("vision-low", "vision", "low")
-    ranked = rank([low, tools, measure, definition, why])
-    # The hint delays the measurement item until after the definition item; it never promotes the definition.
-    assert [r.id for r in ranked] == ["why-high", "tools-critical", "definition-medium", "measure-high", "vision-low"]
-    assert horizons(ranked) == ["now", "now", "next", "next", "later"]
+    ranked = rank([low, measure, why, tools, definition])
+    assert [r.id for r in ranked] == ["tools-critical", "definition-high", "why-high", "measure-high", "vision-low"]
 
 
-def test_horizons_never_move_back_towards_now() -> None:
-    ranked = [_rule(f"r{i}", "vision", p) for i, p in enumerate(["critical", "medium", "high", "low", "medium"])]
-    assert horizons(ranked) == ["now", "next", "next", "later", "later"]
+def test_an_after_hint_reorders_only_within_one_priority() -> None:
+    first = _rule("pd-first", "professional_development", "medium", order=10)
+    hinted = _rule("definition-hinted", "definition", "medium", after=["pd-first"])
+    urgent = _rule("buy-in-urgent", "buy_in", "high", after=["pd-first"])
+    ranked = rank([hinted, urgent, first])
+    # The hint holds the medium item behind its medium peer; the high item ignores a hint to wait for a medium one.
+    assert [r.id for r in ranked] == ["buy-in-urgent", "pd-first", "definition-hinted"]
+
+
+def test_horizons_give_three_now_five_next_and_the_rest_later() -> None:
+    priorities = ["critical", "high", "high", "high", "medium", "medium", "medium", "medium", "medium", "low"]
+    ranked = rank([_rule(f"r{i}", "vision", p, order=i) for i, p in enumerate(priorities)])
+    assert horizons(ranked) == ["now"] * MAX_NOW + ["next"] * MAX_NEXT + ["later"] * 2
+
+
+def test_a_low_item_never_pushes_a_medium_one_to_later() -> None:
+    ranked = rank([_rule("early-low", "vision", "low", order=1), _rule("late-medium", "tools", "medium", order=99)])
+    assert [r.id for r in ranked] == ["late-medium", "early-low"]
+    assert horizons(ranked) == ["next", "later"]

@@ -1,11 +1,16 @@
 """POST /v1/assessments/batch: every item judged on its own, and a roll-up checked by hand."""
 
+import statistics
+
 import pytest
 from litestar.testing import TestClient
 
 from pladvisor.api.app import create_app
 from pladvisor.config import Settings
+from pladvisor.domain.fields import profile_from_answers
+from pladvisor.domain.rules import PRIORITY_WEIGHT
 from pladvisor.engine.advisor import Advisor
+from pladvisor.engine.rollup import RollupBuilder, Summary
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 
@@ -42,18 +47,26 @@ def test_rollup_matches_hand_computed_figures(client: TestClient, advisor: Advis
     body = [as_body(answers, school_id=sid) for sid, answers in schools] + [{"tools": 1}]
     rollup = client.post("/v1/assessments/batch", json=body).json()["rollup"]
 
-    # By hand: r1 and r2 score 0 (exploring), m1 scores 100 (sustaining); p1 meets the professional
-    # development checks (weights 4+2+4 for pd-not-ongoing, pd-no-coaching, pd-ongoing-with-coaching)
-    # and fails buy-in-mandated (4), buy-in-by-readiness (3): 10 / 17 = 58.8 -> 59, held at preparing
-    # by its critical gap. Mean (0 + 0 + 100 + 59) / 4 = 39.75; population stdev sqrt(7160.75 / 4) = 42.31.
+    # By hand, for p1: buy-in-mandated fires (critical, 4) and buy-in-by-readiness is decided against (high, 3),
+    # so buy-in scores 0 of 7; pd-not-ongoing (4) and pd-no-coaching (1) are decided and met, the rest of
+    # professional development waits on unanswered questions: 5 of 5. Overall, 5 met points of the
+    # catalog's whole weight. r1 and r2 are the rushed district, m1 the mature school (100, sustaining).
+    total = sum(PRIORITY_WEIGHT[c.rule.priority] for c in advisor.catalog.rules if c.rule.kind != "inconsistency")
+    rushed = advisor.assess(profile_from_answers(RUSHED_DISTRICT)).readiness.score
+    scores = [rushed, rushed, 100, round(100 * 5 / total)]
     assert (rollup["schools"], rollup["assessed"], rollup["invalid"]) == (5, 4, 1)
-    assert rollup["stages"] == {"undetermined": 0, "exploring": 2, "preparing": 1, "implementing": 0,
+    assert rollup["stages"] == {"undetermined": 0, "exploring": 3, "preparing": 0, "implementing": 0,
                                 "sustaining": 1}
-    assert rollup["overall"] == {"scored": 4, "mean": 39.75, "stdev": 42.31, "min": 0, "max": 100}
+    assert rollup["provisional"] == 3
+    assert rollup["overall"] == {"scored": 4, "mean": round(statistics.fmean(scores), 2),
+                                 "stdev": round(statistics.pstdev(scores), 2), "min": min(scores), "max": 100}
+    pd = next(a for a in rollup["areas"] if a["area"] == "professional_development")
+    assert pd["max"] == 100
     buy_in = next(a for a in rollup["areas"] if a["area"] == "buy_in")
     assert (buy_in["scored"], buy_in["mean"], buy_in["min"], buy_in["max"]) == (4, 25.0, 0, 100)
     top = {t["rule_id"]: (t["count"], t["share"]) for t in rollup["top_recommendations"]}
     assert top["buy-in-mandated"] == (3, 0.75)
+    assert rollup["top_recommendations"][0]["rule_id"] == "buy-in-mandated"
     assert top["definition-not-written"] == (2, 0.5)
     critical = [(s["index"], s["school_id"]) for s in rollup["schools_with_critical"]]
     assert critical == [(0, "r1"), (1, "r2"), (3, "p1")]
@@ -82,3 +95,15 @@ def test_empty_batch_has_an_empty_rollup(client: TestClient) -> None:
     answer = client.post("/v1/assessments/batch", json=[]).json()
     assert answer["results"] == []
     assert answer["rollup"]["schools"] == 0 and answer["rollup"]["overall"]["mean"] is None
+
+
+def test_district_priorities_rank_by_weight_times_share_not_by_frequency() -> None:
+    builder = RollupBuilder("test")
+    medium = ("review-results", "Review results together more often", "medium")
+    critical = ("pd-not-ongoing", "Build a system of ongoing professional development", "critical")
+    for index, recommendations in enumerate([(medium, critical), (medium, critical), (medium,)]):
+        builder.add(Summary(index=index, school_id=None, name=None, score=50, stage="preparing", confidence="high",
+                            areas=(), provisional=False, recommendations=recommendations))
+    top = builder.build().top_recommendations
+    # Critical (4) for two schools in three: 2.67; medium (2) for all three: 2.0.
+    assert [(t.rule_id, t.count, t.impact) for t in top] == [("pd-not-ongoing", 2, 2.6667), ("review-results", 3, 2.0)]

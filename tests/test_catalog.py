@@ -74,16 +74,16 @@ BROKEN = [
                  "buy-in-mandated", "'mandated' cannot be compared", id="unknown-choice"),
     pytest.param("buy_in.yaml", "{$lt: {buy_in.full_implementation_expected_months: 24}}",
                  "{$lt: {buy_in.approach: 24}}", "buy-in-timeline-too-short", "is not a number", id="type-mismatch"),
-    pytest.param("student_agency.yaml", "{$iall: {student_agency.choices: {$neq: {$i: demonstration}}}}",
-                 "{$iall: {student_agency.choices: {$neq: {i: demonstration}}}}",
-                 "agency-no-choice-of-demonstration", "expected {$i: value}", id="bad-list-item"),
-    pytest.param("tools.yaml", "after: [why-after-purchases]", "after: [no-such-rule]",
+    pytest.param("definition.yaml", "{$iall: {definition.shared_with: {$neq: {$i: teachers}}}}",
+                 "{$iall: {definition.shared_with: {$neq: {i: teachers}}}}",
+                 "definition-not-common-language", "expected {$i: value}", id="bad-list-item"),
+    pytest.param("tools.yaml", "    after: [why-missing]\n", "    after: [no-such-rule]\n",
                  "tools-bought-before-goals", "unknown rule 'no-such-rule'", id="unknown-after"),
     pytest.param("definition.yaml", "title: Write down what personalized learning means at your school",
                  "title: Write down what personalized learning means at your school\n    colour: blue",
                  "definition-not-written", "colour: Extra inputs are not permitted", id="unknown-key"),
-    pytest.param("vision.yaml", "      - Pause new purchases until the why and the definition are written.",
-                 "      - Pause new purchases: until the why is written.", "why-after-purchases",
+    pytest.param("tools.yaml", "      - Pause new purchases until the why and the definition are written.",
+                 "      - Pause new purchases: until the why is written.", "tools-bought-before-goals",
                  "steps[0] contains ': '", id="unquoted-colon"),
     pytest.param("definition.yaml", "(written definition: {definition.written})", "({definition.writen})",
                  "definition-not-written", "quotes {definition.writen}", id="unknown-placeholder"),
@@ -125,18 +125,122 @@ def test_a_new_rule_file_needs_no_python(rules_copy: Path) -> None:
 rules:
   - id: buy-in-voluntary-only
     kind: gap
+    basis: practice
     cites: {B2: 002_9b8eb3950c0e2397.txt}
-    when: {buy_in.approach: voluntary}
+    when: {$and: [{buy_in.approach: voluntary}, {buy_in.support_at_each_stage: false}]}
     examples:
-      fires: {buy_in.approach: voluntary}
+      fires: {buy_in.approach: voluntary, buy_in.support_at_each_stage: false}
       quiet: {buy_in.approach: phased_pilot}
     priority: low
     title: Plan how volunteers' results reach everyone else
-    why: Teachers join by {buy_in.approach} participation.
+    why: Teachers join through {buy_in.approach}.
     steps: [Share what volunteers learn each term.]
 """,
         encoding="utf-8",
     )
     advisor = Advisor(load_catalog(rules_copy))
-    fired = advisor.assess(profile_from_answers({"buy_in.approach": "voluntary"})).recommendations
-    assert [r.why for r in fired if r.rule_id == "buy-in-voluntary-only"] == ["Teachers join by voluntary participation."]
+    answers = {"buy_in.approach": "voluntary", "buy_in.support_at_each_stage": False}
+    fired = advisor.assess(profile_from_answers(answers)).recommendations
+    assert [r.why for r in fired if r.rule_id == "buy-in-voluntary-only"] == ["Teachers join through voluntary participation."]
+
+
+GAP = """    kind: gap
+    basis: documented
+    cites: {{B2: 002_9b8eb3950c0e2397.txt}}
+    when: {when}
+    examples:
+      fires: {fires}
+      quiet: {quiet}
+    priority: {priority}
+    title: A rule added for this test
+    why: An explanation.
+    steps: [A step.]
+"""
+
+
+TWO_FALSE = "{$and: [{mindset.pilots_small_first: false}, {mindset.mistakes_treated_as_learning: false}]}"
+TWO_FALSE_ANSWERS = "{mindset.pilots_small_first: false, mindset.mistakes_treated_as_learning: false}"
+TWO_TRUE_ANSWERS = "{mindset.pilots_small_first: true, mindset.mistakes_treated_as_learning: true}"
+"""A condition no catalog rule has, for rules added by the tests below."""
+
+
+def add_rule(rules: Path, area: str, rule_id: str, when: str, fires: str, quiet: str, priority: str = "low") -> None:
+    body = GAP.format(when=when, fires=fires, quiet=quiet, priority=priority)
+    (rules / "extra.yaml").write_text(f"area: {area}\nrules:\n  - id: {rule_id}\n{body}", encoding="utf-8")
+
+
+def test_two_rules_with_the_same_condition_are_refused_naming_both(rules_copy: Path) -> None:
+    catalog = load_catalog(rules_copy)
+    original = next(c for c in catalog.rules if c.rule.id == "buy-in-mandated")
+    add_rule(rules_copy, "buy_in", "buy-in-mandated-again", "{$and: [{buy_in.approach: mandate_all_by_date}]}",
+             "{buy_in.approach: mandate_all_by_date}", "{buy_in.approach: voluntary}")
+    with pytest.raises(CatalogError, match=r"extra\.yaml: rule 'buy-in-mandated-again': has the same condition as "
+                                           r"'buy-in-mandated' \(" + re.escape(original.file)):
+        load_catalog(rules_copy)
+
+
+def test_conditions_that_differ_only_in_order_are_the_same_condition(rules_copy: Path) -> None:
+    add_rule(rules_copy, "buy_in", "one", "{$or: [{buy_in.approach: voluntary}, {buy_in.approach: phased_pilot}]}",
+             "{buy_in.approach: voluntary}", "{buy_in.approach: readiness_based}")
+    text = (rules_copy / "extra.yaml").read_text(encoding="utf-8")
+    twin = text.replace("id: one", "id: two").replace(
+        "{$or: [{buy_in.approach: voluntary}, {buy_in.approach: phased_pilot}]}",
+        "{$or: [{buy_in.approach: phased_pilot}, {$or: [{buy_in.approach: voluntary}]}]}",
+    ).split("rules:\n", 1)[1]
+    (rules_copy / "extra.yaml").write_text(text + twin, encoding="utf-8")
+    with pytest.raises(CatalogError, match="rule 'two': has the same condition as 'one'"):
+        load_catalog(rules_copy)
+
+
+def test_a_rule_counts_in_the_area_it_reads(rules_copy: Path) -> None:
+    add_rule(rules_copy, "vision", "vision-reads-tools", "{tools.chosen_after_goals: false}",
+             "{tools.chosen_after_goals: false}", "{tools.chosen_after_goals: true}")
+    with pytest.raises(CatalogError, match="rule 'vision-reads-tools': reads tools.chosen_after_goals, outside its "
+                                           "area vision"):
+        load_catalog(rules_copy)
+
+
+def test_a_rule_reading_a_skip_logic_question_must_require_its_parent(rules_copy: Path) -> None:
+    add_rule(rules_copy, "vision", "why-very-stale", "{$gt: {vision.months_since_why_revisited: 100}}",
+             "{vision.written_why: true, vision.months_since_why_revisited: 120}",
+             "{vision.written_why: true, vision.months_since_why_revisited: 3}")
+    with pytest.raises(CatalogError, match="rule 'why-very-stale': reads vision.months_since_why_revisited, which is "
+                                           "asked only when vision.written_why is True"):
+        load_catalog(rules_copy)
+    add_rule(rules_copy, "vision", "why-very-stale",
+             "{$and: [{vision.written_why: true}, {$gt: {vision.months_since_why_revisited: 100}}]}",
+             "{vision.written_why: true, vision.months_since_why_revisited: 120}",
+             "{vision.written_why: true, vision.months_since_why_revisited: 3}")
+    assert "why-very-stale" in load_catalog(rules_copy).by_id
+
+
+def test_critical_is_kept_for_the_foundations(rules_copy: Path) -> None:
+    add_rule(rules_copy, "mindset", "mindset-critical", TWO_FALSE, TWO_FALSE_ANSWERS, TWO_TRUE_ANSWERS,
+             priority="critical")
+    with pytest.raises(CatalogError, match="rule 'mindset-critical': is critical but in no foundation"):
+        load_catalog(rules_copy)
+
+
+def test_a_strength_says_what_is_missing_and_how_to_keep_it(rules_copy: Path) -> None:
+    add_rule(rules_copy, "mindset", "mindset-pilots", TWO_FALSE, TWO_FALSE_ANSWERS, TWO_TRUE_ANSWERS)
+    path = rules_copy / "extra.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("kind: gap", "kind: strength"), encoding="utf-8")
+    with pytest.raises(CatalogError, match="rule 'mindset-pilots': .*a strength needs why_not"):
+        load_catalog(rules_copy)
+
+
+def test_a_noun_is_given_only_to_a_number(rules_copy: Path) -> None:
+    add_rule(rules_copy, "mindset", "mindset-noun", TWO_FALSE, TWO_FALSE_ANSWERS, TWO_TRUE_ANSWERS)
+    path = rules_copy / "extra.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "why: An explanation.", "why: Pilots {mindset.pilots_small_first:day}."), encoding="utf-8")
+    with pytest.raises(CatalogError, match="gives {mindset.pilots_small_first:day} a noun, but it is not a number"):
+        load_catalog(rules_copy)
+
+
+def test_every_rule_says_whether_the_articles_or_the_catalog_stand_behind_it() -> None:
+    catalog = load_catalog(default_rules_dir())
+    bases = {compiled.rule.basis for compiled in catalog.rules}
+    assert bases == {"documented", "practice"}
+    numeric = [c for c in catalog.rules if re.search(r"\$(lt|lte|gt|gte)", str(c.rule.when))]
+    assert numeric and {c.rule.basis for c in numeric if c.rule.kind != "inconsistency"} == {"practice"}

@@ -61,11 +61,11 @@ def test_district_report_is_written_from_the_rollup(tmp_path: Path) -> None:
     text = page.read_text(encoding="utf-8")
     assert "District overview" in text and "<svg" in text
     records = jsonl(tmp_path / "out.jsonl")
-    most_frequent = max(
-        {r["rule_id"] for a in records for r in a["assessment"]["recommendations"]},
-        key=lambda rule: sum(rule in [r["rule_id"] for r in a["assessment"]["recommendations"]] for a in records),
-    )
-    title = next(r["title"] for a in records for r in a["assessment"]["recommendations"] if r["rule_id"] == most_frequent)
+    gaps = [r for a in records for r in a["assessment"]["recommendations"] if r["kind"] == "gap"]
+    weight = {"critical": 4, "high": 3, "medium": 2, "low": 1}
+    top = max({r["rule_id"] for r in gaps},
+              key=lambda rule: sum(weight[r["priority"]] for r in gaps if r["rule_id"] == rule))
+    title = next(r["title"] for r in gaps if r["rule_id"] == top)
     assert title.replace("'", "&#39;") in text
 
 

@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 
 from pladvisor.domain.fields import areas, profile_from_answers
 from pladvisor.engine.advisor import Advisor
-from pladvisor.engine.compare import compare
+from pladvisor.engine.compare import compare_profiles
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 
@@ -72,9 +72,8 @@ def test_a_stage_move_is_called_out(client: TestClient) -> None:
 
 
 def test_scores_that_could_not_be_given_have_no_change(advisor: Advisor) -> None:
-    before = advisor.assess(profile_from_answers({}))
     after = advisor.assess(profile_from_answers(RUSHED_DISTRICT))
-    change = compare(before, after)
+    change = compare_profiles(advisor, profile_from_answers({}), profile_from_answers(RUSHED_DISTRICT))
     assert (change.overall.before, change.overall.change) == (None, None)
     assert change.overall.after == after.readiness.score
     assert all(a.change is None for a in change.areas)
@@ -84,11 +83,26 @@ def test_scores_that_could_not_be_given_have_no_change(advisor: Advisor) -> None
 
 def test_the_same_answers_twice_change_nothing(advisor: Advisor) -> None:
     assessment = advisor.assess(profile_from_answers(RUSHED_DISTRICT))
-    change = compare(assessment, assessment)
+    change = compare_profiles(advisor, profile_from_answers(RUSHED_DISTRICT), profile_from_answers(RUSHED_DISTRICT))
     assert change.improvements == [] and change.setbacks == []
-    assert change.resolved == [] and change.new == []
+    assert change.resolved == [] and change.new == [] and change.unconfirmed == []
+    assert change.no_longer_answered == [] and change.newly_answered == []
     assert change.still_open == assessment.recommendations
     assert change.overall.change == 0
+
+
+def test_a_question_left_blank_the_second_time_is_not_progress(client: TestClient) -> None:
+    blanked = {k: v for k, v in RUSHED_DISTRICT.items() if k != "buy_in.approach"}
+    change = post(client, as_body(RUSHED_DISTRICT), as_body(blanked))
+    assert "buy-in-mandated" not in ids(change["resolved"])
+    assert ids(change["unconfirmed"]) == ["buy-in-mandated"]
+    assert change["no_longer_answered"] == ["buy_in.approach"] and change["newly_answered"] == []
+    assert not any("Replace the all-staff deadline" in line for line in change["improvements"])
+
+
+def test_a_question_answered_for_the_first_time_is_named(client: TestClient) -> None:
+    change = post(client, as_body(RUSHED_DISTRICT), as_body({**RUSHED_DISTRICT, "measurement.baseline": True}))
+    assert change["newly_answered"] == ["measurement.baseline"] and change["no_longer_answered"] == []
 
 
 def test_identity_comes_from_the_later_profile_when_given(client: TestClient) -> None:

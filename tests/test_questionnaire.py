@@ -63,7 +63,7 @@ def test_each_question_says_how_to_answer_it(questionnaire: Questionnaire) -> No
     approach = asked["buy_in.approach"]
     assert approach.kind == "choice" and approach.label == "Approach"
     assert approach.help.startswith("How are teachers brought in")
-    assert [(o.value, o.label) for o in approach.options][0] == ("mandate_all_by_date", "mandate for all staff by a date")
+    assert [(o.value, o.label) for o in approach.options][0] == ("mandate_all_by_date", "a mandate for all staff by a date")
     assert asked["definition.shared_with"].kind == "choices"
     assert asked["definition.written"].kind == "bool" and asked["definition.written"].options == []
     for field, info in profile_fields().items():
@@ -171,7 +171,10 @@ def test_the_form_shows_the_assessment_grouped_now_next_later(
         out.textContent = document.getElementById("result").innerText;
     """)
     text = " ".join(shown.split())
-    assert "Result: Ridge" in text and "Overall score 0 / 100, stage exploring" in text
+    readiness = assessment["readiness"]
+    assert "Result: Ridge" in text
+    assert f"Overall score {readiness['score']} / 100, stage exploring (provisional; the open questions could " \
+           f"lead to {readiness['possible_stage']})" in text
     assert text.index("Now") < text.index(assessment["recommendations"][0]["title"]) < text.index("Next")
     assert all(r["why"] in text for r in assessment["recommendations"])
     assert all(q["question"] in text for q in assessment["follow_up_questions"])

@@ -161,13 +161,14 @@ def district(**changes: object) -> Rollup:
         invalid=1,
         catalog_version="test",
         stages={"undetermined": 0, "exploring": 2, "preparing": 1, "implementing": 0, "sustaining": 1},
+        provisional=2,
         overall=Spread(scored=4, mean=41.5, stdev=30.1, min=0, max=100),
         areas=[AreaSpread(area=area, scored=0, mean=None, stdev=None, min=None, max=None) for area in areas()],
         top_recommendations=[
             RuleFrequency(rule_id="buy-in-mandated", title="Replace the all-staff deadline with entry by readiness",
-                          priority="critical", count=3, share=0.75),
+                          priority="critical", count=3, share=0.75, impact=3.0),
             RuleFrequency(rule_id="pd-not-ongoing", title="Build a system of ongoing support",
-                          priority="critical", count=1, share=0.25),
+                          priority="critical", count=1, share=0.25, impact=1.0),
         ],
         schools_with_critical=[CriticalSchool(index=2, school_id="s-2", name=HOSTILE, critical=["buy-in-mandated"])],
     )

@@ -24,6 +24,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 REPORT = "report.html"
 DISTRICT_REPORT = "district_report.html"
 FORM = "questionnaire_form.html"
+BASIS_LABEL = {"documented": "from the articles", "practice": "practice judgement"}
+"""How a page tells the articles' advice from the catalog's own judgement."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +63,12 @@ def _score_bar(area: str, score: float | None, wording: str = "{:.0f}") -> Bar:
     """A score out of 100, coloured by the stage its band is named after; an unscored area gets an empty track."""
     if score is None:
         return Bar(section_title(area), None, "not scored", "undetermined")
-    return Bar(section_title(area), score / 100, wording.format(score), stage(round(score), False))
+    return Bar(section_title(area), score / 100, wording.format(score), stage(round(score), True))
 
 
 def _cited(assessment: Assessment) -> list[Source]:
     """Each documented point the page rests on, once, in the order the page first cites it."""
-    items = [*assessment.recommendations, *assessment.strengths]
+    items = [*assessment.recommendations, *assessment.strengths, *assessment.next_level]
     return list({s.point: s for item in items for s in item.sources}.values())
 
 
@@ -81,6 +83,7 @@ def report_context(assessment: Assessment) -> dict[str, Any]:
         "area_bars": [_score_bar(a.area, a.score) for a in assessment.readiness.areas],
         "plan": plan,
         "sources": _cited(assessment),
+        "basis_label": BASIS_LABEL,
     }
 
 

@@ -28,7 +28,9 @@ from .client import Client
 from .records import Record
 
 _encode = msgspec.json.Encoder().encode
-CSV_COLUMNS = ("line", "school_id", "name", "score", "stage", "confidence", "next_1", "next_2", "next_3")
+CSV_COLUMNS = (
+    "line", "school_id", "name", "score", "stage", "provisional", "confidence", "next_1", "next_2", "next_3"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,7 @@ class JsonlOutput:
 
 
 class CsvOutput:
-    """One row per school: identity, score, stage and the first three recommendations."""
+    """One row per school: identity, score, stage (and whether it is provisional) and the first three gaps."""
 
     def __init__(self, path: Path, resume: bool) -> None:
         self._handle, lines = _open_for_append(path, resume)
@@ -98,7 +100,7 @@ class CsvOutput:
         top = [rule_id for rule_id, _, _ in summary.recommendations[:3]]
         self._writer.writerow(
             [scored.line, summary.school_id or "", summary.name or "", "" if summary.score is None else summary.score,
-             summary.stage, summary.confidence, *top, *[""] * (3 - len(top))]
+             summary.stage, "yes" if summary.provisional else "no", summary.confidence, *top, *[""] * (3 - len(top))]
         )
         self._handle.flush()
 

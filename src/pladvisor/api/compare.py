@@ -7,7 +7,7 @@ from litestar.datastructures import State
 from litestar.params import JSONBody
 
 from pladvisor.domain.compare import Comparison, ComparisonRequest
-from pladvisor.engine.compare import compare
+from pladvisor.engine.compare import compare_profiles
 
 from .routes import BAD_BODY, advisor_of
 
@@ -18,6 +18,6 @@ class CompareController(Controller):
 
     @post("/", status_code=200, responses=BAD_BODY, summary="Compare two assessments")
     async def compare(self, data: JSONBody[ComparisonRequest], state: State) -> Comparison:
-        """Score changes, advice resolved, new and still open, strengths gained or lost, in numbers and in words."""
-        advisor = advisor_of(state)
-        return compare(advisor.assess(data.before), advisor.assess(data.after))
+        """Score changes; advice resolved, unconfirmed (left blank), new and still open; questions no longer or
+        newly answered; strengths gained or lost, in numbers and in words."""
+        return compare_profiles(advisor_of(state), data.before, data.after)

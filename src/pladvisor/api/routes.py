@@ -49,10 +49,12 @@ class RuleController(Controller):
 
     @get("/", summary="The rule catalog")
     async def catalog(self, state: State) -> CatalogView:
-        """Every documented point and every rule: what it checks, what it advises, and its source."""
+        """Every documented point, the foundations the top stages need, and every rule: what it checks, what it
+        advises, its source, and whether the article says it (documented) or the catalog judges it (practice)."""
         catalog = advisor_of(state).catalog
         return CatalogView(
-            version=catalog.version, points=list(catalog.points.values()), rules=[c.rule for c in catalog.rules]
+            version=catalog.version, points=list(catalog.points.values()), foundations=list(catalog.foundations),
+            rules=[c.rule for c in catalog.rules],
         )
 
     @get("/{rule_id:str}", responses={404: problem_response(404, "No rule has this id.")}, summary="One rule")

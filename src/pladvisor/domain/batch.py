@@ -47,6 +47,9 @@ class RuleFrequency(Model):
     priority: str
     count: int = Field(ge=1, description="Schools this recommendation was made to.")
     share: float = Field(ge=0, le=1, description="count / schools assessed.")
+    impact: float = Field(
+        ge=0, le=4, description="Priority weight (critical 4, high 3, medium 2, low 1) times share: the ranking key."
+    )
 
 
 class CriticalSchool(Model):
@@ -62,9 +65,13 @@ class Rollup(Model):
     invalid: int = Field(ge=0)
     catalog_version: str
     stages: dict[Stage, int]
+    provisional: int = Field(ge=0, description="Schools whose stage is provisional (see Readiness.provisional).")
     overall: Spread
     areas: list[AreaSpread]
-    top_recommendations: list[RuleFrequency]
+    top_recommendations: list[RuleFrequency] = Field(
+        description="The district's priorities: recommendations ranked by priority weight times the share of "
+        "schools they apply to."
+    )
     schools_with_critical: list[CriticalSchool]
 
 

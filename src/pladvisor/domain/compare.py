@@ -36,8 +36,15 @@ class Comparison(Model):
     stage: StageChange
     areas: list[AreaChange] = Field(description="Every area, in profile order.")
     resolved: list[Recommendation] = Field(
-        description="Advice given before and no longer given, as it read before (its rank is the earlier one)."
+        description="Advice given before that the later answers show no longer applies, as it read before (its "
+        "rank is the earlier one)."
     )
+    unconfirmed: list[Recommendation] = Field(
+        description="Advice given before and not now, although not resolved: its questions were left blank, or "
+        "the later answers contradict each other. As it read before."
+    )
+    no_longer_answered: list[str] = Field(description="Questions answered before and left blank now.")
+    newly_answered: list[str] = Field(description="Questions answered now and left blank before.")
     new: list[Recommendation] = Field(description="Advice given now that was not given before, as it reads now.")
     still_open: list[Recommendation] = Field(description="Advice given both times, as it reads now.")
     strengths_gained: list[Strength]

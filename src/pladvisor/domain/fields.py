@@ -15,7 +15,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from annotated_types import Ge, Le
 from pydantic import BaseModel
 
-from .profile import SchoolProfile, Section
+from .profile import AskedWhen, SchoolProfile, Section
 
 Kind = Literal["bool", "int", "choice", "choices"]
 NONE_ITEM = "none"
@@ -31,6 +31,15 @@ class FieldInfo:
     options: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
+    asked_when: tuple[str, tuple[Any, ...]] | None = None
+    """Skip logic: (parent path, answers of the parent under which this question applies)."""
+
+    def moot(self, answers: Mapping[str, Any]) -> bool:
+        """Whether the parent's answer makes this question meaningless (so it is neither asked nor missing)."""
+        if self.asked_when is None:
+            return False
+        parent, values = self.asked_when
+        return parent in answers and answers[parent] not in values
 
     def accepts(self, value: Any) -> bool:
         """Whether a rule may compare this field with ``value`` without a type mismatch."""
@@ -57,20 +66,26 @@ def _unwrap_annotated(annotation: Any) -> Any:
     return annotation
 
 
+def _asked_when(info: Any) -> tuple[str, tuple[Any, ...]] | None:
+    skip = next((m for m in info.metadata if isinstance(m, AskedWhen)), None)
+    return (skip.parent, skip.values) if skip else None
+
+
 def _leaf(path: str, area: str, info: Any) -> FieldInfo:
     annotation = _unwrap_annotated(_strip_optional(info.annotation))
     question = info.description or path
+    skip = _asked_when(info)
     if annotation is bool:
-        return FieldInfo(path, area, "bool", question)
+        return FieldInfo(path, area, "bool", question, asked_when=skip)
     if annotation is int:
         low = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
         high = next((m.le for m in info.metadata if isinstance(m, Le)), None)
-        return FieldInfo(path, area, "int", question, minimum=low, maximum=high)
+        return FieldInfo(path, area, "int", question, minimum=low, maximum=high, asked_when=skip)
     if get_origin(annotation) is Literal:
-        return FieldInfo(path, area, "choice", question, options=get_args(annotation))
+        return FieldInfo(path, area, "choice", question, options=get_args(annotation), asked_when=skip)
     if get_origin(annotation) is list:
         item = _unwrap_annotated(get_args(annotation)[0])
-        return FieldInfo(path, area, "choices", question, options=get_args(item))
+        return FieldInfo(path, area, "choices", question, options=get_args(item), asked_when=skip)
     raise TypeError(f"{path}: unsupported annotation {annotation!r}")
 
 
@@ -101,28 +116,47 @@ def profile_fields() -> dict[str, FieldInfo]:
         assert section is not None
         for name, info in section.model_fields.items():
             table[f"{area}.{name}"] = _leaf(f"{area}.{name}", area, info)
+    for leaf in table.values():
+        if leaf.asked_when is not None:
+            parent, values = leaf.asked_when
+            if parent not in table or not all(table[parent].accepts(v) for v in values):
+                raise TypeError(f"{leaf.path}: asked_when names {parent!r} with values it cannot take")
     return table
 
 
 LABELS: dict[str, str] = {
     "buy_in": "buy-in",
-    "mandate_all_by_date": "mandate for all staff by a date",
-    "phased_pilot": "phased pilot",
-    "readiness_based": "entry by each teacher's readiness",
-    "one_off": "a one-off event",
-    "lms": "an LMS",
-    "adaptive_software": "adaptive software",
-    "state_summative_only": "state summative test only",
-    "interim_adaptive": "interim adaptive growth",
+    "competency_based": "competency-based progression",
     "adopted_model_as_is": "adopted from a published model as-is",
     "adapted_from_model": "adapted from a published model",
-    "template_to_copy": "template to copy",
-    "digital_content": "digital content used",
+    "program": "a program to roll out",
+    "philosophy": "a philosophy",
+    "lms": "an LMS",
+    "adaptive_software": "adaptive software",
+    "learning_experiences": "students' learning experiences",
+    "one_off": "a one-off event",
+    "occasional": "occasional sessions",
+    "ongoing": "an ongoing system",
+    "mandate_all_by_date": "a mandate for all staff by a date",
+    "phased_pilot": "a phased pilot",
+    "voluntary": "voluntary participation",
+    "readiness_based": "entry by each teacher's readiness",
+    "state_summative_only": "the state summative test alone",
+    "interim_adaptive": "an interim adaptive growth test",
+    "other_interim": "another interim measure",
+    "summative_and_interim": "the state test and an interim measure",
+    "reference": "a reference",
+    "template_to_copy": "a template to copy",
+    "digital_content": "which digital content is used",
     "decisions_and_change": "how decisions are made and what changed",
     "few_classrooms": "a few classrooms",
     "many_classrooms": "many classrooms",
+    "where": "where to learn",
+    "how": "how to learn",
+    "demonstration": "how to show learning",
     "direct_instruction": "direct instruction",
-    "facilitator": "guide of students who lead their learning",
+    "mixed": "a mix of leading and guiding",
+    "facilitator": "a guide for students who lead their learning",
 }
 """Wording for choices whose value does not read well in a sentence as it is."""
 

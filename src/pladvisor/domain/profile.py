@@ -9,6 +9,7 @@ JSON strings while still refusing ``"yes"`` for a boolean or ``"3"`` for a numbe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -42,6 +43,20 @@ Choices = Annotated[list[T] | None, AfterValidator(_distinct), Field(json_schema
 """A multiple-choice answer: each option at most once; ``[]`` means none of them."""
 
 
+@dataclass(frozen=True)
+class AskedWhen:
+    """Skip logic, kept with the question: it applies only when ``parent`` (a dotted path) was answered with
+    one of ``values``. Otherwise it is moot: never asked as a follow-up, never counted as missing, and
+    every rule that reads it must also require the parent's answer (checked when the catalog loads)."""
+
+    parent: str
+    values: tuple[object, ...]
+
+
+def asked_when(parent: str, *values: object) -> AskedWhen:
+    return AskedWhen(parent, values)
+
+
 class Section(BaseModel):
     """Base for every part of the profile: unknown fields are refused, never ignored."""
 
@@ -60,13 +75,15 @@ class Definition(Section):
     written: bool | None = Field(
         None, description="Is there a written definition of personalized learning for this school or district?"
     )
-    components: Choices[Component] = Field(
-        None, max_length=6, description="Which components does the definition name (path, pace, competency-based progression, ...)?"
+    components: Annotated[Choices[Component], asked_when("definition.written", True)] = Field(
+        None, max_length=6,
+        description="Which components does the definition name (path, pace, competency-based progression, ...)?"
     )
-    shared_with: Choices[Audience] = Field(
-        None, max_length=4, description="Who uses the definition as common language (teachers, leaders, students, families)?"
+    shared_with: Annotated[Choices[Audience], asked_when("definition.written", True)] = Field(
+        None, max_length=4,
+        description="Who uses the definition as common language (teachers, leaders, students, families)?"
     )
-    origin: DefinitionOrigin | None = Field(
+    origin: Annotated[DefinitionOrigin | None, asked_when("definition.written", True)] = Field(
         None, description="Was the definition developed locally, adapted from a published model, or adopted as-is?"
     )
     framed_as: Framing | None = Field(
@@ -106,6 +123,8 @@ class Tools(Section):
 
 
 PDFormat = Literal["none", "one_off", "occasional", "ongoing"]
+PDMethod = Literal["workshops", "coaching", "collaborative_planning", "classroom_observation", "online_courses"]
+HAS_PD = ("one_off", "occasional", "ongoing")
 
 
 class ProfessionalDevelopment(Section):
@@ -113,17 +132,22 @@ class ProfessionalDevelopment(Section):
         None, description="How is professional development on personalized learning delivered: none, a one-off "
         "event, occasional sessions, or an ongoing system?"
     )
+    methods: Annotated[Choices[PDMethod], asked_when("professional_development.format", *HAS_PD)] = Field(
+        None, max_length=5,
+        description="How is it delivered: workshops, coaching, collaborative planning, classroom observation, "
+        "online courses? (choose every way that applies)"
+    )
     days_per_year: Count | None = Field(
         None, ge=0, le=60, description="Days of personalized-learning professional development per teacher per year."
     )
     coaching: bool | None = Field(None, description="Do teachers have access to instructional coaching?")
-    includes_principals: bool | None = Field(
+    includes_principals: Annotated[bool | None, asked_when("professional_development.format", *HAS_PD)] = Field(
         None, description="Does professional development include principals and other school leaders?"
     )
     timely: bool | None = Field(
         None, description="Is support available when teachers need it, rather than only on fixed dates?"
     )
-    matched_to_teacher_stage: bool | None = Field(
+    matched_to_teacher_stage: Annotated[bool | None, asked_when("professional_development.format", *HAS_PD)] = Field(
         None, description="Is professional development matched to where each teacher is in the shift?"
     )
 
@@ -146,9 +170,14 @@ class BuyIn(Section):
     teachers_choose_entry_point: bool | None = Field(
         None, description="Does each educator name a strength and one struggle, and pick where to start?"
     )
+    teachers_asked_for_change: bool | None = Field(
+        None, description="Did teachers ask or vote for the move to personalized learning?"
+    )
 
 
-GrowthMeasure = Literal["none", "state_summative_only", "interim_adaptive", "other_interim"]
+GrowthMeasure = Literal[
+    "none", "state_summative_only", "interim_adaptive", "other_interim", "summative_and_interim"
+]
 ReviewFrequency = Literal["never", "yearly", "termly", "monthly", "weekly"]
 
 
@@ -159,7 +188,8 @@ class Measurement(Section):
     baseline: bool | None = Field(None, description="Was a baseline measured before starting?")
     growth_measure: GrowthMeasure | None = Field(
         None, description="How is student growth measured: not at all, the state summative test only, an interim "
-        "adaptive growth test (such as NWEA MAP), or another interim measure?"
+        "adaptive growth test (such as NWEA MAP), another interim measure, or the state test together with an "
+        "interim measure?"
     )
     formative_checks: bool | None = Field(
         None, description="Do teachers use regular formative checks of learning?"
@@ -176,11 +206,11 @@ class Vision(Section):
     written_why: bool | None = Field(
         None, description="Is there a written statement of why the school is personalizing learning?"
     )
-    why_names_learners_and_community: bool | None = Field(
+    why_names_learners_and_community: Annotated[bool | None, asked_when("vision.written_why", True)] = Field(
         None, description="Does the why say what you want for learners and why personalized learning fits this "
         "community?"
     )
-    months_since_why_revisited: Count | None = Field(
+    months_since_why_revisited: Annotated[Count | None, asked_when("vision.written_why", True)] = Field(
         None, ge=0, le=240, description="How many months ago did leaders and staff last revisit the why together?"
     )
     every_child_commitment: bool | None = Field(
@@ -211,6 +241,10 @@ class Mindset(Section):
     )
     barriers_cited_as_blocking: Choices[Barrier] = Field(
         None, max_length=4, description="Which constraints do staff cite as reasons personalized learning cannot work here? "
+        "(an empty list: none)"
+    )
+    barriers_worked_around: Choices[Barrier] = Field(
+        None, max_length=4, description="Which constraints do staff name but work around rather than stop at? "
         "(an empty list: none)"
     )
     blended_model_use: ModelUse | None = Field(

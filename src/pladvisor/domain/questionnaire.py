@@ -18,6 +18,11 @@ class Option(Model):
     label: str = Field(description="How to show the option to a person.")
 
 
+class SkipLogic(Model):
+    field: str = Field(description="The question this one depends on.")
+    values: list[bool | int | str] = Field(description="Answers to that question under which this one applies.")
+
+
 class Question(Model):
     field: str = Field(description="Dotted profile path the answer goes to, e.g. buy_in.approach.")
     label: str = Field(description="Short name of the question.")
@@ -34,6 +39,10 @@ class Question(Model):
     )
     informs: list[str] = Field(description="Documented point ids whose rules read this answer.")
     rules: list[str] = Field(description="Rules whose condition reads this answer.")
+    asked_when: SkipLogic | None = Field(
+        description="Ask this question only when another was answered so; null when it always applies. "
+        "Otherwise it is moot: leave it out."
+    )
 
 
 class QuestionnaireSection(Model):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .profile import AnswerValue
 
 Priority = Literal["critical", "high", "medium", "low"]
-RuleKind = Literal["gap", "strength"]
+RuleKind = Literal["gap", "strength", "inconsistency"]
+Basis = Literal["documented", "practice"]
+SCORED_KINDS = ("gap", "strength")
+"""Inconsistencies ask the school to check its answers; they never count towards a score."""
 
 PRIORITY_WEIGHT: dict[str, int] = {"critical": 4, "high": 3, "medium": 2, "low": 1}
 """How much a rule counts towards an area's readiness score."""
@@ -23,6 +26,16 @@ class Point(BaseModel):
     id: str = Field(description="Stable id such as M1 or T3.")
     title: str = Field(description="What the point says, in a few words.")
     source: str = Field(description="The article file the point comes from.")
+
+
+class Foundation(BaseModel):
+    """Something a school must have in place before it can be implementing: the rules that show it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z_]+$", description="Stable id such as why or support.")
+    title: str = Field(description="The foundation in a few words.")
+    rules: list[str] = Field(min_length=1, description="Gap rules that must be checked and not fire.")
 
 
 class RuleExamples(BaseModel):
@@ -52,7 +65,14 @@ class Rule(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="Stable, unique rule id.")
     area: str = Field(description="The profile section this rule belongs to.")
-    kind: RuleKind = Field(description="'gap' advises a change; 'strength' names something already done well.")
+    kind: RuleKind = Field(
+        description="'gap' advises a change; 'strength' names something already done well; 'inconsistency' "
+        "flags answers that contradict each other."
+    )
+    basis: Basis = Field(
+        description="'documented': the cited article says this; 'practice': the catalog's own judgement, such as "
+        "a threshold no article gives."
+    )
     cites: dict[str, str] = Field(description="Documented point ids this rule encodes, each with its source file.")
     when: dict[str, Any] = Field(
         description="Condition in durable-rules JSON syntax over dotted profile paths."
@@ -61,11 +81,41 @@ class Rule(BaseModel):
     priority: Priority = Field(description="How much this matters: critical, high, medium or low.")
     order: int = Field(0, ge=0, le=1000, description="Tie-break among rules of equal priority: lower comes first.")
     title: str = Field(min_length=1, description="The advice (or strength) in one line.")
-    why: str = Field(min_length=1, description="Explanation template; {area.field} quotes the school's answer.")
-    steps: list[str] = Field(min_length=1, description="Concrete next steps.")
+    why: str = Field(
+        min_length=1,
+        description="Explanation template; {area.field} quotes the school's answer and {area.field:noun} a number "
+        "with its noun (1 day, 3 days).",
+    )
+    why_not: str | None = Field(
+        None, description="Strengths only: the explanation when the strength is not (yet) in place."
+    )
+    steps: list[str] = Field(
+        min_length=1,
+        description="Concrete next steps: for a gap, to close it; for a strength, to reach it; for an "
+        "inconsistency, to settle the answers.",
+    )
+    sustain: list[str] = Field(
+        default_factory=list, description="Strengths only: steps to keep the strength once it is in place."
+    )
+    withholds: list[str] = Field(
+        default_factory=list,
+        description="Inconsistencies only: rules whose advice or strength is held back while the answers disagree.",
+    )
     after: list[str] = Field(
         default_factory=list, description="Rule ids whose advice should come before this one when both apply."
     )
+
+    @model_validator(mode="after")
+    def _fields_of_its_kind(self) -> Rule:
+        if self.kind == "strength" and (not self.why_not or not self.sustain):
+            raise ValueError("a strength needs why_not (when it is missing) and sustain (steps to keep it)")
+        if self.kind != "strength" and (self.why_not or self.sustain):
+            raise ValueError("only a strength has why_not and sustain")
+        if self.kind == "inconsistency" and not self.withholds:
+            raise ValueError("an inconsistency names the rules it withholds")
+        if self.kind != "inconsistency" and self.withholds:
+            raise ValueError("only an inconsistency withholds other rules")
+        return self
 
     @field_validator("cites")
     @classmethod
@@ -83,4 +133,5 @@ class CatalogView(BaseModel):
 
     version: str
     points: list[Point]
+    foundations: list[Foundation]
     rules: list[Rule]

@@ -12,7 +12,7 @@ from pladvisor.domain.fields import label
 from pladvisor.domain.profile import SchoolProfile
 
 from . import ranking
-from .catalog import Catalog, CompiledRule, load_catalog
+from .catalog import PLACEHOLDER, Catalog, CompiledRule, load_catalog
 from .evaluator import RuleEvaluator
 from .readiness import ReadinessModel
 
@@ -36,6 +36,8 @@ def answers_of(fact: dict[str, Any]) -> dict[str, Any]:
 
 
 _encode = msgspec.json.Encoder().encode
+MAX_SUSTAIN = 3
+"""Items in the plan of a school with no gap: a short list of what to keep doing."""
 MAX_REMEMBERED = 50_000
 """Explanations kept for reuse; a bound, since free numbers make the combinations unbounded."""
 
@@ -44,7 +46,8 @@ def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def spoken(value: Any) -> str:
+def spoken(value: Any, noun: str | None = None) -> str:
+    """An answer in words; a number given a noun agrees with it (1 day, 3 days)."""
     if value is None:
         return "not answered"
     if isinstance(value, bool):
@@ -53,13 +56,37 @@ def spoken(value: Any) -> str:
         return ", ".join(label(v) for v in value) if value else "none"
     if isinstance(value, str):
         return label(value)
+    if noun:
+        return f"{value} {noun if value == 1 else noun + 's'}"
     return str(value)
 
 
-def explain(compiled: CompiledRule, answers: dict[str, Any]) -> str:
-    """The rule's ``why`` with each ``{area.field}`` replaced by the school's answer, in words."""
-    parts = compiled.template
-    return "".join(part if i % 2 == 0 else spoken(answers.get(part)) for i, part in enumerate(parts))
+def render(parts: tuple[str | None, ...], answers: dict[str, Any]) -> str:
+    """A template split by ``PLACEHOLDER`` (text, path, noun, text, ...) with the school's answers in words."""
+    out = [parts[0] or ""]
+    for i in range(1, len(parts), 3):
+        path, noun, text = parts[i], parts[i + 1], parts[i + 2]
+        out.append(spoken(answers.get(path or ""), noun))
+        out.append(text or "")
+    return "".join(out)
+
+
+def explain(compiled: CompiledRule, answers: dict[str, Any], template: str | None = None) -> str:
+    """``template`` (by default the rule's ``why``) with each ``{area.field}`` replaced by the school's answer."""
+    parts = compiled.template if template is None else tuple(PLACEHOLDER.split(template))
+    return render(parts, answers)
+
+
+def _plan_item(
+    item: dict[str, Any], kind: str, priority: str, horizon: str, steps: list[str]
+) -> dict[str, Any]:
+    """A ``Recommendation``'s data, its fields in the order a reader meets them; the rank is set once the
+    plan is complete."""
+    return {
+        "rank": 0, "rule_id": item["rule_id"], "kind": kind, "area": item["area"], "priority": priority,
+        "horizon": horizon, "basis": item["basis"], "title": item["title"], "why": item["why"],
+        "evidence": item["evidence"], "next_steps": steps, "sources": item["sources"],
+    }
 
 
 class Advisor:
@@ -69,28 +96,38 @@ class Advisor:
         self.catalog = catalog
         self._evaluator = RuleEvaluator(catalog)
         self._readiness = ReadinessModel(catalog)
-        self._explanations: dict[tuple[Any, ...], tuple[str, list[dict[str, Any]]]] = {}
+        self._items: dict[tuple[Any, ...], dict[str, Any]] = {}
         self._sources = {
             c.rule.id: [
                 {"point": p, "title": catalog.points[p].title, "file": catalog.points[p].source} for p in c.rule.cites
             ]
             for c in catalog.rules
         }
+        strengths = ranking.rank([c.rule for c in catalog.rules if c.rule.kind == "strength"])
+        self._strengths = [catalog.by_id[rule.id] for rule in strengths]
+        """In plan order: most weight first, foundations before practice before tools."""
+        self._checks = [c for c in catalog.rules if c.rule.kind == "inconsistency"]
 
     @classmethod
     def from_directory(cls, directory: Path | str | None = None) -> Advisor:
         return cls(load_catalog(directory or default_rules_dir()))
 
-    def _explained(self, compiled: CompiledRule, answers: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-        """The rule's explanation and evidence for these answers, remembered: answers are closed choices,
-        so across many schools the same few combinations come back again and again."""
-        key = (compiled.rule.id, *(_hashable(answers.get(path)) for path in compiled.quoted))
-        known = self._explanations.get(key)
+    def _item(self, compiled: CompiledRule, answers: dict[str, Any], met: bool = True) -> dict[str, Any]:
+        """What every kind of item says of a rule for these answers: its explanation (``why``, or ``why_not``
+        for a strength not in place), evidence and sources. Remembered, since answers are closed choices and
+        across many schools the same few combinations come back again and again."""
+        key = (compiled.rule.id, met, *(_hashable(answers.get(path)) for path in compiled.quoted))
+        known = self._items.get(key)
         if known is None:
-            evidence = [{"field": p, "value": answers[p]} for p in compiled.paths if p in answers]
-            known = (explain(compiled, answers), evidence)
-            if len(self._explanations) < MAX_REMEMBERED:
-                self._explanations[key] = known
+            rule = compiled.rule
+            known = {
+                "rule_id": rule.id, "area": rule.area, "basis": rule.basis, "title": rule.title,
+                "why": render(compiled.template if met else compiled.template_not, answers),
+                "evidence": [{"field": p, "value": answers[p]} for p in compiled.paths if p in answers],
+                "sources": self._sources[rule.id],
+            }
+            if len(self._items) < MAX_REMEMBERED:
+                self._items[key] = known
         return known
 
     def assess(self, profile: SchoolProfile) -> Assessment:
@@ -109,47 +146,52 @@ class Advisor:
         """
         fact = profile.model_dump(exclude_none=True, exclude={"school_id", "name"})
         answers = answers_of(fact)
-        fired = self._evaluator.fired(fact)
-        fired_set = set(fired)
+        fired = set(self._evaluator.fired(fact))
         by_id = self.catalog.by_id
-        gaps = ranking.rank([by_id[r].rule for r in fired if by_id[r].rule.kind == "gap"])
-        recommendations = []
-        for i, (rule, horizon) in enumerate(zip(gaps, ranking.horizons(gaps), strict=True), start=1):
-            why, evidence = self._explained(by_id[rule.id], answers)
-            recommendations.append(
-                {
-                    "rank": i,
-                    "rule_id": rule.id,
-                    "area": rule.area,
-                    "priority": rule.priority,
-                    "horizon": horizon,
-                    "title": rule.title,
-                    "why": why,
-                    "evidence": evidence,
-                    "next_steps": rule.steps,
-                    "sources": self._sources[rule.id],
-                }
-            )
-        strengths = []
-        for c in self.catalog.rules:
-            if c.rule.kind == "strength" and c.rule.id in fired_set:
-                why, evidence = self._explained(c, answers)
-                strengths.append(
-                    {
-                        "rule_id": c.rule.id,
-                        "area": c.rule.area,
-                        "title": c.rule.title,
-                        "why": why,
-                        "evidence": evidence,
-                        "sources": self._sources[c.rule.id],
-                    }
-                )
+        contradictions = [c for c in self._checks if c.rule.id in fired]
+        withheld = {rule_id for c in contradictions for rule_id in c.rule.withholds if rule_id in fired}
+        outcome = self._readiness.outcome(answers, fired)
+
+        gaps = ranking.rank(
+            [by_id[r].rule for r in fired if by_id[r].rule.kind == "gap" and r not in withheld]
+        )
+        plan = [
+            _plan_item(self._item(by_id[rule.id], answers), "gap", rule.priority, horizon, rule.steps)
+            for rule, horizon in zip(gaps, ranking.horizons(gaps), strict=True)
+        ]
+        strengths = [
+            {**self._item(c, answers), "sustain": c.rule.sustain}
+            for c in self._strengths
+            if c.rule.id in fired and c.rule.id not in withheld
+        ]
+        if not plan:
+            # With no gap to close, the journey goes on (T2): keep the weightiest strengths going.
+            plan = [
+                _plan_item(self._item(c, answers), "sustain", c.rule.priority, "next", c.rule.sustain)
+                for c in self._strengths
+                if c.rule.id in fired and c.rule.id not in withheld
+            ][:MAX_SUSTAIN]
+        next_level = [
+            {**self._item(c, answers, met=False), "priority": c.rule.priority, "next_steps": c.rule.steps}
+            for c in self._strengths
+            if outcome.decided[c.rule.id] is False
+        ]
+        checks = [
+            {**self._item(c, answers), "next_steps": c.rule.steps,
+             "withheld": [rule_id for rule_id in c.rule.withholds if rule_id in fired]}
+            for c in contradictions
+        ]
+        for i, item in enumerate(plan, start=1):
+            item["rank"] = i
+        readiness, follow_ups = self._readiness.measure(answers, outcome, withheld, bool(contradictions))
         return {
             "school_id": profile.school_id,
             "name": profile.name,
             "catalog_version": self.catalog.version,
-            "readiness": self._readiness.measure(answers, fired_set),
-            "recommendations": recommendations,
+            "readiness": readiness,
+            "recommendations": plan,
             "strengths": strengths,
-            "follow_up_questions": self._readiness.follow_ups(answers, fired_set),
+            "next_level": next_level,
+            "check_answers": checks,
+            "follow_up_questions": follow_ups,
         }

@@ -16,13 +16,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from pladvisor.domain.fields import areas, profile_fields, profile_from_answers
-from pladvisor.domain.rules import Point, Rule
+from pladvisor.domain.fields import FieldInfo, areas, profile_fields, profile_from_answers
+from pladvisor.domain.rules import SCORED_KINDS, Foundation, Point, Rule
 
-from .conditions import ConditionError, condition_paths
+from .conditions import ConditionError, Decider, condition_paths, decider, normalized
 
 CATALOG_FILE = "catalog.yaml"
-PLACEHOLDER = re.compile(r"\{([a-z_]+\.[a-z_]+)\}")
+PLACEHOLDER = re.compile(r"\{([a-z_]+\.[a-z_]+)(?::([a-z]+))?\}")
+"""``{area.field}`` quotes an answer; ``{area.field:noun}`` quotes a number with its noun (1 day, 2 days)."""
 
 
 class CatalogError(ValueError):
@@ -43,22 +44,31 @@ class CompiledRule:
     file: str
     paths: tuple[str, ...]
     """Profile fields the condition reads, in order of appearance."""
+    decide: Decider
+    """The condition in three-valued logic, for answers that leave it open."""
 
     @cached_property
-    def template(self) -> tuple[str, ...]:
-        """The ``why`` text split so that odd positions are placeholder paths."""
+    def template(self) -> tuple[str | None, ...]:
+        """The ``why`` text split into triples: text, placeholder path, noun (or None)."""
         return tuple(PLACEHOLDER.split(self.rule.why))
 
     @cached_property
+    def template_not(self) -> tuple[str | None, ...]:
+        """The same for a strength's ``why_not``."""
+        return tuple(PLACEHOLDER.split(self.rule.why_not or ""))
+
+    @cached_property
     def quoted(self) -> tuple[str, ...]:
-        """Every field the rule's explanation and evidence depend on."""
-        return tuple(dict.fromkeys([*self.template[1::2], *self.paths]))
+        """Every field the rule's explanations and evidence depend on."""
+        placeholders = [p for p in (*self.template[1::3], *self.template_not[1::3]) if p]
+        return tuple(dict.fromkeys([*placeholders, *self.paths]))
 
 
 @dataclass(frozen=True)
 class Catalog:
     version: str
     points: dict[str, Point]
+    foundations: tuple[Foundation, ...]
     rules: tuple[CompiledRule, ...]
     by_id: dict[str, CompiledRule] = field(init=False)
 
@@ -77,12 +87,19 @@ def _pydantic_problem(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc'])) or '(rule)'}: {e['msg']}" for e in exc.errors())
 
 
-def _load_points(path: Path) -> tuple[str, dict[str, Point]]:
+def _load_points(path: Path) -> tuple[str, dict[str, Point], tuple[Foundation, ...]]:
     data = _read_yaml(path)
-    if not isinstance(data, dict) or not isinstance(data.get("version"), str) or not isinstance(
-        data.get("points"), dict
+    if (
+        not isinstance(data, dict)
+        or set(data) != {"version", "points", "foundations"}
+        or not isinstance(data["version"], str)
+        or not isinstance(data["points"], dict)
+        or not isinstance(data["foundations"], list)
     ):
-        raise CatalogError(path, "expected 'version' (text) and 'points' (a mapping of id to title and source)")
+        raise CatalogError(
+            path, "expected 'version' (text), 'points' (a mapping of id to title and source) and 'foundations' "
+            "(a list of id, title and rules)"
+        )
     points: dict[str, Point] = {}
     for point_id, body in data["points"].items():
         try:
@@ -90,7 +107,41 @@ def _load_points(path: Path) -> tuple[str, dict[str, Point]]:
         except (ValidationError, TypeError) as exc:
             problem = _pydantic_problem(exc) if isinstance(exc, ValidationError) else str(exc)
             raise CatalogError(path, f"point {point_id!r}: {problem}") from exc
-    return data["version"], points
+    foundations: list[Foundation] = []
+    for i, body in enumerate(data["foundations"]):
+        try:
+            foundations.append(Foundation.model_validate(body))
+        except ValidationError as exc:
+            raise CatalogError(path, f"foundations[{i}]: {_pydantic_problem(exc)}") from exc
+    return data["version"], points, tuple(foundations)
+
+
+def _check_reads(rule: Rule, paths: list[str], decide: Decider, fields: dict[str, FieldInfo]) -> str | None:
+    """What is wrong with the fields a rule reads, if anything.
+
+    A gap or strength counts in the area of its file, so it may read only that area's answers. A rule
+    reading a skip-logic question must be decided (false) whenever the parent's answer makes that
+    question moot, or it would wait forever on a question nobody is asked. Inconsistencies are exempt:
+    an answer to a moot question is exactly what some of them look for.
+    """
+    if rule.kind in SCORED_KINDS:
+        foreign = [p for p in paths if fields[p].area != rule.area]
+        if foreign:
+            return f"reads {', '.join(foreign)}, outside its area {rule.area}; a rule counts in the area it reads"
+    for path in paths:
+        skip = fields[path].asked_when
+        if skip is None or rule.kind not in SCORED_KINDS:
+            continue
+        parent, values = skip
+        info = fields[parent]
+        others = [True, False] if info.kind == "bool" else list(info.options)
+        for value in others:
+            if value not in values and decide({parent: value}) is not False:
+                return (
+                    f"reads {path}, which is asked only when {parent} is {' or '.join(map(str, values))}; "
+                    f"its condition must also require that (it is not decided when {parent} is {value})"
+                )
+    return None
 
 
 def _compile_rule(raw: Any, area: str, path: Path, points: dict[str, Point]) -> CompiledRule:
@@ -114,6 +165,10 @@ def _compile_rule(raw: Any, area: str, path: Path, points: dict[str, Point]) -> 
         paths = condition_paths(rule.when, fields)
     except ConditionError as exc:
         raise CatalogError(path, str(exc), rule.id) from exc
+    decide = decider(rule.when)
+    problem = _check_reads(rule, paths, decide, fields)
+    if problem:
+        raise CatalogError(path, problem, rule.id)
     for point_id, source in rule.cites.items():
         if point_id not in points:
             raise CatalogError(path, f"cites unknown point {point_id!r}", rule.id)
@@ -127,10 +182,45 @@ def _compile_rule(raw: Any, area: str, path: Path, points: dict[str, Point]) -> 
             profile_from_answers(answers)
         except ValidationError as exc:
             raise CatalogError(path, f"examples.{name}: {_pydantic_problem(exc)}", rule.id) from exc
-    for placeholder in PLACEHOLDER.findall(rule.why):
-        if placeholder not in fields:
-            raise CatalogError(path, f"why quotes {{{placeholder}}}, which is not a field of SchoolProfile", rule.id)
-    return CompiledRule(rule=rule, file=path.name, paths=tuple(paths))
+    for key, text in (("why", rule.why), ("why_not", rule.why_not or "")):
+        for placeholder, noun in PLACEHOLDER.findall(text):
+            if placeholder not in fields:
+                raise CatalogError(
+                    path, f"{key} quotes {{{placeholder}}}, which is not a field of SchoolProfile", rule.id
+                )
+            if noun and fields[placeholder].kind != "int":
+                raise CatalogError(path, f"{key} gives {{{placeholder}:{noun}}} a noun, but it is not a number", rule.id)
+    return CompiledRule(rule=rule, file=path.name, paths=tuple(paths), decide=decide)
+
+
+def _check_relations(rules: list[CompiledRule], foundations: tuple[Foundation, ...], path: Path) -> None:
+    """Checks across rules: one rule per root cause, what inconsistencies withhold, what foundations hold."""
+    known = {c.rule.id: c for c in rules}
+    seen: dict[Any, CompiledRule] = {}
+    for compiled in rules:
+        form = normalized(compiled.rule.when)
+        twin = seen.setdefault(form, compiled)
+        if twin is not compiled:
+            raise CatalogError(
+                compiled.file, f"has the same condition as {twin.rule.id!r} ({twin.file}); merge them into one rule",
+                compiled.rule.id,
+            )
+    for compiled in rules:
+        for withheld in compiled.rule.withholds:
+            if withheld not in known or known[withheld].rule.kind not in SCORED_KINDS:
+                raise CatalogError(compiled.file, f"withholds {withheld!r}, which is not a gap or strength", compiled.rule.id)
+    in_foundation: set[str] = set()
+    for foundation in foundations:
+        for rule_id in foundation.rules:
+            if rule_id not in known or known[rule_id].rule.kind != "gap":
+                raise CatalogError(path, f"foundation {foundation.id!r} names {rule_id!r}, which is not a gap rule")
+            in_foundation.add(rule_id)
+    for compiled in rules:
+        if compiled.rule.priority == "critical" and compiled.rule.id not in in_foundation:
+            raise CatalogError(
+                compiled.file, "is critical but in no foundation; critical is kept for what gates the top stages",
+                compiled.rule.id,
+            )
 
 
 def _check_after(rules: list[CompiledRule]) -> None:
@@ -161,7 +251,7 @@ def load_catalog(directory: Path | str) -> Catalog:
     directory = Path(directory)
     if not (directory / CATALOG_FILE).is_file():
         raise CatalogError(directory / CATALOG_FILE, "missing: it holds the catalog version and the points")
-    version, points = _load_points(directory / CATALOG_FILE)
+    version, points, foundations = _load_points(directory / CATALOG_FILE)
     rules: list[CompiledRule] = []
     seen: dict[str, str] = {}
     for path in sorted(directory.glob("*.yaml")):
@@ -181,4 +271,5 @@ def load_catalog(directory: Path | str) -> Catalog:
     if not rules:
         raise CatalogError(directory, "no rule files found")
     _check_after(rules)
-    return Catalog(version=version, points=points, rules=tuple(rules))
+    _check_relations(rules, foundations, directory / CATALOG_FILE)
+    return Catalog(version=version, points=points, foundations=foundations, rules=tuple(rules))

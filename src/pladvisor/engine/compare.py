@@ -2,7 +2,9 @@
 
 Only differences the advisor can stand behind are called out: a score change is
 reported when both scores exist (an area that could not be scored before has no
-"rise"), and a stage move is reported between determined stages only.
+"rise"), a stage move between determined stages only, and advice is resolved only
+when the later answers decide that it no longer applies; advice that disappeared
+because its questions were left blank is reported as such, never as progress.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from typing import get_args
 
 from pladvisor.domain.assessment import Assessment, Stage
 from pladvisor.domain.compare import AreaChange, Comparison, ScoreChange, StageChange
+from pladvisor.domain.profile import SchoolProfile
 
+from .advisor import Advisor, answers_of
 from .questionnaire import section_title
 
 STAGE_ORDER = {stage: i for i, stage in enumerate(get_args(Stage))}
@@ -30,18 +34,36 @@ def _movement(what: str, change: ScoreChange) -> tuple[list[str], list[str]]:
     return ([sentence], []) if change.change > 0 else ([], [sentence])
 
 
-def compare(before: Assessment, after: Assessment) -> Comparison:
-    """Compare two assessments made with the same catalog, ``before`` the earlier one."""
+def _answers(profile: SchoolProfile) -> dict[str, object]:
+    return answers_of(profile.model_dump(exclude_none=True, exclude={"school_id", "name"}))
+
+
+def compare_profiles(advisor: Advisor, before: SchoolProfile, after: SchoolProfile) -> Comparison:
+    """Assess both profiles and compare them, ``before`` the earlier one."""
+    earlier, later = _answers(before), _answers(after)
+    return compare(advisor.assess(before), advisor.assess(after), advisor, earlier, later)
+
+
+def compare(
+    before: Assessment, after: Assessment, advisor: Advisor, earlier: dict[str, object], later: dict[str, object]
+) -> Comparison:
+    """Compare two assessments made with the same catalog from the answers behind them."""
     overall = _change(before.readiness.score, after.readiness.score)
     earlier_areas = {a.area: a.score for a in before.readiness.areas}
     areas = [AreaChange(area=a.area, **_change(earlier_areas.get(a.area), a.score).model_dump())
              for a in after.readiness.areas]
 
-    advised_before = {r.rule_id for r in before.recommendations}
-    advised_after = {r.rule_id for r in after.recommendations}
-    resolved = [r for r in before.recommendations if r.rule_id not in advised_after]
-    new = [r for r in after.recommendations if r.rule_id not in advised_before]
-    still_open = [r for r in after.recommendations if r.rule_id in advised_before]
+    # Sustaining a strength is not advice to resolve: only gaps are compared.
+    gaps_before = [r for r in before.recommendations if r.kind == "gap"]
+    gaps_after = [r for r in after.recommendations if r.kind == "gap"]
+    advised_before = {r.rule_id for r in gaps_before}
+    advised_after = {r.rule_id for r in gaps_after}
+    gone = [r for r in gaps_before if r.rule_id not in advised_after]
+    decided_false = {r.rule_id for r in gone if advisor.catalog.by_id[r.rule_id].decide(later) is False}
+    resolved = [r for r in gone if r.rule_id in decided_false]
+    unconfirmed = [r for r in gone if r.rule_id not in decided_false]
+    new = [r for r in gaps_after if r.rule_id not in advised_before]
+    still_open = [r for r in gaps_after if r.rule_id in advised_before]
     strong_before = {s.rule_id for s in before.strengths}
     strong_after = {s.rule_id for s in after.strengths}
     gained = [s for s in after.strengths if s.rule_id not in strong_before]
@@ -69,6 +91,9 @@ def compare(before: Assessment, after: Assessment) -> Comparison:
         stage=StageChange(before=stages[0], after=stages[1]),
         areas=areas,
         resolved=resolved,
+        unconfirmed=unconfirmed,
+        no_longer_answered=[path for path in earlier if path not in later],
+        newly_answered=[path for path in later if path not in earlier],
         new=new,
         still_open=still_open,
         strengths_gained=gained,

@@ -15,9 +15,12 @@ refused with the place it occurs:
 
 from __future__ import annotations
 
+import json
+import operator
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from pladvisor.domain.fields import FieldInfo
+from pladvisor.domain.fields import NONE_ITEM, FieldInfo
 
 LOGICAL = ("$and", "$or")
 COMPARISONS = ("$lt", "$lte", "$gt", "$gte")
@@ -84,3 +87,90 @@ def condition_paths(node: Any, fields: dict[str, FieldInfo], where: str = "when"
         raise ConditionError(f"{where}: {key} is a list; use $iany or $iall")
     _check_value(info, body, f"{where}.{key}")
     return [key]
+
+
+Answers = Mapping[str, Any]
+Decider = Callable[[Answers], bool | None]
+"""A condition evaluated over partial answers: True, False, or None when the answers do not decide it."""
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "$neq": operator.ne, "$lt": operator.lt, "$lte": operator.le, "$gt": operator.gt, "$gte": operator.ge,
+}
+
+
+def _items(value: list[str]) -> list[str]:
+    # As the engine sees a list: answered-but-empty is the single item "none".
+    return value or [NONE_ITEM]
+
+
+def decider(node: Any) -> Decider:
+    """Compile a validated condition to three-valued logic over partial answers.
+
+    The engine only says whether a rule fired; readiness also needs to know whether the answers
+    *decided* a condition that did not fire. ``$and`` is false once any part is false and ``$or`` true
+    once any part is true, whatever else is unanswered, which is also the only way an answer can be
+    moot for a rule: every rule reading a skip-logic question requires its parent's answer too.
+    Answers only ever narrow the result (unknown to true or false), so removing one never turns a
+    decided condition into the opposite.
+    """
+    key, body = next(iter(node.items()))
+    if key in LOGICAL:
+        parts = [decider(child) for child in body]
+        short, other = (False, True) if key == "$and" else (True, False)
+
+        def logical(answers: Answers) -> bool | None:
+            unknown = False
+            for part in parts:
+                result = part(answers)
+                if result is short:
+                    return short
+                unknown = unknown or result is None
+            return None if unknown else other
+
+        return logical
+    if key in LIST_OPERATORS:
+        path, item = next(iter(body.items()))
+        negate = "$neq" in item
+        wanted = item["$neq"]["$i"] if negate else item["$i"]
+        quantifier = any if key == "$iany" else all
+
+        def listed(answers: Answers) -> bool | None:
+            value = answers.get(path)
+            if value is None:
+                return None
+            return quantifier((entry != wanted) if negate else (entry == wanted) for entry in _items(value))
+
+        return listed
+    if key in _COMPARE:
+        path, wanted = next(iter(body.items()))
+        compare = _COMPARE[key]
+
+        def compared(answers: Answers) -> bool | None:
+            value = answers.get(path)
+            return None if value is None else compare(value, wanted)
+
+        return compared
+
+    def equal(answers: Answers) -> bool | None:
+        value = answers.get(key)
+        return None if value is None else value == body
+
+    return equal
+
+
+def normalized(node: Any) -> Any:
+    """A canonical form of a condition: ``$and``/``$or`` flattened, deduplicated and sorted, so that two
+    rules testing the same thing in a different order or nesting compare equal."""
+    key, body = next(iter(node.items()))
+    if key not in LOGICAL:
+        return json.dumps(node, sort_keys=True)
+    parts: set[Any] = set()
+    for child in body:
+        child_form = normalized(child)
+        if isinstance(child_form, tuple) and child_form[0] == key:
+            parts |= set(child_form[1])
+        else:
+            parts.add(child_form)
+    if len(parts) == 1:
+        return next(iter(parts))
+    return (key, tuple(sorted(parts, key=repr)))

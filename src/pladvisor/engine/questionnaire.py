@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from pladvisor.domain.fields import FieldInfo, areas, label, profile_fields, required_areas
 from pladvisor.domain.profile import SchoolProfile
-from pladvisor.domain.questionnaire import Option, Question, Questionnaire, QuestionnaireSection
+from pladvisor.domain.questionnaire import Option, Question, Questionnaire, QuestionnaireSection, SkipLogic
 
 from .catalog import Catalog
 
@@ -33,6 +33,9 @@ def _question(info: FieldInfo, points: list[str], rules: list[str]) -> Question:
         required=False,
         informs=points,
         rules=rules,
+        asked_when=None if info.asked_when is None else SkipLogic(
+            field=info.asked_when[0], values=list(info.asked_when[1])
+        ),
     )
 
 

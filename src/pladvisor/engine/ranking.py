@@ -24,24 +24,26 @@ FOUNDATION_TIER: dict[str, int] = {
 PRIORITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 MAX_NOW = 3
 """A plan with more than a handful of "do now" items is a plan nobody starts."""
-
+MAX_NEXT = 5
+"""What follows the first steps: enough to plan a term, few enough to be read."""
 
 AREA_SEQUENCE = {area: i for i, area in enumerate(FOUNDATION_TIER)}
 
 
-def _base_key(rule: Rule) -> tuple[int, int, int, int, int, str]:
-    # Critical and high items lead, foundations first among them; nice-to-haves follow in the same tiers.
-    urgent = 0 if rule.priority in ("critical", "high") else 1
-    return (
-        urgent, FOUNDATION_TIER[rule.area], PRIORITY_RANK[rule.priority], AREA_SEQUENCE[rule.area], rule.order, rule.id
-    )
+def _base_key(rule: Rule) -> tuple[int, int, int, int, str]:
+    return (PRIORITY_RANK[rule.priority], FOUNDATION_TIER[rule.area], rule.order, AREA_SEQUENCE[rule.area], rule.id)
 
 
 def rank(rules: Sequence[Rule]) -> list[Rule]:
-    """Sort by foundations and priority, then move each rule after the fired rules its ``after`` hint names."""
+    """Priority first, then foundations before practice before tools, then ``order``; an ``after`` hint then
+    delays a rule behind the fired rule it names, among rules of the same priority (a hint never lets a
+    less urgent item overtake a more urgent one)."""
     ordered = sorted(rules, key=_base_key)
     position = {rule.id: i for i, rule in enumerate(ordered)}
-    waiting = {rule.id: {b for b in rule.after if b in position} for rule in ordered}
+    priority = {rule.id: rule.priority for rule in ordered}
+    waiting = {
+        rule.id: {b for b in rule.after if b in position and priority[b] == rule.priority} for rule in ordered
+    }
     followers: dict[str, list[str]] = {rule.id: [] for rule in ordered}
     for rule_id, befores in waiting.items():
         for before in befores:
@@ -60,16 +62,14 @@ def rank(rules: Sequence[Rule]) -> list[Rule]:
 
 
 def horizons(ranked: Sequence[Rule]) -> list[Horizon]:
-    """Contiguous groups along the ranking: a leading run of at most a few critical or high items is
-    for now; medium items and further critical or high ones are next; low ones, and everything after
-    the first of them, later. Reading down the plan, the horizon never moves back towards now."""
+    """The first critical or high items, at most ``MAX_NOW``, are for now; the next items that are not low,
+    at most ``MAX_NEXT``, for next; the rest later. The plan is ranked by priority first, so a low item
+    never pushes a more urgent one back, and reading down the plan the horizon never moves towards now."""
     result: list[Horizon] = []
-    for position, rule in enumerate(ranked):
-        previous = result[-1] if result else "now"
-        urgent = rule.priority in ("critical", "high")
-        if previous == "now" and urgent and position < MAX_NOW:
+    for rule in ranked:
+        if rule.priority in ("critical", "high") and result.count("now") < MAX_NOW and "next" not in result:
             result.append("now")
-        elif previous != "later" and rule.priority != "low":
+        elif rule.priority != "low" and result.count("next") < MAX_NEXT and "later" not in result:
             result.append("next")
         else:
             result.append("later")

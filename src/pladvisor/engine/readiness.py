@@ -1,10 +1,20 @@
-"""Readiness scores, confidence and follow-up questions, all derived from the catalog.
+"""Readiness: scores, foundations, the stage the evidence supports, and the questions that would settle it.
 
-A rule can be *checked* when every field its condition reads was answered (or when it
-fired anyway, as an ``$or`` can). A gap rule that was checked and did not fire, and a
-strength rule that fired, are met. An area's score is the priority-weighted share of
-its checked rules that are met, so an unanswered question never counts as a failure:
-it only lowers the area's completeness and confidence.
+Every gap and strength of the catalog is a *check* worth its priority weight. The answers
+decide a check or leave it open (see ``conditions.decider``): a decided gap that does not
+fire is met, a strength is met when it fires. Three rules follow from that, and the
+property tests hold the model to them:
+
+* An area's score counts only the checks its own answers decide, so a blank area has no
+  score, and every point it lacks is a rule listed in ``held_down_by``.
+* The overall score counts every check that applies: an open check earns nothing there.
+  An answer can only decide open checks, never undo a decided one, so removing an
+  answer never raises the overall score, the foundations met, or the stage built on
+  them. A gap about a question made moot (how stale is a why that does not exist) does
+  not apply; a check reading such a question waits for the parent's answer.
+* The stage is a lower bound, and the ``possible_stage`` an upper one (every open check
+  met). When they differ, or answers contradict each other, the stage is provisional and
+  ``to_settle`` names the questions that could move it.
 """
 
 from __future__ import annotations
@@ -14,14 +24,19 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
-from pladvisor.domain.assessment import Confidence, Stage
+from pladvisor.domain.assessment import Confidence, HeldDownKind, Stage
 from pladvisor.domain.fields import profile_fields
-from pladvisor.domain.rules import PRIORITY_WEIGHT
+from pladvisor.domain.rules import PRIORITY_WEIGHT, SCORED_KINDS
 
 from .catalog import Catalog
+from .conditions import Decider
 
 MAX_FOLLOW_UPS = 5
-STAGES: tuple[tuple[int, Stage], ...] = ((85, "sustaining"), (65, "implementing"), (40, "preparing"), (0, "exploring"))
+SCORE_BANDS: tuple[tuple[int, Stage], ...] = (
+    (85, "sustaining"), (65, "implementing"), (40, "preparing"), (0, "exploring")
+)
+GATED: frozenset[Stage] = frozenset({"implementing", "sustaining"})
+"""Stages that need every foundation met, whatever the score."""
 
 
 def confidence(completeness: float) -> Confidence:
@@ -30,114 +45,248 @@ def confidence(completeness: float) -> Confidence:
     return "medium" if completeness >= 0.4 else "low"
 
 
-def stage(score: int | None, has_critical_gap: bool) -> Stage:
-    """Score bands; a school with a critical gap is at most preparing, whatever else it does well."""
+def stage(score: int | None, foundations_met: bool) -> Stage:
+    """The score's band, held at preparing until every foundation is met."""
     if score is None:
         return "undetermined"
-    reached = next(name for floor, name in STAGES if score >= floor)
-    if has_critical_gap and reached in ("implementing", "sustaining"):
-        return "preparing"
-    return reached
+    reached = next(name for floor, name in SCORE_BANDS if score >= floor)
+    return "preparing" if reached in GATED and not foundations_met else reached
 
 
-def _share(met: float, total: float) -> int | None:
+def _heaviest_first(entry: dict[str, Any]) -> int:
+    return -int(entry["points"])
+
+
+def _share(met: int, total: int) -> int | None:
     return round(100 * met / total) if total else None
 
 
 @dataclass(frozen=True, slots=True)
 class _Check:
-    """What scoring needs of one rule, taken out of the catalog once."""
+    """What scoring needs of one gap or strength, taken out of the catalog once."""
 
     rule_id: str
     area: str
     weight: int
     strength: bool
-    critical: bool
     paths: frozenset[str]
+    decide: Decider
     cites: tuple[str, ...]
+    guards: tuple[tuple[str, tuple[Any, ...]], ...]
+    """Skip logic of the questions it reads: (parent, answers under which they apply)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Each check's state for one school's answers: True fired, False decided not to fire, None open.
+
+    A gap that reads a question made moot by its parent's answer does not apply at all (it is in
+    ``inapplicable``, neither met nor lost): with no written why, "the why is stale" is neither true
+    nor a credit. A strength in that case is decided against: a why kept alive is missing too.
+    """
+
+    decided: dict[str, bool | None]
+    inapplicable: frozenset[str]
+
+    def open(self, rule_id: str) -> bool:
+        return self.decided[rule_id] is None and rule_id not in self.inapplicable
 
 
 class ReadinessModel:
     """Scores and follow-up questions for one catalog, with everything per-rule worked out in advance."""
 
     def __init__(self, catalog: Catalog) -> None:
+        fields = profile_fields()
         self._checks = [
             _Check(
                 rule_id=c.rule.id,
                 area=c.rule.area,
                 weight=PRIORITY_WEIGHT[c.rule.priority],
                 strength=c.rule.kind == "strength",
-                critical=c.rule.kind == "gap" and c.rule.priority == "critical",
                 paths=frozenset(c.paths),
+                decide=c.decide,
                 cites=tuple(c.rule.cites),
+                guards=tuple(
+                    skip for skip in dict.fromkeys(fields[path].asked_when for path in c.paths) if skip is not None
+                ),
             )
             for c in catalog.rules
+            if c.rule.kind in SCORED_KINDS
         ]
-        fields = profile_fields()
+        self._scoring = [(c.rule_id, c.area, c.weight, c.strength) for c in self._checks]
+        self._held: dict[tuple[str, HeldDownKind], dict[str, Any]] = {
+            (c.rule_id, kind): {"rule_id": c.rule_id, "kind": kind, "points": c.weight}
+            for c in self._checks
+            for kind in ("gap", "next_level", "check_answers")
+        }
+        """Every entry ``held_down_by`` can hold, made once: answers share them read-only."""
+        self._foundations = catalog.foundations
+        self._foundation_rules = {rule_id for f in catalog.foundations for rule_id in f.rules}
         self._readers: dict[str, list[_Check]] = {}
         for check in self._checks:
             for path in sorted(check.paths):
                 self._readers.setdefault(path, []).append(check)
+        self._fields = fields
+        self._skippable = [info for info in fields.values() if info.asked_when is not None]
         self._questions = {path: info.question for path, info in fields.items()}
         self._order = {path: i for i, path in enumerate(fields)}
         self._per_area = dict(Counter(info.area for info in fields.values()))
-
-    def measure(self, answers: Mapping[str, Any], fired: Set[str]) -> dict[str, Any]:
-        """The readiness of an answer, as input for the ``Readiness`` model (validated with the whole answer)."""
-        met: dict[str, int] = dict.fromkeys(self._per_area, 0)
-        checked = dict(met)
-        critical_gap = False
-        answered = answers.keys()
+        self._max_points = dict.fromkeys(self._per_area, 0)
         for check in self._checks:
-            did_fire = check.rule_id in fired
-            if not did_fire and not check.paths <= answered:
-                continue
-            checked[check.area] += check.weight
-            if did_fire == check.strength:
-                met[check.area] += check.weight
-            critical_gap = critical_gap or (did_fire and check.critical)
+            self._max_points[check.area] += check.weight
 
-        answered_in = Counter(path.partition(".")[0] for path in answers)
+    def outcome(self, answers: Mapping[str, Any], fired: Set[str]) -> Outcome:
+        """Decide every check: the engine says what fired; skip logic and three-valued logic settle the rest.
+
+        A check reading a skip-logic question waits for the parent's answer, even when the other answers
+        would decide it: otherwise an answer given to a moot question could earn points once the parent
+        is left blank, and skipping would pay.
+        """
+        answered = set(answers)
+        decided: dict[str, bool | None] = {}
+        inapplicable: set[str] = set()
+        for check in self._checks:
+            rule_id = check.rule_id
+            if rule_id in fired:
+                decided[rule_id] = True
+                continue
+            state: bool | None = None
+            guarded = False
+            for parent, values in check.guards:
+                if parent not in answers:
+                    guarded = True
+                elif answers[parent] not in values:
+                    guarded = True
+                    if check.strength:
+                        state = False
+                    else:
+                        inapplicable.add(rule_id)
+                    break
+            if not guarded:
+                if check.paths <= answered:
+                    state = False
+                elif check.decide(answers) is False:
+                    state = False
+            decided[rule_id] = state
+        return Outcome(decided, frozenset(inapplicable))
+
+    def moot(self, answers: Mapping[str, Any]) -> set[str]:
+        """Questions whose parent's answer makes them meaningless."""
+        return {info.path for info in self._skippable if info.moot(answers)}
+
+    def measure(
+        self, answers: Mapping[str, Any], outcome: Outcome, withheld: Set[str], contradicted: bool
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The readiness of an answer and its follow-up questions, as input for the ``Readiness`` and
+        ``FollowUpQuestion`` models (validated with the whole answer)."""
+        decided = outcome.decided
+        met = dict.fromkeys(self._per_area, 0)
+        checked = dict.fromkeys(self._per_area, 0)
+        held: dict[str, list[dict[str, Any]]] = {area: [] for area in self._per_area}
+        open_points = 0
+        inapplicable = outcome.inapplicable
+        maximum = dict(self._max_points)
+        for rule_id, area, weight, strength in self._scoring:
+            state = decided[rule_id]
+            if state is None:
+                if rule_id in inapplicable:
+                    maximum[area] -= weight
+                else:
+                    open_points += weight
+                continue
+            checked[area] += weight
+            if state is strength:
+                met[area] += weight
+            else:
+                kind: HeldDownKind = "next_level" if strength else "check_answers" if rule_id in withheld else "gap"
+                held[area].append(self._held[rule_id, kind])
+
+        moot = self.moot(answers)
+        applies = dict(self._per_area)
+        for path in moot:
+            applies[self._fields[path].area] -= 1
+        answered_in = dict.fromkeys(self._per_area, 0)
+        for path in answers:
+            if path not in moot:
+                answered_in[path.partition(".")[0]] += 1
         per_area = []
-        for area, questions in self._per_area.items():
-            completeness = round(answered_in[area] / questions, 3)
+        for area, questions in applies.items():
+            completeness = round(answered_in[area] / questions, 3) if questions else 1.0
+            most = maximum[area]
             per_area.append(
                 {
                     "area": area,
                     "score": _share(met[area], checked[area]),
+                    "points": met[area],
+                    "checked_points": checked[area],
+                    "max_points": most,
+                    "coverage": round(checked[area] / most, 3) if most else 0.0,
+                    "held_down_by": sorted(held[area], key=_heaviest_first),
                     "answered": answered_in[area],
                     "questions": questions,
                     "completeness": completeness,
                     "confidence": confidence(completeness),
                 }
             )
-        overall = _share(sum(met.values()), sum(checked.values()))
-        completeness = round(len(answers) / len(self._questions), 3)
-        return {
-            "score": overall,
-            "stage": stage(overall, critical_gap),
+
+        foundations = []
+        for foundation in self._foundations:
+            states = [decided[rule_id] for rule_id in foundation.rules]
+            status = "not_met" if True in states else "unknown" if None in states else "met"
+            foundations.append(
+                {"id": foundation.id, "title": foundation.title, "status": status, "rules": foundation.rules}
+            )
+        all_met = all(f["status"] == "met" for f in foundations)
+        may_be_met = all(f["status"] != "not_met" for f in foundations)
+
+        decided_points = sum(checked.values())
+        points = sum(met.values())
+        total = sum(maximum.values())
+        score = _share(points, total) if decided_points else None
+        ceiling = _share(points + open_points, total) if decided_points else None
+        lower = stage(score, all_met)
+        upper = stage(_share(points + open_points, total), may_be_met)
+        waiting = self._ranked_questions(answers, outcome, moot)
+        applicable = sum(applies.values())
+        completeness = round(sum(answered_in.values()) / applicable, 3) if applicable else 1.0
+        readiness = {
+            "score": score,
+            "ceiling": ceiling,
+            "stage": lower,
+            "provisional": lower != upper or contradicted,
+            "possible_stage": upper,
+            "coverage": round(decided_points / total, 3) if total else 0.0,
             "completeness": completeness,
             "confidence": confidence(completeness),
+            "foundations": foundations,
+            "held_back_by": [f["id"] for f in foundations if f["status"] != "met"],
+            "to_settle": [path for path, _ in waiting] if lower != upper else [],
             "areas": per_area,
         }
-
-    def follow_ups(self, answers: Mapping[str, Any], fired: Set[str]) -> list[dict[str, Any]]:
-        """Unanswered fields ranked by how much advice hangs on them (the weight of unfired rules reading them),
-        as input for ``FollowUpQuestion`` models."""
-        waiting: dict[str, list[_Check]] = {}
-        for path, readers in self._readers.items():
-            if path not in answers:
-                unfired = [check for check in readers if check.rule_id not in fired]
-                if unfired:
-                    waiting[path] = unfired
-        impact = {path: sum(check.weight for check in readers) for path, readers in waiting.items()}
-        best = sorted(impact, key=lambda path: (-impact[path], self._order[path]))[:MAX_FOLLOW_UPS]
-        return [
+        follow_ups = [
             {
                 "field": path,
                 "question": self._questions[path],
-                "informs": list(dict.fromkeys(point for check in waiting[path] for point in check.cites)),
-                "rules": [check.rule_id for check in waiting[path]],
+                "informs": list(dict.fromkeys(point for check in checks for point in check.cites)),
+                "rules": [check.rule_id for check in checks],
             }
-            for path in best
+            for path, checks in waiting[:MAX_FOLLOW_UPS]
         ]
+        return readiness, follow_ups
+
+    def _ranked_questions(
+        self, answers: Mapping[str, Any], outcome: Outcome, moot: Set[str]
+    ) -> list[tuple[str, list[_Check]]]:
+        """Unanswered questions that apply, with the open checks waiting on them: those bearing on a
+        foundation first, then by the weight waiting, then in form order. A moot question is never asked."""
+        ranked = []
+        for path, readers in self._readers.items():
+            if path in answers or path in moot:
+                continue
+            still_open = [check for check in readers if outcome.open(check.rule_id)]
+            if still_open:
+                foundation = sum(c.weight for c in still_open if c.rule_id in self._foundation_rules)
+                weight = sum(c.weight for c in still_open)
+                ranked.append(((-foundation, -weight, self._order[path]), path, still_open))
+        ranked.sort(key=lambda entry: entry[0])
+        return [(path, checks) for _, path, checks in ranked]

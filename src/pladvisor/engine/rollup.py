@@ -11,6 +11,7 @@ from typing import Any
 from pladvisor.domain.assessment import Stage
 from pladvisor.domain.batch import AreaSpread, CriticalSchool, RuleFrequency, Rollup, Spread
 from pladvisor.domain.fields import areas
+from pladvisor.domain.rules import PRIORITY_WEIGHT
 
 STAGES: tuple[Stage, ...] = ("undetermined", "exploring", "preparing", "implementing", "sustaining")
 TOP_RECOMMENDATIONS = 10
@@ -39,8 +40,9 @@ class Summary:
     stage: Stage
     confidence: str
     areas: tuple[tuple[str, int | None], ...]
+    provisional: bool
     recommendations: tuple[tuple[str, str, str], ...]
-    """(rule id, title, priority) in rank order."""
+    """(rule id, title, priority) of the gaps, in rank order."""
 
     @classmethod
     def of(cls, index: int, answer: Mapping[str, Any]) -> Summary:
@@ -54,7 +56,10 @@ class Summary:
             stage=readiness["stage"],
             confidence=readiness["confidence"],
             areas=tuple((a["area"], a["score"]) for a in readiness["areas"]),
-            recommendations=tuple((r["rule_id"], r["title"], r["priority"]) for r in answer["recommendations"]),
+            provisional=readiness["provisional"],
+            recommendations=tuple(
+                (r["rule_id"], r["title"], r["priority"]) for r in answer["recommendations"] if r["kind"] == "gap"
+            ),
         )
 
 
@@ -64,6 +69,7 @@ class RollupBuilder:
     schools: int = 0
     invalid: int = 0
     stages: Counter[str] = field(default_factory=Counter)
+    provisional: int = 0
     overall: list[int] = field(default_factory=list)
     by_area: dict[str, list[int]] = field(default_factory=lambda: {area: [] for area in areas()})
     recommended: Counter[str] = field(default_factory=Counter)
@@ -77,6 +83,7 @@ class RollupBuilder:
             self.invalid += 1
             return
         self.stages[summary.stage] += 1
+        self.provisional += summary.provisional
         if summary.score is not None:
             self.overall.append(summary.score)
         for area, score in summary.areas:
@@ -93,19 +100,23 @@ class RollupBuilder:
 
     def build(self) -> Rollup:
         assessed = self.schools - self.invalid
-        top = sorted(self.recommended.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_RECOMMENDATIONS]
+        weight = {rule_id: PRIORITY_WEIGHT[priority] for rule_id, (_, priority) in self.titles.items()}
+        # Weight times share of schools: a critical item for a third of the district outranks a medium one for all.
+        top = sorted(self.recommended.items(), key=lambda kv: (-weight[kv[0]] * kv[1], -kv[1], kv[0]))
+        top = top[:TOP_RECOMMENDATIONS]
         return Rollup(
             schools=self.schools,
             assessed=assessed,
             invalid=self.invalid,
             catalog_version=self.catalog_version,
             stages={stage: self.stages[stage] for stage in STAGES},
+            provisional=self.provisional,
             overall=spread(self.overall),
             areas=[AreaSpread(area=area, **spread(scores).model_dump()) for area, scores in self.by_area.items()],
             top_recommendations=[
                 RuleFrequency(
                     rule_id=rule_id, title=self.titles[rule_id][0], priority=self.titles[rule_id][1], count=count,
-                    share=round(count / assessed, 4),
+                    share=round(count / assessed, 4), impact=round(weight[rule_id] * count / assessed, 4),
                 )
                 for rule_id, count in top
             ],
