@@ -42,10 +42,6 @@ MAX_REMEMBERED = 50_000
 """Explanations kept for reuse; a bound, since free numbers make the combinations unbounded."""
 
 
-def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
 def spoken(value: Any, noun: str | None = None) -> str:
     """An answer in words; a number given a noun agrees with it (1 day, 3 days)."""
     if value is None:
@@ -112,11 +108,13 @@ class Advisor:
     def from_directory(cls, directory: Path | str | None = None) -> Advisor:
         return cls(load_catalog(directory or default_rules_dir()))
 
-    def _item(self, compiled: CompiledRule, answers: dict[str, Any], met: bool = True) -> dict[str, Any]:
+    def _item(
+        self, compiled: CompiledRule, answers: dict[str, Any], frozen: dict[str, Any], met: bool = True
+    ) -> dict[str, Any]:
         """What every kind of item says of a rule for these answers: its explanation (``why``, or ``why_not``
         for a strength not in place), evidence and sources. Remembered, since answers are closed choices and
         across many schools the same few combinations come back again and again."""
-        key = (compiled.rule.id, met, *(_hashable(answers.get(path)) for path in compiled.quoted))
+        key = (compiled.rule.id, met, *map(frozen.get, compiled.quoted))
         known = self._items.get(key)
         if known is None:
             rule = compiled.rule
@@ -146,6 +144,7 @@ class Advisor:
         """
         fact = profile.model_dump(exclude_none=True, exclude={"school_id", "name"})
         answers = answers_of(fact)
+        frozen = {path: tuple(value) if isinstance(value, list) else value for path, value in answers.items()}
         fired = set(self._evaluator.fired(fact))
         by_id = self.catalog.by_id
         contradictions = [c for c in self._checks if c.rule.id in fired]
@@ -156,28 +155,28 @@ class Advisor:
             [by_id[r].rule for r in fired if by_id[r].rule.kind == "gap" and r not in withheld]
         )
         plan = [
-            _plan_item(self._item(by_id[rule.id], answers), "gap", rule.priority, horizon, rule.steps)
+            _plan_item(self._item(by_id[rule.id], answers, frozen), "gap", rule.priority, horizon, rule.steps)
             for rule, horizon in zip(gaps, ranking.horizons(gaps), strict=True)
         ]
         strengths = [
-            {**self._item(c, answers), "sustain": c.rule.sustain}
+            {**self._item(c, answers, frozen), "sustain": c.rule.sustain}
             for c in self._strengths
             if c.rule.id in fired and c.rule.id not in withheld
         ]
         if not plan:
             # With no gap to close, the journey goes on (T2): keep the weightiest strengths going.
             plan = [
-                _plan_item(self._item(c, answers), "sustain", c.rule.priority, "next", c.rule.sustain)
+                _plan_item(self._item(c, answers, frozen), "sustain", c.rule.priority, "next", c.rule.sustain)
                 for c in self._strengths
                 if c.rule.id in fired and c.rule.id not in withheld
             ][:MAX_SUSTAIN]
         next_level = [
-            {**self._item(c, answers, met=False), "priority": c.rule.priority, "next_steps": c.rule.steps}
+            {**self._item(c, answers, frozen, met=False), "priority": c.rule.priority, "next_steps": c.rule.steps}
             for c in self._strengths
             if outcome.decided[c.rule.id] is False
         ]
         checks = [
-            {**self._item(c, answers), "next_steps": c.rule.steps,
+            {**self._item(c, answers, frozen), "next_steps": c.rule.steps,
              "withheld": [rule_id for rule_id in c.rule.withholds if rule_id in fired]}
             for c in contradictions
         ]

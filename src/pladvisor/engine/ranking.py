@@ -44,6 +44,8 @@ def rank(rules: Sequence[Rule]) -> list[Rule]:
     waiting = {
         rule.id: {b for b in rule.after if b in position and priority[b] == rule.priority} for rule in ordered
     }
+    if not any(waiting.values()):
+        return ordered
     followers: dict[str, list[str]] = {rule.id: [] for rule in ordered}
     for rule_id, befores in waiting.items():
         for before in befores:

@@ -53,10 +53,6 @@ def stage(score: int | None, foundations_met: bool) -> Stage:
     return "preparing" if reached in GATED and not foundations_met else reached
 
 
-def _heaviest_first(entry: dict[str, Any]) -> int:
-    return -int(entry["points"])
-
-
 def _share(met: int, total: int) -> int | None:
     return round(100 * met / total) if total else None
 
@@ -113,7 +109,10 @@ class ReadinessModel:
             for c in catalog.rules
             if c.rule.kind in SCORED_KINDS
         ]
-        self._scoring = [(c.rule_id, c.area, c.weight, c.strength) for c in self._checks]
+        self._scoring = [
+            (c.rule_id, c.area, c.weight, c.strength) for c in sorted(self._checks, key=lambda c: -c.weight)
+        ]
+        """Heaviest first, so that each area's ``held_down_by`` comes out in that order without sorting."""
         self._held: dict[tuple[str, HeldDownKind], dict[str, Any]] = {
             (c.rule_id, kind): {"rule_id": c.rule_id, "kind": kind, "points": c.weight}
             for c in self._checks
@@ -129,7 +128,11 @@ class ReadinessModel:
         self._fields = fields
         self._skippable = [info for info in fields.values() if info.asked_when is not None]
         self._questions = {path: info.question for path, info in fields.items()}
-        self._order = {path: i for i, path in enumerate(fields)}
+        order = {path: i for i, path in enumerate(fields)}
+        self._question_table = [
+            (path, order[path], [(check, check.rule_id in self._foundation_rules) for check in readers])
+            for path, readers in self._readers.items()
+        ]
         self._per_area = dict(Counter(info.area for info in fields.values()))
         self._max_points = dict.fromkeys(self._per_area, 0)
         for check in self._checks:
@@ -221,7 +224,7 @@ class ReadinessModel:
                     "checked_points": checked[area],
                     "max_points": most,
                     "coverage": round(checked[area] / most, 3) if most else 0.0,
-                    "held_down_by": sorted(held[area], key=_heaviest_first),
+                    "held_down_by": held[area],
                     "answered": answered_in[area],
                     "questions": questions,
                     "completeness": completeness,
@@ -279,14 +282,20 @@ class ReadinessModel:
     ) -> list[tuple[str, list[_Check]]]:
         """Unanswered questions that apply, with the open checks waiting on them: those bearing on a
         foundation first, then by the weight waiting, then in form order. A moot question is never asked."""
+        decided, inapplicable = outcome.decided, outcome.inapplicable
         ranked = []
-        for path, readers in self._readers.items():
+        for path, order, readers in self._question_table:
             if path in answers or path in moot:
                 continue
-            still_open = [check for check in readers if outcome.open(check.rule_id)]
+            still_open = []
+            foundation = weight = 0
+            for check, in_foundation in readers:
+                if decided[check.rule_id] is None and check.rule_id not in inapplicable:
+                    still_open.append(check)
+                    weight += check.weight
+                    if in_foundation:
+                        foundation += check.weight
             if still_open:
-                foundation = sum(c.weight for c in still_open if c.rule_id in self._foundation_rules)
-                weight = sum(c.weight for c in still_open)
-                ranked.append(((-foundation, -weight, self._order[path]), path, still_open))
-        ranked.sort(key=lambda entry: entry[0])
-        return [(path, checks) for _, path, checks in ranked]
+                ranked.append((-foundation, -weight, order, path, still_open))
+        ranked.sort(key=lambda entry: entry[:3])
+        return [(entry[3], entry[4]) for entry in ranked]
