@@ -102,7 +102,7 @@ class Advisor:
         strengths = ranking.rank([c.rule for c in catalog.rules if c.rule.kind == "strength"])
         self._strengths = [catalog.by_id[rule.id] for rule in strengths]
         """In plan order: most weight first, foundations before practice before tools."""
-        self._checks = [c for c in catalog.rules if c.rule.kind == "inconsistency"]
+        self._inconsistencies = [c for c in catalog.rules if c.rule.kind == "inconsistency"]
 
     @classmethod
     def from_directory(cls, directory: Path | str | None = None) -> Advisor:
@@ -147,7 +147,7 @@ class Advisor:
         frozen = {path: tuple(value) if isinstance(value, list) else value for path, value in answers.items()}
         fired = set(self._evaluator.fired(fact))
         by_id = self.catalog.by_id
-        contradictions = [c for c in self._checks if c.rule.id in fired]
+        contradictions = [c for c in self._inconsistencies if c.rule.id in fired]
         withheld = {rule_id for c in contradictions for rule_id in c.rule.withholds if rule_id in fired}
         outcome = self._readiness.outcome(answers, fired)
 

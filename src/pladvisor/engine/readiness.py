@@ -84,9 +84,6 @@ class Outcome:
     decided: dict[str, bool | None]
     inapplicable: frozenset[str]
 
-    def open(self, rule_id: str) -> bool:
-        return self.decided[rule_id] is None and rule_id not in self.inapplicable
-
 
 class ReadinessModel:
     """Scores and follow-up questions for one catalog, with everything per-rule worked out in advance."""
