@@ -162,6 +162,27 @@ def test_the_form_sends_typed_answers_and_leaves_out_unanswered_ones(
     assert client.post("/v1/assessments", json=body).status_code == 200
 
 
+def test_the_form_hides_and_leaves_out_questions_made_moot(
+    client: TestClient, browser: Browser, tmp_path: Path
+) -> None:
+    shown = json.loads(run_in_form(client, browser, tmp_path, """
+        const form = document.getElementById("intake");
+        const shared = form.querySelector('[data-field="definition.shared_with"]');
+        shared.querySelector('input[value="teachers"]').checked = true;
+        const written = document.getElementById("definition-written");
+        written.value = "false";
+        written.dispatchEvent(new Event("change", {bubbles: true}));
+        const without = collectProfile(form);
+        const hidden = shared.hidden;
+        written.value = "true";
+        written.dispatchEvent(new Event("change", {bubbles: true}));
+        out.textContent = JSON.stringify({hidden, without, again: shared.hidden, with: collectProfile(form)});
+    """))
+    assert shown["hidden"] is True and shown["again"] is False
+    assert shown["without"]["definition"] == {"written": False}
+    assert shown["with"]["definition"] == {"written": True, "shared_with": ["teachers"]}
+
+
 def test_the_form_shows_the_assessment_grouped_now_next_later(
     client: TestClient, browser: Browser, tmp_path: Path
 ) -> None:
@@ -212,3 +233,11 @@ def test_the_form_posts_to_the_running_service_and_shows_its_answer(
     shown = visible_text(re.search(r'<section id="result".*?</section>', dom, re.S).group(0))
     assert shown.startswith("Result: Ridge")
     assert all(r["title"] in shown for r in expected["recommendations"])
+
+
+def test_questions_that_depend_on_another_answer_say_so(client: TestClient) -> None:
+    questions = {q["field"]: q for s in client.get("/v1/questionnaire").json()["sections"] for q in s["questions"]}
+    assert questions["definition.shared_with"]["asked_when"] == {"field": "definition.written", "values": [True]}
+    assert questions["vision.months_since_why_revisited"]["asked_when"] == {"field": "vision.written_why",
+                                                                            "values": [True]}
+    assert questions["definition.written"]["asked_when"] is None
