@@ -14,13 +14,16 @@ import pytest
 from litestar.testing import TestClient
 
 from pladvisor.api.app import create_app
-from pladvisor.config import Settings
+from pladvisor.api.security import FAILED_KEYS_PER_MINUTE, TRACKED_ADDRESSES, FailureWindow
+from pladvisor.config import KeySourceError, Settings
 from pladvisor.engine.advisor import Advisor
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 from .servers import PLADVISOR, free_port, running_server, wait_until_healthy
 
 PROBLEM = "application/problem+json"
+ONE, TWO = "key-one-0123456789", "key-two-0123456789"
+"""Keys long enough to be accepted (16 characters at least)."""
 
 
 def service(advisor: Advisor, **settings: object) -> TestClient:
@@ -29,29 +32,91 @@ def service(advisor: Advisor, **settings: object) -> TestClient:
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     keys = tmp_path / "keys"
-    keys.write_text("from-file\n\n", encoding="utf-8")
-    monkeypatch.setenv("PLADVISOR_API_KEYS", "one, two")
+    keys.write_text("# district portal\nfrom-file-0123456789\n\n", encoding="utf-8")
+    monkeypatch.setenv("PLADVISOR_API_KEYS", f"{ONE}, {TWO}")
     monkeypatch.setenv("PLADVISOR_API_KEYS_FILE", str(keys))
     monkeypatch.setenv("PLADVISOR_CORS_ORIGINS", "https://portal.example")
     monkeypatch.setenv("PLADVISOR_RATE_LIMIT_PER_MINUTE", "30")
     settings = Settings()
-    assert settings.accepted_keys() == {"one", "two", "from-file"}
+    assert settings.accepted_keys() == {ONE, TWO, "from-file-0123456789"}
     assert settings.cors_origins == ["https://portal.example"]
     assert settings.rate_limit_per_minute == 30
     assert (settings.host, settings.port, settings.batch_limit) == ("127.0.0.1", 8000, 1000)
 
 
 def test_with_keys_set_a_request_without_one_gets_401(advisor: Advisor) -> None:
-    with service(advisor, api_keys=["s3cret", "other"]) as client:
+    with service(advisor, api_keys=[ONE, TWO]) as client:
         missing = client.post("/v1/assessments", json=as_body(MATURE_SCHOOL))
         assert missing.status_code == 401
         assert missing.headers["content-type"] == PROBLEM
         assert missing.headers["www-authenticate"] == "Bearer"
         assert client.get("/v1/rules", headers={"x-api-key": "wrong"}).status_code == 401
         assert client.get("/schema/openapi.json").status_code == 401
-        assert client.get("/v1/rules", headers={"x-api-key": "s3cret"}).status_code == 200
-        assert client.get("/v1/rules", headers={"authorization": "Bearer other"}).status_code == 200
+        assert client.get("/v1/rules", headers={"x-api-key": ONE}).status_code == 200
+        assert client.get("/v1/rules", headers={"authorization": f"Bearer {TWO}"}).status_code == 200
         assert client.get("/health").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param("", "holds no key", id="empty"),
+        pytest.param("# only a comment\n\n", "holds no key", id="comments-only"),
+        pytest.param("short-key\n", "line 1: an API key must be at least 16 characters", id="too-short"),
+        pytest.param(b"\xff\xfe-not-text", "cannot be read", id="not-text"),
+    ],
+)
+def test_a_key_file_that_cannot_supply_keys_fails_closed(tmp_path: Path, content: str | bytes, message: str) -> None:
+    keys = tmp_path / "keys"
+    keys.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(KeySourceError, match=message):
+        Settings(api_keys_file=keys).accepted_keys()
+    with pytest.raises(KeySourceError, match="cannot be read"):
+        Settings(api_keys_file=tmp_path / "missing").accepted_keys()
+    with pytest.raises(KeySourceError, match="item 1: an API key must be at least 16"):
+        Settings(api_keys=["short"]).accepted_keys()
+
+
+def test_serve_refuses_to_start_on_an_unusable_key_file(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    keys.write_text("# nothing yet\n", encoding="utf-8")
+    started = subprocess.run([str(PLADVISOR), "serve", "--port", str(free_port())], capture_output=True, text=True,
+                             env={**os.environ, "PLADVISOR_API_KEYS_FILE": str(keys)}, timeout=60)
+    assert started.returncode == 2
+    assert f"PLADVISOR_API_KEYS_FILE {keys} holds no key" in started.stderr
+
+
+def test_without_keys_a_made_up_key_buys_no_fresh_allowance(advisor: Advisor) -> None:
+    with service(advisor, rate_limit_per_minute=5) as client:
+        statuses = [
+            client.get("/v1/rules", headers={"authorization": f"Bearer random-{i}", "x-api-key": f"k{i}"}).status_code
+            for i in range(8)
+        ]
+        assert statuses == [200] * 5 + [429] * 3
+
+
+def test_guessing_keys_is_refused_after_a_few_wrong_ones(advisor: Advisor) -> None:
+    with service(advisor, api_keys=[ONE]) as client:
+        wrong = [client.get("/v1/rules", headers={"x-api-key": f"guess-{i:012d}"}).status_code
+                 for i in range(FAILED_KEYS_PER_MINUTE)]
+        assert wrong == [401] * FAILED_KEYS_PER_MINUTE
+        refused = client.get("/v1/rules", headers={"x-api-key": ONE})
+        assert refused.status_code == 429 and refused.headers["content-type"] == PROBLEM
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert client.get("/health").status_code == 200
+
+
+def test_the_failure_window_forgets_after_a_minute_and_stays_bounded() -> None:
+    now = [0.0]
+    window = FailureWindow(limit=2, clock=lambda: now[0])
+    window.record("a")
+    window.record("a")
+    assert window.retry_after("a") == 60 and window.retry_after("b") is None
+    now[0] = 61.0
+    assert window.retry_after("a") is None
+    for i in range(TRACKED_ADDRESSES + 5):
+        window.record(f"addr-{i}")
+    assert len(window._seen) == TRACKED_ADDRESSES
 
 
 def test_without_keys_nothing_is_required(client: TestClient) -> None:
@@ -59,13 +124,13 @@ def test_without_keys_nothing_is_required(client: TestClient) -> None:
 
 
 def test_rate_limit_is_per_key_with_retry_after(advisor: Advisor) -> None:
-    with service(advisor, api_keys=["a", "b"], rate_limit_per_minute=2) as client:
-        statuses = [client.get("/v1/rules", headers={"x-api-key": "a"}).status_code for _ in range(3)]
+    with service(advisor, api_keys=[ONE, TWO], rate_limit_per_minute=2) as client:
+        statuses = [client.get("/v1/rules", headers={"x-api-key": ONE}).status_code for _ in range(3)]
         assert statuses == [200, 200, 429]
-        limited = client.get("/v1/rules", headers={"x-api-key": "a"})
+        limited = client.get("/v1/rules", headers={"x-api-key": ONE})
         assert limited.headers["content-type"] == PROBLEM
         assert int(limited.headers["retry-after"]) >= 1
-        assert client.get("/v1/rules", headers={"x-api-key": "b"}).status_code == 200
+        assert client.get("/v1/rules", headers={"x-api-key": TWO}).status_code == 200
         assert client.get("/health").status_code == 200
 
 
@@ -102,9 +167,9 @@ def test_access_log_is_one_json_line_per_request_with_its_id(
 
 
 def test_served_process_requires_keys_from_the_environment() -> None:
-    with running_server(PLADVISOR_API_KEYS="k-1") as url:
+    with running_server(PLADVISOR_API_KEYS=ONE) as url:
         assert httpx.get(f"{url}/v1/rules").status_code == 401
-        assert httpx.get(f"{url}/v1/rules", headers={"x-api-key": "k-1"}).status_code == 200
+        assert httpx.get(f"{url}/v1/rules", headers={"x-api-key": ONE}).status_code == 200
         assert httpx.get(f"{url}/health").status_code == 200
 
 

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pladvisor.client import Client
-from pladvisor.config import LOOPBACK, Settings
+from pladvisor.config import LOOPBACK, KeySourceError, Settings
 from pladvisor.records import InputError, count_records, read_records, write_template
 from pladvisor.scoring import CsvOutput, ErrorsOutput, JsonlOutput, in_process, in_processes, run, through_api
 
@@ -55,8 +55,13 @@ def serve(
     """Serve the HTTP API."""
     settings = Settings()
     _check_catalog(settings)
+    try:
+        keys = settings.accepted_keys()
+    except KeySourceError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     host = host or settings.host
-    if host not in LOOPBACK and not settings.accepted_keys():
+    if host not in LOOPBACK and not keys:
         typer.echo(f"warning: serving on {host} without API keys; set PLADVISOR_API_KEYS to require them", err=True)
     # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal to the handler found at start;
     # this one makes that planned stop exit with status 0 rather than "killed by signal".

@@ -9,6 +9,13 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+MIN_KEY_LENGTH = 16
+"""Shorter keys can be guessed; a generated key (``python -c 'import secrets; print(secrets.token_urlsafe())'``)
+is 43 characters."""
+
+
+class KeySourceError(ValueError):
+    """An API key source that is configured but unusable: the service refuses to start rather than run open."""
 
 
 def _split(value: object) -> object:
@@ -42,7 +49,28 @@ class Settings(BaseSettings):
     _split_lists = field_validator("api_keys", "cors_origins", mode="before")(_split)
 
     def accepted_keys(self) -> frozenset[str]:
-        keys = set(self.api_keys)
+        """Every accepted key; empty when no key source is configured (keys off).
+
+        A configured source fails closed: an unreadable or empty key file, or a key too short to resist
+        guessing, is a ``KeySourceError``. In the file, blank lines and ``#`` comments are ignored.
+        """
+        keys = {(f"PLADVISOR_API_KEYS item {i}", key) for i, key in enumerate(self.api_keys, start=1)}
         if self.api_keys_file is not None:
-            keys |= {line.strip() for line in self.api_keys_file.read_text(encoding="utf-8").splitlines()}
-        return frozenset(key for key in keys if key)
+            path = self.api_keys_file
+            try:
+                lines = path.read_text(encoding="utf-8").split("\n")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise KeySourceError(f"PLADVISOR_API_KEYS_FILE {path} cannot be read: {exc}") from exc
+            from_file = {
+                (f"{path} line {number}", line.strip())
+                for number, line in enumerate(lines, start=1)
+                if line.strip() and not line.strip().startswith("#")
+            }
+            if not from_file:
+                raise KeySourceError(f"PLADVISOR_API_KEYS_FILE {path} holds no key (blank lines and # comments "
+                                     "do not count); refusing to serve without keys")
+            keys |= from_file
+        for where, key in sorted(keys):
+            if len(key) < MIN_KEY_LENGTH:
+                raise KeySourceError(f"{where}: an API key must be at least {MIN_KEY_LENGTH} characters")
+        return frozenset(key for _, key in keys)

@@ -38,7 +38,7 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
         limit = RateLimitConfig(
             rate_limit=("minute", settings.rate_limit_per_minute),
             exclude=PUBLIC_PATHS,
-            identifier_for_request=rate_limit_identity,
+            identifier_for_request=rate_limit_identity(keys_on=bool(keys)),
         )
         middleware.append(limit.middleware)
     app = Service(

@@ -1,16 +1,24 @@
-"""Optional API keys and the identity that rate limits count against."""
+"""Optional API keys, limits on guessing them, and the identity that rate limits count against."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from litestar.middleware.rate_limit import get_remote_address
 from litestar.types import ASGIApp
+
+FAILED_KEYS_PER_MINUTE = 10
+"""Wrong keys an address may send in a minute before it is refused outright (429)."""
+TRACKED_ADDRESSES = 10_000
+"""Addresses remembered for failed keys; the oldest are forgotten first, so memory stays bounded."""
 
 PUBLIC_PATHS = ["^/health$"]
 
@@ -24,29 +32,73 @@ def presented_key(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     return credentials.strip() or None if scheme.lower() == "bearer" else None
 
 
-class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
-    """Refuses every request but the public ones unless it carries one of the accepted keys."""
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    return connection.client.host if connection.client else "unknown"
 
-    def __init__(self, app: ASGIApp, keys: frozenset[str]) -> None:
+
+class FailureWindow:
+    """Failed attempts per address in the current minute, for a bounded number of addresses."""
+
+    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._limit = limit
+        self._clock = clock
+        self._seen: OrderedDict[str, tuple[float, int]] = OrderedDict()
+
+    def retry_after(self, address: str) -> int | None:
+        """Seconds until ``address`` may try again, or None when it is not over the limit."""
+        started, count = self._seen.get(address, (0.0, 0))
+        left = started + 60 - self._clock()
+        return max(1, math.ceil(left)) if count >= self._limit and left > 0 else None
+
+    def record(self, address: str) -> None:
+        now = self._clock()
+        started, count = self._seen.pop(address, (now, 0))
+        self._seen[address] = (started, count + 1) if now - started < 60 else (now, 1)
+        while len(self._seen) > TRACKED_ADDRESSES:
+            self._seen.popitem(last=False)
+
+
+class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
+    """Refuses every request but the public ones unless it carries one of the accepted keys, and refuses an
+    address outright (429) once it has sent too many wrong keys in a minute, so keys cannot be guessed at
+    speed. The count is per server process."""
+
+    def __init__(self, app: ASGIApp, keys: frozenset[str], failures: FailureWindow | None = None) -> None:
         super().__init__(app, exclude=PUBLIC_PATHS)
         self._keys = [key.encode() for key in keys]
+        self._failures = failures or FailureWindow(FAILED_KEYS_PER_MINUTE)
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        address = client_address(connection)
+        wait = self._failures.retry_after(address)
+        if wait is not None:
+            raise TooManyRequestsException(
+                "Too many requests with a missing or wrong API key from this address; try again later.",
+                headers={"Retry-After": str(wait)},
+            )
         key = presented_key(connection)
         if key is None:
+            self._failures.record(address)
             raise NotAuthorizedException("Send an API key in X-API-Key or Authorization: Bearer.",
                                          headers={"WWW-Authenticate": "Bearer"})
         candidate = key.encode()
         # Compare against every key, always, so timing reveals neither the key nor which one matched.
         matched = [hmac.compare_digest(candidate, accepted) for accepted in self._keys]
         if not any(matched):
+            self._failures.record(address)
             raise NotAuthorizedException("The API key is not valid.", headers={"WWW-Authenticate": "Bearer"})
         return AuthenticationResult(user=None, auth=key)
 
 
-def rate_limit_identity(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    """Count requests per API key when one is sent (hashed, so the store never holds it), else per address."""
-    key = presented_key(connection)
-    if key:
-        return "key:" + hashlib.sha256(key.encode()).hexdigest()[:32]
-    return "addr:" + get_remote_address(connection)  # type: ignore[arg-type]
+def rate_limit_identity(keys_on: bool) -> Callable[[ASGIConnection[Any, Any, Any, Any]], str]:
+    """What a rate limit counts against: the accepted key when keys are on (checked before the limit runs,
+    and hashed, so the store never holds it); the client address when they are off, whatever key-like
+    header a client makes up, so inventing one never buys a fresh allowance."""
+
+    def identity(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+        key = presented_key(connection) if keys_on else None
+        if key:
+            return "key:" + hashlib.sha256(key.encode()).hexdigest()[:32]
+        return "addr:" + client_address(connection)
+
+    return identity
