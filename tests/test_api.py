@@ -6,6 +6,10 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
+from pladvisor import __version__
+from pladvisor.api.app import create_app
+from pladvisor.engine.advisor import Advisor
+
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 
 OPENAPI = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
@@ -48,6 +52,26 @@ def test_unknown_rule_is_a_404_problem(client: TestClient) -> None:
 def test_health_reports_the_catalog_version(client: TestClient) -> None:
     body = client.get("/health").json()
     assert body["status"] == "ok" and body["catalog_version"] and body["rules"] > 27
+    assert body["version"] == __version__
+
+
+@pytest.mark.parametrize("path", ["/health", "/health/live", "/health/ready"])
+def test_health_answers_get_and_head_once_started(client: TestClient, path: str) -> None:
+    assert client.get(path).status_code == 200
+    head = client.head(path)
+    assert head.status_code == 200 and head.content == b""
+
+
+def test_readiness_fails_before_start_up_and_once_shutdown_begins(advisor: Advisor) -> None:
+    app = create_app(advisor)
+    not_started = TestClient(app)
+    refused = not_started.get("/health/ready")
+    assert refused.status_code == 503 and refused.headers["content-type"] == PROBLEM
+    assert refused.headers["retry-after"] == "1"
+    assert not_started.get("/health/live").status_code == 200, "alive, though not ready"
+    with TestClient(app) as started:
+        assert started.get("/health/ready").json()["status"] == "ready"
+    assert TestClient(app).head("/health/ready").status_code == 503, "shut down: not ready again"
 
 
 BAD_BODIES = [

@@ -23,8 +23,9 @@ from .observability import Service
 from .problems import problem_details_plugin
 from .questionnaire import QuestionnaireController
 from .reports import ReportController, template_config
-from .routes import AssessmentController, RuleController, health
-from .security import PUBLIC_PATHS, ApiKeyMiddleware, rate_limit_identity
+from .health import HEALTH_HANDLERS, PUBLIC_PATHS, mark_draining, mark_ready
+from .routes import AssessmentController, RuleController
+from .security import ApiKeyMiddleware, rate_limit_identity
 
 
 def create_app(advisor: Advisor | None = None, settings: Settings | None = None) -> Litestar:
@@ -44,14 +45,18 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
     app = Service(
         route_handlers=[
             AssessmentController, assess_many, CompareController, RuleController, QuestionnaireController,
-            ReportController, health,
+            ReportController, *HEALTH_HANDLERS,
         ],
+        on_startup=[mark_ready],
+        on_shutdown=[mark_draining],
         template_config=template_config(),
         middleware=middleware,
         before_request=require_json_body,
         cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
         request_max_body_size=settings.max_body_bytes,
-        state=State({"advisor": advisor or Advisor.from_directory(settings.rules_dir), "settings": settings}),
+        state=State(
+            {"advisor": advisor or Advisor.from_directory(settings.rules_dir), "settings": settings, "ready": False}
+        ),
         # Strict: "yes" is not a boolean and "3" is not a number; choices are Literal types, which accept JSON strings.
         plugins=[PydanticPlugin(validate_strict=True), problem_details_plugin()],
         openapi_config=OpenAPIConfig(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from litestar import Controller, MediaType, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
-from pydantic import BaseModel
 
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.profile import SchoolProfile
@@ -20,12 +19,6 @@ BAD_BODY = {
     415: problem_response(415, "The body is not declared as application/json."),
     422: problem_response(422, "The body failed validation; `errors` names each field."),
 }
-
-
-class Health(BaseModel):
-    status: str
-    catalog_version: str
-    rules: int
 
 
 def advisor_of(state: State) -> Advisor:
@@ -63,9 +56,3 @@ class RuleController(Controller):
         if compiled is None:
             raise not_found("Rule", f"No rule has the id {rule_id!r}; GET /v1/rules lists them.")
         return compiled.rule
-
-
-@get("/health", tags=["service"], summary="Liveness and catalog version")
-async def health(state: State) -> Health:
-    catalog = advisor_of(state).catalog
-    return Health(status="ok", catalog_version=catalog.version, rules=len(catalog.rules))

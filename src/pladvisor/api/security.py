@@ -15,12 +15,13 @@ from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp
 
+from .health import PUBLIC_PATHS
+
 FAILED_KEYS_PER_MINUTE = 10
 """Wrong keys an address may send in a minute before it is refused outright (429)."""
 TRACKED_ADDRESSES = 10_000
 """Addresses remembered for failed keys; the oldest are forgotten first, so memory stays bounded."""
 
-PUBLIC_PATHS = ["^/health$"]
 
 
 def presented_key(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:

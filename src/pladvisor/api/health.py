@@ -1,0 +1,77 @@
+"""Liveness and readiness for load balancers and orchestrators, answered without a key.
+
+Liveness (``/health``, ``/health/live``) says the process answers. Readiness
+(``/health/ready``) says it should be sent traffic: it fails (503) until the application
+has started, with its catalog loaded, and again once shutdown has begun, so a balancer
+stops routing here while in-flight work drains. Both answer ``HEAD`` for probes that send
+it, and both report the application and catalog versions.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from litestar import Litestar, Response, get, head
+from litestar.datastructures import State
+from litestar.exceptions import ServiceUnavailableException
+from pydantic import BaseModel, Field
+
+from pladvisor import __version__
+
+from .problems import problem_response
+from .routes import advisor_of
+
+LIVE_PATHS = ["/health", "/health/live"]
+READY_PATH = "/health/ready"
+PUBLIC_PATHS = ["^/health(/live|/ready)?$"]
+NOT_READY = {503: problem_response(503, "Not ready: starting up or shutting down; try again later.")}
+
+
+class Health(BaseModel):
+    status: Literal["ok", "ready"]
+    version: str = Field(description="The pladvisor release serving.")
+    catalog_version: str
+    rules: int = Field(description="Rules in the loaded catalog.")
+
+
+def _health(state: State, status: Literal["ok", "ready"]) -> Health:
+    catalog = advisor_of(state).catalog
+    return Health(status=status, version=__version__, catalog_version=catalog.version, rules=len(catalog.rules))
+
+
+def _check_ready(state: State) -> None:
+    if not state.get("ready"):
+        raise ServiceUnavailableException("Not ready: starting up or shutting down.", headers={"Retry-After": "1"})
+
+
+@get(LIVE_PATHS, tags=["service"], summary="Liveness, with the application and catalog versions")
+async def live(state: State) -> Health:
+    return _health(state, "ok")
+
+
+@head(LIVE_PATHS, tags=["service"], summary="Liveness, headers only")
+async def live_head() -> Response[None]:
+    return Response(None, status_code=200)
+
+
+@get(READY_PATH, tags=["service"], responses=NOT_READY, summary="Readiness to take traffic")
+async def ready(state: State) -> Health:
+    _check_ready(state)
+    return _health(state, "ready")
+
+
+@head(READY_PATH, tags=["service"], responses=NOT_READY, summary="Readiness, headers only")
+async def ready_head(state: State) -> Response[None]:
+    _check_ready(state)
+    return Response(None, status_code=200)
+
+
+def mark_ready(app: Litestar) -> None:
+    app.state.ready = True
+
+
+def mark_draining(app: Litestar) -> None:
+    app.state.ready = False
+
+
+HEALTH_HANDLERS = [live, live_head, ready, ready_head]
