@@ -160,3 +160,76 @@ def test_killed_run_resumes_scoring_every_school_exactly_once(tmp_path: Path) ->
 def test_unknown_output_format_is_refused(tmp_path: Path, suffix: str) -> None:
     result = runner.invoke(app, ["score", str(DISTRICT), "-o", str(tmp_path / f"out{suffix}")])
     assert result.exit_code == 2
+
+
+def profile_csv(path: Path, rows: list[dict[str, str]], header: list[str] | None = None, bom: bool = False) -> None:
+    header = header or ["school_id", "name", "buy_in.approach"]
+    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path: Path) -> None:
+    source = tmp_path / "bom.csv"
+    profile_csv(source, [{"school_id": "s1", "name": "Oak", "buy_in.approach": "voluntary"}], bom=True)
+    result = runner.invoke(app, ["score", str(source), "-o", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0, result.output
+    assert csv_dicts(tmp_path / "out.csv")[0]["school_id"] == "s1"
+    for suffix, text in ((".jsonl", json.dumps(as_body({}, school_id="j1"))), (".json", json.dumps([as_body({})]))):
+        other = tmp_path / f"bom{suffix}"
+        other.write_text("\ufeff" + text + "\n", encoding="utf-8")
+        assert runner.invoke(app, ["score", str(other), "-o", str(other.with_suffix(".out.csv"))]).exit_code == 0
+
+
+def test_a_repeated_column_is_refused_by_name(tmp_path: Path) -> None:
+    source = tmp_path / "twice.csv"
+    source.write_text("school_id,buy_in.approach,buy_in.approach\ns1,voluntary,voluntary\n", encoding="utf-8")
+    result = runner.invoke(app, ["score", str(source), "-o", str(tmp_path / "out.csv")])
+    assert result.exit_code == 2
+    assert "columns appear more than once: buy_in.approach" in result.output
+
+
+def test_bad_bytes_and_hostile_lines_fail_only_their_own_rows(tmp_path: Path) -> None:
+    csv_source = tmp_path / "mixed.csv"
+    good = "s{0},School {0},voluntary\n"
+    csv_source.write_bytes(
+        b"school_id,name,buy_in.approach\n" + good.format(1).encode() + "s2,\u00c9cole,voluntary\n".encode("cp1252")
+        + good.format(3).encode()
+    )
+    result = runner.invoke(app, ["score", str(csv_source), "-o", str(tmp_path / "csv.csv")])
+    assert result.exit_code == 1, result.output
+    assert [r["school_id"] for r in csv_dicts(tmp_path / "csv.csv")] == ["s1", "s3"]
+    assert jsonl(tmp_path / "csv.errors.jsonl")[0]["line"] == 3
+    jsonl_source = tmp_path / "mixed.jsonl"
+    lines = [json.dumps(as_body({}, school_id="ok-1")), "[" * 100_000, '{"n": ' + "9" * 5000 + "}",
+             "\x89PNG not text \xff", json.dumps(as_body({}, school_id="ok-2"))]
+    jsonl_source.write_bytes(b"\n".join(line.encode("latin-1") for line in lines) + b"\n")
+    result = runner.invoke(app, ["score", str(jsonl_source), "-o", str(tmp_path / "j.csv")])
+    assert result.exit_code == 1, result.output
+    assert [r["school_id"] for r in csv_dicts(tmp_path / "j.csv")] == ["ok-1", "ok-2"]
+    assert [e["line"] for e in jsonl(tmp_path / "j.errors.jsonl")] == [2, 3, 4]
+
+
+def test_text_a_spreadsheet_would_run_as_a_formula_is_written_as_text(tmp_path: Path) -> None:
+    source = tmp_path / "formula.csv"
+    profile_csv(source, [{"school_id": "=HYPERLINK(\"http://x\")", "name": "+1-2", "buy_in.approach": "voluntary"},
+                         {"school_id": "@sum", "name": "-cmd", "buy_in.approach": "voluntary"},
+                         {"school_id": "plain", "name": "Oak", "buy_in.approach": "voluntary"}])
+    assert runner.invoke(app, ["score", str(source), "-o", str(tmp_path / "out.csv")]).exit_code == 0
+    rows = csv_dicts(tmp_path / "out.csv")
+    assert [(r["school_id"], r["name"]) for r in rows] == [
+        ("'=HYPERLINK(\"http://x\")", "'+1-2"), ("'@sum", "'-cmd"), ("plain", "Oak")
+    ]
+
+
+def test_resume_reads_records_split_on_newlines_only(tmp_path: Path) -> None:
+    source = tmp_path / "odd.jsonl"
+    names = ["Line\u2028Separator", "Next\u0085Line", "Plain"]
+    source.write_text("".join(json.dumps(as_body({}, school_id=f"s{i}", name=n)) + "\n"
+                              for i, n in enumerate(names)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert runner.invoke(app, ["score", str(source), "-o", str(out), "-o", str(tmp_path / "out.csv")]).exit_code == 0
+    again = runner.invoke(app, ["score", str(source), "-o", str(out), "-o", str(tmp_path / "out.csv"), "--resume"])
+    assert again.exit_code == 0, again.output
+    assert [r["assessment"]["name"] for r in (json.loads(t) for t in out.read_text("utf-8").split("\n") if t)] == names

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -51,20 +51,58 @@ def _cell(info: FieldInfo, text: str) -> Any:
     return text
 
 
-def _csv_records(handle: TextIO, source: str) -> Iterator[Record]:
-    reader = csv.reader(handle)
+BOM = "\ufeff"
+"""Spreadsheets save "CSV UTF-8" with a byte-order mark; it is not part of the first column's name."""
+NOT_UTF8 = "not valid UTF-8 text"
+
+
+class _Lines:
+    """A binary file as text lines, one at a time, noting the lines that are not UTF-8.
+
+    Decoding line by line keeps one bad byte from ending the run: that line's record becomes
+    an error (with ``replace`` characters, the line is still split into cells and counted) and
+    every other record is read as usual.
+    """
+
+    def __init__(self, raw: Iterable[bytes]) -> None:
+        self._raw = raw
+        self.bad: set[int] = set()
+        self.number = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for chunk in self._raw:
+            self.number += 1
+            if self.number == 1 and chunk.startswith(BOM.encode()):
+                chunk = chunk[len(BOM.encode()):]
+            try:
+                yield chunk.decode("utf-8")
+            except UnicodeDecodeError:
+                self.bad.add(self.number)
+                yield chunk.decode("utf-8", errors="replace")
+
+
+def _csv_records(lines: _Lines, source: str) -> Iterator[Record]:
+    reader = csv.reader(lines)
     header = next(reader, None)
     if header is None:
         return
+    if lines.bad:
+        raise InputError(f"{source}: the header row is {NOT_UTF8}")
     fields = profile_fields()
     required = required_areas()
     unknown = [c for c in header if c not in fields and c not in IDENTITY_COLUMNS]
     if unknown:
         raise InputError(f"{source}: unknown columns {', '.join(unknown)}; `pladvisor template --csv` lists them")
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise InputError(f"{source}: columns appear more than once: {', '.join(repeated)}")
     line = reader.line_num
     for row in reader:
         first, line = line + 1, reader.line_num
         if not row or not any(cell.strip() for cell in row) or row[0].startswith("#"):
+            continue
+        if lines.bad.intersection(range(first, line + 1)):
+            yield Record(first, None, f"line {first} is {NOT_UTF8}")
             continue
         if len(row) != len(header):
             yield Record(first, None, f"expected {len(header)} cells, found {len(row)}")
@@ -87,21 +125,40 @@ def _csv_records(handle: TextIO, source: str) -> Iterator[Record]:
         yield Record(first, data)
 
 
-def _jsonl_records(handle: TextIO) -> Iterator[Record]:
-    for line, text in enumerate(handle, start=1):
+def _json(text: str) -> Any:
+    """JSON text as data; every way it can fail is a ``ValueError`` with a reason fit for the errors file."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON: {exc.msg} (column {exc.colno})") from exc
+    except RecursionError:
+        raise ValueError("not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # for example an integer of thousands of digits
+        raise ValueError(f"not valid JSON: {exc}") from exc
+
+
+def _jsonl_records(lines: _Lines) -> Iterator[Record]:
+    for text in lines:
+        line = lines.number
         if not text.strip():
             continue
+        if line in lines.bad:
+            yield Record(line, None, f"line {line} is {NOT_UTF8}")
+            continue
         try:
-            yield Record(line, json.loads(text))
-        except json.JSONDecodeError as exc:
-            yield Record(line, None, f"not valid JSON: {exc.msg} (column {exc.colno})")
+            yield Record(line, _json(text))
+        except ValueError as exc:
+            yield Record(line, None, str(exc))
 
 
-def _json_array_records(handle: TextIO, source: str) -> Iterator[Record]:
+def _json_array_records(lines: _Lines, source: str) -> Iterator[Record]:
+    text = "".join(lines)
+    if lines.bad:
+        raise InputError(f"{source}: {NOT_UTF8} (line {min(lines.bad)})")
     try:
-        items = json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{source}: not valid JSON: {exc}") from exc
+        items = _json(text)
+    except ValueError as exc:
+        raise InputError(f"{source}: {exc}") from exc
     if not isinstance(items, list):
         raise InputError(f"{source}: expected a JSON array of profiles")
     for number, item in enumerate(items, start=1):
@@ -112,15 +169,16 @@ def read_records(path: Path) -> Iterator[Record]:
     """Records of ``path`` by its extension: ``.csv``, ``.jsonl``/``.ndjson`` or ``.json`` (an array; the
     "line" of an array item is its position, from 1)."""
     suffix = path.suffix.lower()
-    with path.open(encoding="utf-8", newline="") as handle:
+    if suffix not in (".csv", ".jsonl", ".ndjson", ".json"):
+        raise InputError(f"{path}: unknown input format {suffix!r}; use .csv, .jsonl or .json")
+    with path.open("rb") as handle:
+        lines = _Lines(handle)
         if suffix == ".csv":
-            yield from _csv_records(handle, str(path))
-        elif suffix in (".jsonl", ".ndjson"):
-            yield from _jsonl_records(handle)
+            yield from _csv_records(lines, str(path))
         elif suffix == ".json":
-            yield from _json_array_records(handle, str(path))
+            yield from _json_array_records(lines, str(path))
         else:
-            raise InputError(f"{path}: unknown input format {suffix!r}; use .csv, .jsonl or .json")
+            yield from _jsonl_records(lines)
 
 
 def count_records(path: Path) -> int | None:

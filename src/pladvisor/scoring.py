@@ -63,7 +63,9 @@ def _open_for_append(path: Path, resume: bool) -> tuple[TextIO, list[str]]:
     if len(complete) != len(data):
         with path.open("r+b") as handle:
             handle.truncate(len(complete))
-    return path.open("a", encoding="utf-8", newline=""), complete.decode("utf-8").splitlines()
+    # Records end with "\n" only: str.splitlines would also split on U+2028, U+0085 and others inside a record.
+    lines = [line for line in complete.decode("utf-8").split("\n") if line]
+    return path.open("a", encoding="utf-8", newline=""), lines
 
 
 class JsonlOutput:
@@ -80,6 +82,16 @@ class JsonlOutput:
 
     def close(self) -> None:
         self._handle.close()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""Cells a spreadsheet would run as a formula when the file is opened."""
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Caller-given text for a CSV that a district leader opens in a spreadsheet: a leading quote makes a
+    would-be formula (``=HYPERLINK(...)``) plain text."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 class CsvOutput:
@@ -99,7 +111,8 @@ class CsvOutput:
         assert summary is not None
         top = [rule_id for rule_id, _, _ in summary.recommendations[:3]]
         self._writer.writerow(
-            [scored.line, summary.school_id or "", summary.name or "", "" if summary.score is None else summary.score,
+            [scored.line, spreadsheet_safe(summary.school_id or ""), spreadsheet_safe(summary.name or ""),
+             "" if summary.score is None else summary.score,
              summary.stage, "yes" if summary.provisional else "no", summary.confidence, *top, *[""] * (3 - len(top))]
         )
         self._handle.flush()
