@@ -31,7 +31,8 @@ def test_a_bad_item_never_fails_the_good_ones(client: TestClient) -> None:
     assert results[0]["assessment"]["school_id"] == "a"
     assert results[3]["assessment"]["school_id"] == "d"
     assert results[1]["problem"] == {
-        "index": 1, "school_id": "b", "errors": [{"field": "definition.written", "message": "Input should be a valid boolean"}]
+        "index": 1, "school_id": "b", "errors": [{"field": "definition.written", "message": "Input should be a valid boolean"}],
+        "error_count": 1,
     }
     assert results[2]["problem"]["errors"][0]["field"] == "body"
 

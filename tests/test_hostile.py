@@ -5,6 +5,9 @@ import time
 
 import httpx
 import pytest
+from litestar.testing import TestClient
+
+from pladvisor.domain.profile import MAX_REPORTED
 
 from .profiles import MATURE_SCHOOL, as_body
 
@@ -62,3 +65,28 @@ def test_batch_of_ten_thousand_items_is_refused_with_the_limit(base_url: str) ->
     response = httpx.post(f"{base_url}/v1/assessments/batch", json=[as_body({})] * 10_000, timeout=30)
     assert response.status_code == 413
     assert "limit is 1000" in response.json()["detail"]
+
+
+def test_a_body_of_made_up_fields_costs_little_to_refuse(base_url: str) -> None:
+    body = as_body({})
+    body.update({f"made_up_{i}": i for i in range(200_000)})
+    body["definition"] = {f"junk_{i}": i for i in range(50)}
+    started = time.perf_counter()
+    response = httpx.post(f"{base_url}/v1/assessments", content=json.dumps(body), headers=JSON, timeout=60)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["error_count"] == 1 and problem["errors"][0]["field"] == "body"
+    assert problem["errors"][0]["message"].startswith("200000 unknown fields, for example: made_up_0, made_up_1")
+    assert len(response.content) < 10_000
+    assert elapsed < 10, "bounded, not proportional to every made-up key"
+
+
+def test_each_batch_item_lists_at_most_twenty_errors_with_the_count(client: TestClient) -> None:
+    item = as_body({})
+    item["definition"] = {f"junk_{i}": i for i in range(MAX_REPORTED)}
+    item["tools"] = {"plan_centre": 1, "chosen_after_goals": "yes", "technology_budget_percent": "x"}
+    result = client.post("/v1/assessments/batch", json=[item] * 3).json()["results"]
+    for entry in result:
+        assert entry["status"] == "invalid"
+        assert len(entry["problem"]["errors"]) == MAX_REPORTED and entry["problem"]["error_count"] == MAX_REPORTED + 3

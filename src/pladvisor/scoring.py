@@ -242,6 +242,7 @@ def run(
                     index=record.line,
                     school_id=record.school_id,
                     errors=[ItemError(field="row", message=record.error or "")],
+                    error_count=1,
                 )
                 record_result(Scored(line=record.line, problem=problem))
             else:

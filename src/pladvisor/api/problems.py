@@ -17,6 +17,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 from pydantic import BaseModel, Field
 
+from pladvisor.domain.profile import MAX_REPORTED
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:pladvisor:problem:"
 BODY_FIELD = "body"
@@ -38,7 +40,10 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     instance: str | None = None
-    errors: list[FieldError] | None = Field(None, description="Each invalid field, when the body failed validation.")
+    errors: list[FieldError] | None = Field(
+        None, description="The invalid fields, when the body failed validation: the first 20 at most."
+    )
+    error_count: int | None = Field(None, description="How many errors there were in all, when errors is given.")
 
 
 def problem_response(status: int, description: str) -> ResponseSpec:
@@ -60,7 +65,9 @@ def field_errors(extra: Any) -> list[FieldError] | None:
 
 def problem(status: int, kind: str, title: str, detail: str, errors: list[FieldError] | None = None,
             headers: dict[str, str] | None = None) -> ProblemDetailsException:
-    extra = {"errors": [e.model_dump() for e in errors]} if errors else None
+    extra = (
+        {"errors": [e.model_dump() for e in errors[:MAX_REPORTED]], "error_count": len(errors)} if errors else None
+    )
     return ProblemDetailsException(
         status_code=status, type_=TYPE_PREFIX + kind, title=title, detail=detail, extra=extra, headers=headers
     )
@@ -70,8 +77,9 @@ def _from_validation(exc: ValidationException) -> ProblemDetailsException:
     errors = field_errors(exc.extra)
     if errors is None:
         return problem(400, "malformed-body", "Malformed request body", str(exc.detail))
-    fields = ", ".join(dict.fromkeys(e.field for e in errors))
-    return problem(422, "invalid-body", "Invalid request body", f"Invalid or unknown fields: {fields}", errors)
+    fields = ", ".join(dict.fromkeys(e.field for e in errors[:MAX_REPORTED]))
+    more = f" and {len(errors) - MAX_REPORTED} more errors" if len(errors) > MAX_REPORTED else ""
+    return problem(422, "invalid-body", "Invalid request body", f"Invalid or unknown fields: {fields}{more}", errors)
 
 
 def _from_http(exc: HTTPException) -> ProblemDetailsException:

@@ -19,7 +19,8 @@ class ItemProblem(Model):
 
     index: int = Field(ge=0, description="Position of the item in the request, from 0.")
     school_id: str | None = Field(description="The item's school_id, when it had a readable one.")
-    errors: list[ItemError]
+    errors: list[ItemError] = Field(description="The item's errors: the first 20 at most.")
+    error_count: int = Field(ge=1, description="How many errors the item had in all.")
 
 
 class BatchItem(Model):

@@ -9,10 +9,12 @@ JSON strings while still refusing ``"yes"`` for a boolean or ``"3"`` for a numbe
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 MAX_TEXT = 200
 """Free text is only for correlation (ids, names); a bound keeps hostile bodies small."""
@@ -57,10 +59,30 @@ def asked_when(parent: str, *values: object) -> AskedWhen:
     return AskedWhen(parent, values)
 
 
+MAX_REPORTED = 20
+"""Errors listed for one body (or one batch item); the rest are counted, not spelt out."""
+
+
 class Section(BaseModel):
     """Base for every part of the profile: unknown fields are refused, never ignored."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _few_unknown_fields(cls, data: Any) -> Any:
+        """A body with thousands of made-up keys is refused with one error naming the first few: reporting
+        each of them would make refusing it cost more than any valid request."""
+        if isinstance(data, dict) and len(data) > len(cls.model_fields) + MAX_REPORTED:
+            count = len(data.keys() - cls.model_fields.keys())
+            if count > MAX_REPORTED:
+                first = itertools.islice((key for key in data if key not in cls.model_fields), MAX_REPORTED)
+                raise PydanticCustomError(
+                    "too_many_unknown_fields",
+                    "{count} unknown fields, for example: {names}",
+                    {"count": count, "names": ", ".join(str(key)[:MAX_TEXT] for key in first)},
+                )
+        return data
 
 
 Component = Literal[

@@ -8,7 +8,7 @@ import msgspec
 from pydantic import ValidationError
 
 from pladvisor.domain.batch import BatchItem, ItemError, ItemProblem
-from pladvisor.domain.profile import MAX_TEXT, SchoolProfile
+from pladvisor.domain.profile import MAX_REPORTED, MAX_TEXT, SchoolProfile
 
 from .advisor import Advisor
 from .rollup import RollupBuilder, Summary
@@ -18,9 +18,10 @@ _encode = msgspec.json.Encoder().encode
 
 
 def validation_errors(exc: ValidationError) -> list[ItemError]:
+    """The first ``MAX_REPORTED`` errors (``exc.error_count()`` says how many there were)."""
     return [
         ItemError(field=".".join(str(part) for part in error["loc"]) or WHOLE_ITEM, message=error["msg"])
-        for error in exc.errors(include_url=False)
+        for error in exc.errors(include_url=False)[:MAX_REPORTED]
     ]
 
 
@@ -38,7 +39,8 @@ def assess_raw(advisor: Advisor, index: int, raw: Any) -> Outcome:
     try:
         profile = SchoolProfile.model_validate(raw, strict=True)
     except ValidationError as exc:
-        return ItemProblem(index=index, school_id=readable_school_id(raw), errors=validation_errors(exc))
+        return ItemProblem(index=index, school_id=readable_school_id(raw), errors=validation_errors(exc),
+                           error_count=exc.error_count())
     return advisor.answer(profile)
 
 
