@@ -129,3 +129,9 @@ def test_openapi_documents_every_field_with_a_description(client: TestClient) ->
         schema = next(s for key, s in schemas.items() if key == name or key.endswith(f"_{name}"))
         for field, prop in schema["properties"].items():
             assert prop.get("description"), f"{name}.{field}"
+
+
+def test_an_empty_body_is_refused_in_words(client: TestClient) -> None:
+    response = client.post("/v1/assessments", content=b"", headers={"content-type": "application/json"})
+    assert response.status_code == 400 and response.headers["content-type"] == PROBLEM
+    assert response.json()["detail"] == "The request body is empty; send the JSON this operation takes."
