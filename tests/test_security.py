@@ -141,6 +141,8 @@ def test_cors_allows_only_listed_origins(advisor: Advisor) -> None:
         assert allowed.headers["access-control-allow-origin"] == "https://portal.example"
         refused = client.options("/v1/assessments", headers={**preflight, "origin": "https://elsewhere.example"})
         assert "access-control-allow-origin" not in refused.headers
+        assert refused.status_code == 400 and refused.headers["content-type"] == PROBLEM
+        assert refused.json()["title"] == "Cross-origin request refused"
     with service(advisor) as client:
         response = client.post("/v1/assessments", json=as_body({}), headers={"origin": "https://portal.example"})
         assert "access-control-allow-origin" not in response.headers

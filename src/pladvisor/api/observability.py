@@ -17,6 +17,8 @@ from typing import Any
 from litestar import Litestar
 from litestar.types import Message, Receive, Scope, Send
 
+from .problems import PROBLEM_MEDIA_TYPE
+
 REQUEST_ID_HEADER = "x-request-id"
 ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("pladvisor.access")
@@ -41,12 +43,23 @@ class Service(Litestar):
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
+        refused_preflight = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, refused_preflight
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                refused_preflight = status == 400 and _is_preflight(scope)
+                if refused_preflight:
+                    headers = [(k, v) for k, v in headers if k not in (b"content-type", b"content-length")]
+                    headers += [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                                (b"content-length", str(len(PREFLIGHT_REFUSED)).encode())]
+                message["headers"] = headers
+            elif message["type"] == "http.response.body" and refused_preflight:
+                # Litestar's CORS middleware answers a refused preflight in plain text; say it as a problem.
+                message = {**message, "body": PREFLIGHT_REFUSED, "more_body": False}
+                refused_preflight = False
             await send(message)
 
         try:
@@ -54,6 +67,21 @@ class Service(Litestar):
         finally:
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(_line(scope, status, request_id, started))
+
+
+PREFLIGHT_REFUSED = json.dumps({
+    "type": "urn:pladvisor:problem:cors-refused",
+    "title": "Cross-origin request refused",
+    "status": 400,
+    "detail": "This origin, method or header is not allowed to call the API; PLADVISOR_CORS_ORIGINS lists the "
+    "origins that are.",
+}).encode()
+
+
+def _is_preflight(scope: Scope) -> bool:
+    return scope.get("method") == "OPTIONS" and any(
+        name == b"access-control-request-method" for name, _ in scope.get("headers", [])
+    )
 
 
 def _line(scope: Scope, status: int, request_id: str, started: float) -> str:
