@@ -5,8 +5,9 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3; do \
 	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 13))' 2>/dev/null && { echo $$p; break; }; done)
 VENV ?= .venv
 BIN := $(VENV)/bin
-HOST ?= 127.0.0.1
-PORT ?= 8000
+# PLADVISOR_HOST and PLADVISOR_PORT are honoured too, as by `pladvisor serve` itself.
+HOST ?= $(or $(PLADVISOR_HOST),127.0.0.1)
+PORT ?= $(or $(PLADVISOR_PORT),8000)
 
 .PHONY: run test bench soak openapi judge sentences clean
 
