@@ -78,6 +78,8 @@ def serve(
         # uvicorn closes idle keep-alive connections after 5 s; a client reusing one at that moment sees its
         # request fail. Load balancers and pooled clients expect servers to keep connections longer.
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        # Deadlines for request heads and bodies, a bound on head size and a connection cap (see the module).
+        http="pladvisor.api.server:BoundedHttpToolsProtocol",
     )
 
 

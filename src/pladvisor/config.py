@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         0, ge=0, description="Requests per minute per API key (or client address without keys); 0 turns it off."
     )
+    head_timeout_seconds: float = Field(
+        10.0, gt=0, le=600, description="Time a client has to send a complete request head before it is cut off."
+    )
+    body_timeout_seconds: float = Field(
+        30.0, gt=0, le=3600, description="Time a client has to send a complete body, from the end of its head."
+    )
+    max_connections: int = Field(
+        2048, ge=1, le=1_000_000, description="Open connections per server process; more are answered 503."
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Browser origins allowed to call the API, comma-separated; none by default."
     )
