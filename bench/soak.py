@@ -75,6 +75,8 @@ class Tally:
     requests: int = 0
     assessments: int = 0
     errors: int = 0
+    busy: int = 0
+    """Batches the server asked to send again later (503 with Retry-After): load shed by design, not errors."""
     mismatches: int = 0
     latencies: list[float] = field(default_factory=list)
     batch_latencies: list[float] = field(default_factory=list)
@@ -106,6 +108,10 @@ async def client_loop(
                 answers = [response.json()]
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             tally.error(f"{type(exc).__name__}: {exc}"[:200])
+            continue
+        if response.status_code == 503 and "retry-after" in response.headers:
+            tally.busy += 1
+            await asyncio.sleep(float(response.headers["retry-after"]))
             continue
         (tally.batch_latencies if batch else tally.latencies).append(time.perf_counter() - started)
         tally.requests += 1
@@ -169,6 +175,7 @@ def main() -> int:
     print(f"requests           {tally.requests} ({len(tally.latencies)} single, {len(tally.batch_latencies)} batches)")
     print(f"assessments        {tally.assessments} ({tally.assessments / elapsed:.0f}/s)")
     print(f"errors             {tally.errors}" + "".join(f"\n  {sample}" for sample in tally.error_samples))
+    print(f"sent back (busy)   {tally.busy} batches answered 503 with Retry-After, then sent again")
     print(f"mismatched answers {tally.mismatches} (against a sequential in-process run)")
     print(f"latency, single    p50 {percentile(tally.latencies, 50):.1f} ms / p99 {percentile(tally.latencies, 99):.1f} ms")
     print(f"latency, batch     p50 {percentile(tally.batch_latencies, 50):.1f} ms / "

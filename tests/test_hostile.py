@@ -2,6 +2,7 @@
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -10,6 +11,7 @@ from litestar.testing import TestClient
 from pladvisor.domain.profile import MAX_REPORTED
 
 from .profiles import MATURE_SCHOOL, as_body
+from .servers import running_server
 
 PROBLEM = "application/problem+json"
 JSON = {"content-type": "application/json"}
@@ -90,3 +92,19 @@ def test_each_batch_item_lists_at_most_twenty_errors_with_the_count(client: Test
     for entry in result:
         assert entry["status"] == "invalid"
         assert len(entry["problem"]["errors"]) == MAX_REPORTED and entry["problem"]["error_count"] == MAX_REPORTED + 3
+
+
+def test_batches_beyond_what_the_server_takes_at_once_get_503_with_retry_after() -> None:
+    batch = json.dumps([as_body(MATURE_SCHOOL, school_id=f"s{i}") for i in range(1000)])
+    with running_server(PLADVISOR_MAX_CONCURRENT_BATCHES="1") as url:
+        def send() -> httpx.Response:
+            return httpx.post(f"{url}/v1/assessments/batch", content=batch, headers=JSON, timeout=120)
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            responses = list(pool.map(lambda _: send(), range(4)))
+        statuses = sorted(r.status_code for r in responses)
+        assert 200 in statuses and 503 in statuses and set(statuses) <= {200, 503}
+        busy = next(r for r in responses if r.status_code == 503)
+        assert busy.headers["content-type"] == PROBLEM and int(busy.headers["retry-after"]) >= 1
+        assert all(len(r.json()["results"]) == 1000 for r in responses if r.status_code == 200)
+        assert send().status_code == 200, "capacity comes back once the running batch is done"

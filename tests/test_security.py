@@ -178,7 +178,8 @@ def test_served_process_requires_keys_from_the_environment() -> None:
 def test_sigterm_lets_in_flight_requests_finish_then_exits_zero() -> None:
     port = free_port()
     process = subprocess.Popen([str(PLADVISOR), "serve", "--port", str(port)],
-                               env={**os.environ, "PLADVISOR_LOG_LEVEL": "warning"})
+                               env={**os.environ, "PLADVISOR_LOG_LEVEL": "warning",
+                                    "PLADVISOR_MAX_CONCURRENT_BATCHES": "4"})
     url = f"http://127.0.0.1:{port}"
     batch = [as_body(RUSHED_DISTRICT if i % 2 else MATURE_SCHOOL, school_id=f"s{i}") for i in range(1000)]
     results: list[int] = []

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         0, ge=0, description="Requests per minute per API key (or client address without keys); 0 turns it off."
     )
+    max_concurrent_batches: int = Field(
+        2, ge=1, le=64, description="Batch requests one server process works on at once; more are answered 503."
+    )
     head_timeout_seconds: float = Field(
         10.0, gt=0, le=600, description="Time a client has to send a complete request head before it is cut off."
     )

@@ -37,6 +37,7 @@ class _BatchOperation(Operation):
         )
 
 
+BUSY_RETRY_SECONDS = 2
 ITEMS_BETWEEN_TURNS = 16
 """A batch is assessed on the event loop, giving other requests a turn every few items (a few milliseconds).
 In a worker thread it would only queue on the engine's lock while taking the interpreter away from the loop
@@ -49,7 +50,11 @@ in long stretches, and single requests would wait seconds behind it."""
     tags=["assessments"],
     summary="Assess many schools",
     operation_class=_BatchOperation,
-    responses={**BAD_BODY, 413: problem_response(413, "More items than the batch limit.")},
+    responses={
+        **BAD_BODY,
+        413: problem_response(413, "More items than the batch limit."),
+        503: problem_response(503, "As many batches as the server takes at once are running; retry after a while."),
+    },
 )
 async def assess_many(data: JSONBody[list[Any]], state: State) -> Response[BatchResult]:
     """One result per item in input order (an assessment, or the item's field errors) and a district roll-up."""
@@ -58,9 +63,22 @@ async def assess_many(data: JSONBody[list[Any]], state: State) -> Response[Batch
         raise problem(
             413, "batch-too-large", "Batch too large", f"The batch has {len(data)} items; the limit is {limit}."
         )
-    writer = BatchJson(advisor_of(state))
-    for position, raw in enumerate(data, start=1):
-        writer.add(raw)
-        if position % ITEMS_BETWEEN_TURNS == 0:
-            await anyio.sleep(0)
-    return Response(writer.finish(), media_type=MediaType.JSON)
+    # Each batch holds its answers' JSON until it is sent, so only a few run at once; the rest come back later.
+    # Handlers share one event loop per process, so a plain count is exact.
+    running: int = state.get("batches_running", 0)
+    if running >= state.settings.max_concurrent_batches:
+        raise problem(
+            503, "busy", "Too many batches at once",
+            f"{running} batches are being assessed; send this one again in a moment.",
+            headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
+        )
+    state.batches_running = running + 1
+    try:
+        writer = BatchJson(advisor_of(state))
+        for position, raw in enumerate(data, start=1):
+            writer.add(raw)
+            if position % ITEMS_BETWEEN_TURNS == 0:
+                await anyio.sleep(0)
+        return Response(writer.finish(), media_type=MediaType.JSON)
+    finally:
+        state.batches_running -= 1

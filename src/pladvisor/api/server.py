@@ -91,12 +91,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             return  # read and dropped, so that closing does not reset the connection before the answer is read
         if self._head_bytes is None and (self.cycle is None or self.cycle.response_complete):
             self._expect_head()
-        if self._head_bytes is not None:
+        super().data_received(data)
+        # Still in the head after this chunk (a head that ends in it resets the count): count it all.
+        if self._head_bytes is not None and not self._refused:
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEAD_BYTES:
                 self._refuse(HEAD_TOO_LARGE)
-                return
-        super().data_received(data)
 
     def on_headers_complete(self) -> None:
         self._head_bytes = None
