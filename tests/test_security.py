@@ -202,3 +202,14 @@ def test_sigterm_lets_in_flight_requests_finish_then_exits_zero() -> None:
         if process.poll() is None:
             process.kill()
     assert results == [200, 200, 200, 200]
+
+
+def test_a_forwarded_address_is_believed_only_from_a_configured_proxy() -> None:
+    def statuses(url: str) -> list[int]:
+        return [httpx.get(f"{url}/v1/rules", headers={"x-forwarded-for": f"203.0.113.{i}"}).status_code
+                for i in range(5)]
+
+    with running_server(PLADVISOR_RATE_LIMIT_PER_MINUTE="3") as url:
+        assert statuses(url) == [200, 200, 200, 429, 429], "spoofed addresses buy no fresh allowance"
+    with running_server(PLADVISOR_RATE_LIMIT_PER_MINUTE="3", PLADVISOR_TRUSTED_PROXIES="127.0.0.1") as url:
+        assert statuses(url) == [200] * 5, "behind a trusted proxy each client address counts on its own"

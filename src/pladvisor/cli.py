@@ -80,6 +80,9 @@ def serve(
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         # Deadlines for request heads and bodies, a bound on head size and a connection cap (see the module).
         http="pladvisor.api.server:BoundedHttpToolsProtocol",
+        # uvicorn believes X-Forwarded-For from any loopback peer by default; only configured proxies are believed.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )
 
 

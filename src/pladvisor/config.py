@@ -54,11 +54,16 @@ class Settings(BaseSettings):
     max_connections: int = Field(
         2048, ge=1, le=1_000_000, description="Open connections per server process; more are answered 503."
     )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, "
+        "comma-separated; none by default, so a client cannot claim another address.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Browser origins allowed to call the API, comma-separated; none by default."
     )
 
-    _split_lists = field_validator("api_keys", "cors_origins", mode="before")(_split)
+    _split_lists = field_validator("api_keys", "cors_origins", "trusted_proxies", mode="before")(_split)
 
     def accepted_keys(self) -> frozenset[str]:
         """Every accepted key; empty when no key source is configured (keys off).
