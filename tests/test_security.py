@@ -1,10 +1,13 @@
 """Access control, rate limits, CORS, request ids and access logs, configured from PLADVISOR_* settings."""
 
+import asyncio
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -166,6 +169,7 @@ def test_access_log_is_one_json_line_per_request_with_its_id(
     (line,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "pladvisor.access"]
     assert line["request_id"] == "log-me" and line["status"] == 200 and line["path"] == "/v1/assessments"
     assert line["method"] == "POST" and line["duration_ms"] >= 0
+    assert line["level"] == "info" and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$", line["time"])
 
 
 def test_served_process_requires_keys_from_the_environment() -> None:
@@ -213,3 +217,41 @@ def test_a_forwarded_address_is_believed_only_from_a_configured_proxy() -> None:
         assert statuses(url) == [200, 200, 200, 429, 429], "spoofed addresses buy no fresh allowance"
     with running_server(PLADVISOR_RATE_LIMIT_PER_MINUTE="3", PLADVISOR_TRUSTED_PROXIES="127.0.0.1") as url:
         assert statuses(url) == [200] * 5, "behind a trusted proxy each client address counts on its own"
+
+
+def test_a_request_abandoned_before_any_answer_is_logged_as_aborted(
+    app, caplog: pytest.LogCaptureFixture
+) -> None:
+    scope = {"type": "http", "http_version": "1.1", "method": "GET", "path": "/health", "raw_path": b"/health",
+             "query_string": b"", "headers": [], "client": ("127.0.0.1", 5), "server": ("127.0.0.1", 80),
+             "scheme": "http", "root_path": ""}
+
+    async def receive() -> dict:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        raise OSError("the client is gone")
+
+    with caplog.at_level(logging.INFO, logger="pladvisor.access"):
+        with pytest.raises(Exception, match="response started|gone"):
+            asyncio.run(app(scope, receive, send))
+    (line,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "pladvisor.access"]
+    assert line["event"] == "aborted" and line["status"] is None
+
+
+def test_every_log_line_has_time_level_and_the_request_id_tracebacks_included() -> None:
+    script = """
+import logging, logging.config
+from pladvisor.cli import _log_config
+from pladvisor.api.observability import current_request_id
+logging.config.dictConfig(_log_config("info"))
+current_request_id.set("req-77")
+try:
+    1 / 0
+except ZeroDivisionError:
+    logging.getLogger("pladvisor.api").exception("unexpected error")
+"""
+    err = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stderr
+    first, *rest = err.splitlines()
+    assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ ERROR \[req-77\] pladvisor.api: unexpected error$", first)
+    assert rest[0] == "Traceback (most recent call last):" and rest[-1].startswith("ZeroDivisionError")

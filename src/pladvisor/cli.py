@@ -24,13 +24,20 @@ app = typer.Typer(no_args_is_help=True, help="Personalized-learning readiness ad
 
 
 def _log_config(level: str) -> dict[str, Any]:
-    """uvicorn's own logging, plus the service's JSON access lines printed as they are."""
+    """Every line with its time, level and the id of the request it was logged under (tracebacks too); the
+    access log as JSON lines that carry the same."""
     config: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["filters"] = {"request_id": {"()": "pladvisor.api.observability.RequestIdFilter"}}
+    config["formatters"]["default"] = {
+        "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+    }
     config["formatters"]["json_lines"] = {"format": "%(message)s"}
+    config["handlers"]["default"]["filters"] = ["request_id"]
     config["handlers"]["json_lines"] = {
         "class": "logging.StreamHandler", "formatter": "json_lines", "stream": "ext://sys.stderr"
     }
     config["loggers"]["pladvisor.access"] = {"handlers": ["json_lines"], "level": level.upper(), "propagate": False}
+    config["root"] = {"handlers": ["default"], "level": level.upper()}
     return config
 
 

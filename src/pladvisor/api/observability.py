@@ -12,6 +12,8 @@ import logging
 import re
 import time
 import uuid
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Litestar
@@ -22,6 +24,17 @@ from .problems import PROBLEM_MEDIA_TYPE
 REQUEST_ID_HEADER = "x-request-id"
 ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("pladvisor.access")
+current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
+"""The id of the request being served, for every log record made while serving it."""
+
+
+class RequestIdFilter(logging.Filter):
+    """Gives every record a ``request_id`` (``-`` outside a request), so log lines, tracebacks included,
+    can be matched to the request that caused them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id.get() or "-"
+        return True
 
 
 def _incoming_id(scope: Scope) -> str | None:
@@ -41,16 +54,16 @@ class Service(Litestar):
             return
         request_id = _incoming_id(scope) or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        token = current_request_id.set(request_id)
         started = time.perf_counter()
-        status = 500
+        status: int | None = None
         refused_preflight = False
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, refused_preflight
             if message["type"] == "http.response.start":
-                status = message["status"]
                 headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
-                refused_preflight = status == 400 and _is_preflight(scope)
+                refused_preflight = message["status"] == 400 and _is_preflight(scope)
                 if refused_preflight:
                     headers = [(k, v) for k, v in headers if k not in (b"content-type", b"content-length")]
                     headers += [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
@@ -61,12 +74,15 @@ class Service(Litestar):
                 message = {**message, "body": PREFLIGHT_REFUSED, "more_body": False}
                 refused_preflight = False
             await send(message)
+            if message["type"] == "http.response.start":
+                status = message["status"]  # only once it was handed over: a client gone before is "aborted"
 
         try:
             await super().__call__(scope, receive, send_with_id)
         finally:
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(_line(scope, status, request_id, started))
+            current_request_id.reset(token)
 
 
 PREFLIGHT_REFUSED = json.dumps({
@@ -84,11 +100,14 @@ def _is_preflight(scope: Scope) -> bool:
     )
 
 
-def _line(scope: Scope, status: int, request_id: str, started: float) -> str:
+def _line(scope: Scope, status: int | None, request_id: str, started: float) -> str:
+    """One JSON line; a request the client abandoned before any answer is ``aborted``, with no status."""
     client: Any = scope.get("client")
     return json.dumps(
         {
-            "event": "request",
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "level": "info",
+            "event": "request" if status is not None else "aborted",
             "request_id": request_id,
             "method": scope.get("method"),
             "path": scope.get("path"),
