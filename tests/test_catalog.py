@@ -1,6 +1,7 @@
 """The rule catalog is validated as it loads, and covers every documented point."""
 
 import re
+import time
 import shutil
 from pathlib import Path
 
@@ -244,3 +245,27 @@ def test_every_rule_says_whether_the_articles_or_the_catalog_stand_behind_it() -
     assert bases == {"documented", "practice"}
     numeric = [c for c in catalog.rules if re.search(r"\$(lt|lte|gt|gte)", str(c.rule.when))]
     assert numeric and {c.rule.basis for c in numeric if c.rule.kind != "inconsistency"} == {"practice"}
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        pytest.param("{$gt: {tools.technology_budget_percent: .inf}}", "inf is not a finite number", id="infinity"),
+        pytest.param("{$lt: {tools.technology_budget_percent: .nan}}", "nan is not a finite number", id="nan"),
+        pytest.param("{$and: [" * 12 + "{tools.chosen_after_goals: false}" + "]}" * 12, "nested more than 8 deep",
+                     id="too-deep"),
+        pytest.param("{$or: [" + ", ".join(["{tools.chosen_after_goals: false}"] * 40) + "]}",
+                     "40 conditions; at most 32", id="too-wide"),
+        pytest.param("{$and: [" * 2000 + "{tools.chosen_after_goals: false}" + "]}" * 2000, "nested too deeply",
+                     id="thousands-deep"),
+    ],
+)
+def test_conditions_the_engine_cannot_take_are_refused_at_load(rules_copy: Path, when: str, message: str) -> None:
+    add_rule(rules_copy, "tools", "tools-hostile", when, "{tools.chosen_after_goals: false}",
+             "{tools.chosen_after_goals: true}")
+    started = time.perf_counter()
+    # YAML too deep to read fails before any rule exists, so only the file can be named.
+    named = "" if message == "nested too deeply" else "rule 'tools-hostile': "
+    with pytest.raises(CatalogError, match=r"extra\.yaml: " + named + ".*" + re.escape(message)):
+        load_catalog(rules_copy)
+    assert time.perf_counter() - started < 10

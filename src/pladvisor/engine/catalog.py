@@ -81,6 +81,8 @@ def _read_yaml(path: Path) -> Any:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise CatalogError(path, f"not valid YAML: {exc}") from exc
+    except RecursionError:
+        raise CatalogError(path, "nested too deeply to read; no rule needs more than a few levels") from None
 
 
 def _pydantic_problem(exc: ValidationError) -> str:

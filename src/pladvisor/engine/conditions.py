@@ -16,6 +16,7 @@ refused with the place it occurs:
 from __future__ import annotations
 
 import json
+import math
 import operator
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -23,6 +24,10 @@ from typing import Any
 from pladvisor.domain.fields import NONE_ITEM, FieldInfo
 
 LOGICAL = ("$and", "$or")
+MAX_DEPTH = 8
+"""Deepest nesting of $and/$or: real rules use two or three levels; the engine recurses on each."""
+MAX_WIDTH = 32
+"""Most conditions under one $and/$or."""
 COMPARISONS = ("$lt", "$lte", "$gt", "$gte")
 LIST_OPERATORS = ("$iany", "$iall")
 
@@ -44,20 +49,26 @@ def _field(path: Any, fields: dict[str, FieldInfo], where: str) -> FieldInfo:
 
 
 def _check_value(info: FieldInfo, value: Any, where: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConditionError(f"{where}: {value!r} is not a finite number")
     if not info.accepts(value):
         allowed = ", ".join(info.options) if info.options else info.kind
         raise ConditionError(f"{where}: {value!r} cannot be compared with {info.path} ({allowed})")
 
 
-def condition_paths(node: Any, fields: dict[str, FieldInfo], where: str = "when") -> list[str]:
+def condition_paths(node: Any, fields: dict[str, FieldInfo], where: str = "when", depth: int = 0) -> list[str]:
     """Validate ``node`` and return the profile paths it reads, in order of appearance."""
     key, body = _single(node, where)
     if key in LOGICAL:
         if not isinstance(body, list) or not body:
             raise ConditionError(f"{where}.{key}: expected a non-empty list of conditions")
+        if depth >= MAX_DEPTH:
+            raise ConditionError(f"{where}.{key}: $and/$or nested more than {MAX_DEPTH} deep")
+        if len(body) > MAX_WIDTH:
+            raise ConditionError(f"{where}.{key}: {len(body)} conditions; at most {MAX_WIDTH} in one $and/$or")
         paths: list[str] = []
         for i, child in enumerate(body):
-            paths += [p for p in condition_paths(child, fields, f"{where}.{key}[{i}]") if p not in paths]
+            paths += [p for p in condition_paths(child, fields, f"{where}.{key}[{i}]", depth + 1) if p not in paths]
         return paths
     if key == "$neq" or key in COMPARISONS:
         path, value = _single(body, f"{where}.{key}")
