@@ -233,3 +233,63 @@ def test_resume_reads_records_split_on_newlines_only(tmp_path: Path) -> None:
     again = runner.invoke(app, ["score", str(source), "-o", str(out), "-o", str(tmp_path / "out.csv"), "--resume"])
     assert again.exit_code == 0, again.output
     assert [r["assessment"]["name"] for r in (json.loads(t) for t in out.read_text("utf-8").split("\n") if t)] == names
+
+
+def schools_jsonl(path: Path, count: int, first: int = 0) -> None:
+    path.write_text("".join(json.dumps(as_body(MATURE_SCHOOL if i % 2 else RUSHED_DISTRICT, school_id=f"s{i}")) + "\n"
+                            for i in range(first, first + count)), encoding="utf-8")
+
+
+def test_a_row_missing_from_one_output_is_written_there_on_resume_and_nowhere_twice(tmp_path: Path) -> None:
+    source, full, rows = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "out.csv"
+    schools_jsonl(source, 6)
+    assert runner.invoke(app, ["score", str(source), "-o", str(full), "-o", str(rows)]).exit_code == 0
+    # A disk that filled between the two writes: the last row reached the JSONL, and the CSV ends torn.
+    text = rows.read_text(encoding="utf-8")
+    rows.write_text(text[: text.rindex("\n", 0, len(text) - 1) + 1] + "6,s5,Sch", encoding="utf-8")
+    again = runner.invoke(app, ["score", str(source), "-o", str(full), "-o", str(rows), "--resume",
+                                "--rollup", str(tmp_path / "rollup.json")])
+    assert again.exit_code == 0, again.output
+    assert [r["line"] for r in csv_dicts(rows)] == [str(n) for n in range(1, 7)]
+    assert [r["line"] for r in jsonl(full)] == list(range(1, 7))
+    assert json.loads((tmp_path / "rollup.json").read_text("utf-8"))["assessed"] == 6
+
+
+def test_the_roll_up_after_a_resume_counts_rows_that_failed_before(tmp_path: Path) -> None:
+    source, full = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    schools_jsonl(source, 3)
+    with source.open("a", encoding="utf-8") as handle:
+        handle.write('{"definition": "broken"}\n')
+    assert runner.invoke(app, ["score", str(source), "-o", str(full)]).exit_code == 1
+    again = runner.invoke(app, ["score", str(source), "-o", str(full), "--resume", "--rollup",
+                                str(tmp_path / "rollup.json")])
+    totals = json.loads((tmp_path / "rollup.json").read_text("utf-8"))
+    assert again.exit_code == 0 and (totals["schools"], totals["assessed"], totals["invalid"]) == (4, 3, 1)
+
+
+def test_resume_refuses_a_changed_input(tmp_path: Path) -> None:
+    source, full = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    schools_jsonl(source, 3)
+    assert runner.invoke(app, ["score", str(source), "-o", str(full)]).exit_code == 0
+    schools_jsonl(source, 5, first=100)
+    again = runner.invoke(app, ["score", str(source), "-o", str(full), "--resume"])
+    assert again.exit_code == 2
+    assert "the input file changed since these outputs were started" in again.output
+    assert len(jsonl(full)) == 3
+
+
+def test_a_second_run_on_the_same_outputs_refuses_to_start(tmp_path: Path) -> None:
+    source, full = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    schools_jsonl(source, 2000)
+    first = subprocess.Popen([str(PLADVISOR), "score", str(source), "-o", str(full)], stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not full.exists() or full.stat().st_size == 0:
+            assert time.monotonic() < deadline and first.poll() is None
+            time.sleep(0.05)
+        second = subprocess.run([str(PLADVISOR), "score", str(source), "-o", str(full)], capture_output=True,
+                                text=True, timeout=60)
+        assert second.returncode == 2 and "is being written by another run" in second.stderr
+    finally:
+        assert first.wait(timeout=120) == 0
+    assert [r["line"] for r in jsonl(full)] == list(range(1, 2001))

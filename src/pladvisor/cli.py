@@ -17,7 +17,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pladvisor.client import Client
 from pladvisor.config import LOOPBACK, KeySourceError, Settings
 from pladvisor.records import InputError, count_records, read_records, write_template
-from pladvisor.scoring import CsvOutput, ErrorsOutput, JsonlOutput, in_process, in_processes, run, through_api
+from pladvisor.scoring import (
+    CsvOutput,
+    ErrorsOutput,
+    JsonlOutput,
+    OutputBusy,
+    RunMismatch,
+    in_process,
+    in_processes,
+    record_run,
+    run,
+    run_fingerprint,
+    through_api,
+)
 
 KEEP_ALIVE_SECONDS = 75
 app = typer.Typer(no_args_is_help=True, help="Personalized-learning readiness advisor.")
@@ -162,8 +174,21 @@ def score(
     else:
         advisor = Advisor.from_directory(settings.rules_dir)
         scorer, version = in_process(advisor), advisor.catalog.version
-    outputs = [JsonlOutput(p, resume) if p.suffix.lower() == ".jsonl" else CsvOutput(p, resume) for p in output]
-    errors_output = ErrorsOutput(errors, resume)
+    outputs: list[JsonlOutput | CsvOutput] = []
+    opened: list[JsonlOutput | CsvOutput | ErrorsOutput] = []
+    try:
+        for path in output:
+            outputs.append(JsonlOutput(path, resume, summarize) if path.suffix.lower() == ".jsonl"
+                           else CsvOutput(path, resume))
+            opened.append(outputs[-1])
+        errors_output = ErrorsOutput(errors, resume)
+        opened.append(errors_output)
+        record_run(output[0].with_name(output[0].name + ".run.json"), run_fingerprint(input_file, version), resume)
+    except (OutputBusy, RunMismatch) as exc:
+        for handle in opened:
+            handle.close()
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     builder = RollupBuilder(version) if summarize else None
     try:
         with Progress(

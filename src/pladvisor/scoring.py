@@ -8,9 +8,15 @@ or the errors file, so nothing is scored twice.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import multiprocessing
 import os
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: outputs are not locked
+    fcntl = None  # type: ignore[assignment]
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -54,27 +60,102 @@ Scorer = Callable[[Iterable[tuple[int, Any]]], Iterator[Scored]]
 """Turns (line, raw profile) pairs into results in the same order."""
 
 
-def _open_for_append(path: Path, resume: bool) -> tuple[TextIO, list[str]]:
-    """Open ``path`` for appending; with ``resume`` also return its complete lines, dropping a torn last line."""
+class OutputBusy(Exception):
+    """Another run is writing the same output."""
+
+
+class RunMismatch(Exception):
+    """``--resume`` on outputs made from another input or another catalog."""
+
+
+def run_fingerprint(input_file: Path, catalog_version: str) -> dict[str, str]:
+    """What an output's rows were made from: the input's content (not its name) and the catalog."""
+    digest = hashlib.sha256()
+    with input_file.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return {"input_sha256": digest.hexdigest(), "catalog_version": catalog_version}
+
+
+def record_run(sidecar: Path, fingerprint: dict[str, str], resume: bool) -> None:
+    """Keep the fingerprint beside the outputs; a resume from a different input or catalog is refused, since its
+    line numbers would name other schools."""
+    if resume and sidecar.exists():
+        earlier = json.loads(sidecar.read_text(encoding="utf-8"))
+        changed = [key for key, value in fingerprint.items() if earlier.get(key) != value]
+        if changed:
+            what = "the input file" if "input_sha256" in changed else "the rule catalog"
+            raise RunMismatch(
+                f"{what} changed since these outputs were started ({sidecar}); run without --resume to start over"
+            )
+    sidecar.write_text(json.dumps(fingerprint, indent=2) + "\n", encoding="utf-8")
+
+
+def _lock(handle: TextIO, path: Path) -> None:
+    """An exclusive lock for the life of the run: a second run on the same outputs refuses to start instead of
+    interleaving its rows with this one's."""
+    if fcntl is None:
+        return
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise OutputBusy(f"{path} is being written by another run; wait for it to finish") from None
+
+
+def _complete_length(path: Path) -> int:
+    """Bytes of ``path`` up to and including its last newline, found from the end without reading it all."""
+    with path.open("rb") as handle:
+        end = handle.seek(0, os.SEEK_END)
+        position = end
+        while position > 0:
+            step = min(1 << 16, position)
+            position -= step
+            handle.seek(position)
+            chunk = handle.read(step)
+            newline = chunk.rfind(b"\n")
+            if newline != -1:
+                return position + newline + 1
+    return 0
+
+
+def _open_for_append(path: Path, resume: bool) -> TextIO:
+    """Open and lock ``path`` for appending; with ``resume`` a torn last record is cut off first (every output
+    writes one record per line, so the last newline is a record boundary)."""
+    # Opened for appending and locked before anything is cut: "w" would empty a file another run is writing.
+    handle = path.open("a", encoding="utf-8", newline="")
+    _lock(handle, path)
+    complete = _complete_length(path) if resume else 0
+    if complete != path.stat().st_size:
+        handle.truncate(complete)
+    return handle
+
+
+def _records(path: Path, resume: bool) -> Iterator[str]:
+    """The complete records of an output being resumed, one at a time (never the whole file in memory). Records
+    end with "\n" only: str.splitlines would also split on U+2028, U+0085 and others inside a record."""
     if not resume or not path.exists():
-        return path.open("w", encoding="utf-8", newline=""), []
-    data = path.read_bytes()
-    complete = data[: data.rfind(b"\n") + 1]
-    if len(complete) != len(data):
-        with path.open("r+b") as handle:
-            handle.truncate(len(complete))
-    # Records end with "\n" only: str.splitlines would also split on U+2028, U+0085 and others inside a record.
-    lines = [line for line in complete.decode("utf-8").split("\n") if line]
-    return path.open("a", encoding="utf-8", newline=""), lines
+        return
+    with path.open("rb") as handle:
+        for raw in handle:
+            text = raw.decode("utf-8").rstrip("\r\n")
+            if text:
+                yield text
 
 
 class JsonlOutput:
     """Full answers, one JSON object per school: ``{"line": n, "assessment": {...}}``."""
 
-    def __init__(self, path: Path, resume: bool) -> None:
-        self._handle, lines = _open_for_append(path, resume)
-        self.previous = [json.loads(text) for text in lines if text.strip()]
-        self.done = {record["line"] for record in self.previous}
+    def __init__(self, path: Path, resume: bool, summarize: bool = False) -> None:
+        self._handle = _open_for_append(path, resume)
+        self.done: set[int] = set()
+        self.summaries: dict[int, Summary] = {}
+        """What a roll-up needs of each earlier answer, when asked for: not the answers themselves."""
+        for text in _records(path, resume):
+            record = json.loads(text)
+            self.done.add(record["line"])
+            if summarize:
+                self.summaries[record["line"]] = Summary.of(record["line"], record["assessment"])
 
     def write(self, scored: Scored) -> None:
         self._handle.write(f'{{"line":{scored.line},"assessment":{scored.answer_json}}}\n')
@@ -90,19 +171,21 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def spreadsheet_safe(text: str) -> str:
     """Caller-given text for a CSV that a district leader opens in a spreadsheet: a leading quote makes a
-    would-be formula (``=HYPERLINK(...)``) plain text."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    would-be formula (``=HYPERLINK(...)``) plain text, and line breaks become spaces so that every record
+    is one line (which is what resuming relies on)."""
+    text = "'" + text if text.startswith(FORMULA_STARTS) else text
+    return " ".join(text.splitlines()) if any(c in text for c in "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029") else text
 
 
 class CsvOutput:
     """One row per school: identity, score, stage (and whether it is provisional) and the first three gaps."""
 
     def __init__(self, path: Path, resume: bool) -> None:
-        self._handle, lines = _open_for_append(path, resume)
-        rows = list(csv.DictReader(lines))
+        self._handle = _open_for_append(path, resume)
+        rows = csv.DictReader(_records(path, resume))
         self.done = {int(row["line"]) for row in rows}
         self._writer = csv.writer(self._handle)
-        if not lines:
+        if rows.fieldnames is None:
             self._writer.writerow(CSV_COLUMNS)
             self._handle.flush()
 
@@ -126,8 +209,8 @@ class ErrorsOutput:
 
     def __init__(self, path: Path, resume: bool) -> None:
         self.path = path
-        self._handle, lines = _open_for_append(path, resume)
-        self.done = {json.loads(text)["line"] for text in lines if text.strip()}
+        self._handle = _open_for_append(path, resume)
+        self.done = {json.loads(text)["line"] for text in _records(path, resume)}
 
     def write(self, line: int, school_id: str | None, errors: list[ItemError]) -> None:
         record = {"line": line, "school_id": school_id, "errors": [e.model_dump() for e in errors]}
@@ -212,18 +295,23 @@ def run(
     rollup: RollupBuilder | None = None,
     advance: Callable[[], None] = lambda: None,
 ) -> RunSummary:
-    """Score every record not already recorded; write each result as it comes."""
+    """Score every record not already recorded; write each result as it comes.
+
+    A row is done when it is in the errors file, or in every output: one found in some outputs only (a
+    run stopped between two writes) is scored again and written to the outputs that lack it.
+    """
     tally = RunSummary()
-    done = set().union(errors.done, *(o.done for o in outputs))
+    done = set(errors.done) | (set.intersection(*(o.done for o in outputs)) if outputs else set())
     if rollup is not None:
         jsonl = next((o for o in outputs if isinstance(o, JsonlOutput)), None)
-        for previous in jsonl.previous if jsonl else []:
-            rollup.add(Summary.of(previous["line"], previous["assessment"]))
+        for line in sorted(done):
+            rollup.add(None if line in errors.done else jsonl.summaries[line] if jsonl else None)
 
     def record_result(scored: Scored) -> None:
         if scored.problem is None:
             for output in outputs:
-                output.write(scored)
+                if scored.line not in output.done:
+                    output.write(scored)
             tally.scored += 1
         else:
             errors.write(scored.line, scored.problem.school_id, scored.problem.errors)
