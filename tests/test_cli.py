@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -293,3 +294,32 @@ def test_a_second_run_on_the_same_outputs_refuses_to_start(tmp_path: Path) -> No
     finally:
         assert first.wait(timeout=120) == 0
     assert [r["line"] for r in jsonl(full)] == list(range(1, 2001))
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc to find worker processes")
+def test_a_worker_killed_mid_run_stops_the_run_with_a_message_and_resume_finishes(tmp_path: Path) -> None:
+    source, full = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    schools_jsonl(source, 6000)
+    run = subprocess.Popen([str(PLADVISOR), "score", str(source), "-o", str(full), "--workers", "2"],
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not full.exists() or full.stat().st_size < 100_000 or not children(run.pid):
+            assert time.monotonic() < deadline and run.poll() is None, "the run ended before a worker could be killed"
+            time.sleep(0.05)
+        os.kill(children(run.pid)[0], signal.SIGKILL)
+        _, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 3 and "a scoring process died" in err
+    again = runner.invoke(app, ["score", str(source), "-o", str(full), "--resume"])
+    assert again.exit_code == 0, again.output
+    assert sorted(r["line"] for r in jsonl(full)) == list(range(1, 6001))

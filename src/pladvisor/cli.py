@@ -23,6 +23,7 @@ from pladvisor.scoring import (
     JsonlOutput,
     OutputBusy,
     RunMismatch,
+    WorkerDied,
     in_process,
     in_processes,
     record_run,
@@ -201,6 +202,9 @@ def score(
     except InputError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    except WorkerDied as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(3) from exc
     finally:
         for handle in (*outputs, errors_output):
             handle.close()

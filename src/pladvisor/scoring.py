@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 try:
     import fcntl
@@ -243,6 +246,12 @@ def in_process(advisor: Advisor) -> Scorer:
 
 
 _worker_advisor: Advisor | None = None
+CHUNK = 64
+"""Rows sent to a worker at a time: large enough to amortize the trip, small enough to keep results flowing."""
+
+
+class WorkerDied(Exception):
+    """A scoring process ended without finishing its rows (killed, or out of memory)."""
 
 
 def _start_worker(rules_dir: Path | None) -> None:
@@ -250,21 +259,47 @@ def _start_worker(rules_dir: Path | None) -> None:
     _worker_advisor = Advisor.from_directory(rules_dir)
 
 
-def _score_in_worker(pair: tuple[int, Any]) -> Scored:
+def _chunks(pairs: Iterable[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]]]:
+    rows = iter(pairs)
+    while chunk := list(itertools.islice(rows, CHUNK)):
+        yield chunk
+
+
+def _score_chunk(pairs: list[tuple[int, Any]]) -> list[Scored]:
     assert _worker_advisor is not None
-    line, raw = pair
-    return Scored.of(line, assess_raw(_worker_advisor, line, raw))
+    return [Scored.of(line, assess_raw(_worker_advisor, line, raw)) for line, raw in pairs]
 
 
 def in_processes(workers: int, rules_dir: Path | None) -> Scorer:
-    """Scoring spread over processes, each with its own engine (durable-rules is not thread-safe)."""
+    """Scoring spread over processes, each with its own engine (durable-rules is not thread-safe).
+
+    A process pool from ``concurrent.futures`` notices a worker that dies (``multiprocessing.Pool`` waits for
+    its results forever): the run then stops with ``WorkerDied``, every result before it written, so that
+    ``--resume`` finishes the job. Chunks are submitted a few at a time, so a large input is never all in
+    memory.
+    """
 
     def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[Scored]:
         # fork: workers start in milliseconds. The parent holds no engine, and its only other thread (the
         # progress bar's) is never used by a worker.
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with context.Pool(workers, initializer=_start_worker, initargs=(rules_dir,)) as pool:
-            yield from pool.imap(_score_in_worker, pairs, chunksize=64)
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(rules_dir,)) as pool:
+            chunks = _chunks(pairs)
+            pending: deque[Future[list[Scored]]] = deque()
+            try:
+                for chunk in itertools.islice(chunks, 2 * workers):
+                    pending.append(pool.submit(_score_chunk, chunk))
+                while pending:
+                    results = pending.popleft().result()
+                    for chunk in itertools.islice(chunks, 1):
+                        pending.append(pool.submit(_score_chunk, chunk))
+                    yield from results
+            except BrokenProcessPool as exc:
+                raise WorkerDied(
+                    "a scoring process died before finishing its rows; every row scored before it is written, "
+                    "and --resume scores the rest"
+                ) from exc
 
     return score
 
