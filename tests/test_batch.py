@@ -78,7 +78,7 @@ def test_batch_over_the_limit_is_refused_with_the_limit(advisor: Advisor) -> Non
         response = small.post("/v1/assessments/batch", json=[as_body({})] * 4)
         assert response.status_code == 413
         assert response.headers["content-type"] == PROBLEM
-        assert "limit is 3" in response.json()["detail"]
+        assert "limit is 3" in response.json()["detail"] and response.json()["limit"] == 3
         assert small.post("/v1/assessments/batch", json=[as_body({})] * 3).status_code == 200
 
 

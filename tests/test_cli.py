@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from pladvisor.cli import app
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
+from .servers import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 DISTRICT = ROOT / "examples" / "district.csv"
@@ -323,3 +324,13 @@ def test_a_worker_killed_mid_run_stops_the_run_with_a_message_and_resume_finishe
     again = runner.invoke(app, ["score", str(source), "-o", str(full), "--resume"])
     assert again.exit_code == 0, again.output
     assert sorted(r["line"] for r in jsonl(full)) == list(range(1, 6001))
+
+
+def test_scoring_through_a_server_with_a_smaller_batch_limit_splits_the_batches(tmp_path: Path) -> None:
+    local, remote = tmp_path / "local.jsonl", tmp_path / "remote.jsonl"
+    runner.invoke(app, ["score", str(DISTRICT), "-o", str(local)])
+    with running_server(PLADVISOR_BATCH_LIMIT="7") as url:
+        result = runner.invoke(app, ["score", str(DISTRICT), "-o", str(remote), "--api", url, "--batch-size", "20"])
+    assert "scored 46 schools, 4 rows failed" in result.output
+    assert jsonl(remote) == jsonl(local)
+    assert jsonl(tmp_path / "remote.errors.jsonl") == jsonl(tmp_path / "local.errors.jsonl")

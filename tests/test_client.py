@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from pladvisor.client import AsyncClient, Client, PladvisorError
+from pladvisor.client import AsyncClient, Client, PladvisorError, _retry_after
 from pladvisor.domain.fields import profile_from_answers
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
@@ -115,3 +115,19 @@ def test_client_gives_up_after_its_retries(flaky_url: str) -> None:
 def test_client_retries_connection_errors_then_raises() -> None:
     with Client("http://127.0.0.1:9", retries=2, backoff=0.01) as client, pytest.raises(httpx.ConnectError):
         client.health()
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        pytest.param("3", 3.0, id="seconds"),
+        pytest.param("-5", 0.0, id="negative"),
+        pytest.param("soon", None, id="words"),
+        pytest.param("nan", None, id="nan"),
+        pytest.param("inf", None, id="infinite"),
+        pytest.param("Wed, 99 Foo 2024 25:61:00 GMT", None, id="broken-date"),
+        pytest.param("Wed, 21 Oct 2015 07:28:00 GMT", 0.0, id="date-in-the-past"),
+    ],
+)
+def test_an_unreadable_retry_after_is_ignored_never_raised(header: str, expected: float | None) -> None:
+    assert _retry_after(httpx.Response(503, headers={"retry-after": header})) == expected

@@ -149,6 +149,10 @@ def score(
     resume: bool = typer.Option(False, help="Skip rows already recorded in the outputs or the errors file."),
     api: str | None = typer.Option(None, help="Score through a running service at this URL instead of in-process."),
     api_key: str | None = typer.Option(None, envvar="PLADVISOR_API_KEY", help="API key for --api."),
+    batch_size: int = typer.Option(
+        500, min=1, max=100_000, help="Profiles per request with --api (a server that takes fewer says so, and gets "
+        "smaller batches)."
+    ),
     workers: int = typer.Option(1, min=1, max=64, help="Processes to score with (in-process only)."),
 ) -> None:
     """Score every school of a file; bad rows go to the errors file and the run goes on."""
@@ -168,7 +172,7 @@ def score(
     settings = Settings()
     client = Client(api, api_key=api_key) if api else None
     if client is not None:
-        scorer, version = through_api(client), client.rules().version
+        scorer, version = through_api(client, batch_size), client.rules().version
     elif workers > 1:
         scorer = in_processes(workers, settings.rules_dir)
         version = load_catalog(settings.rules_dir or default_rules_dir()).version

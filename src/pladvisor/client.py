@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
@@ -54,16 +55,20 @@ def _chunks(profiles: Iterable[Profile], size: int) -> Iterator[list[Any]]:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait as the server asks (a number or an HTTP date), bounded; None when the header is absent
+    or unreadable, so that a server's odd header never ends a run."""
     value = response.headers.get("retry-after")
-    if value is None:
+    if not value:
         return None
     try:
         seconds = float(value)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        if parsed is None:
+        try:
+            seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+        except (ValueError, TypeError, IndexError, OverflowError):
             return None
-        seconds = parsed.timestamp() - time.time()
+    if not math.isfinite(seconds):
+        return None
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
@@ -75,13 +80,21 @@ def _error(response: httpx.Response) -> PladvisorError:
     return PladvisorError(response.status_code, problem if isinstance(problem, dict) else {"detail": str(problem)})
 
 
-def _renumbered(result: BatchResult, offset: int) -> list[BatchItem]:
+def _renumbered(items: list[BatchItem], offset: int) -> list[BatchItem]:
     """Batch items carry their index in the whole input, not in their chunk."""
-    items = []
-    for item in result.results:
+    renumbered = []
+    for item in items:
         problem = item.problem.model_copy(update={"index": item.index + offset}) if item.problem else None
-        items.append(item.model_copy(update={"index": item.index + offset, "problem": problem}))
-    return items
+        renumbered.append(item.model_copy(update={"index": item.index + offset, "problem": problem}))
+    return renumbered
+
+
+def _smaller_batches(error: PladvisorError, size: int) -> int | None:
+    """The server's batch limit, when it refused a batch of ``size`` as too large and said what it takes."""
+    limit = error.problem.get("limit")
+    if error.status_code == 413 and isinstance(limit, int) and 0 < limit < size:
+        return limit
+    return None
 
 
 class _Settings:
@@ -158,18 +171,29 @@ class Client:
     def rule(self, rule_id: str) -> Rule:
         return self._get(Rule, "GET", f"/v1/rules/{rule_id}")
 
+    def _batch_items(self, chunk: list[Any]) -> list[BatchItem]:
+        """One batch's items; a batch over the server's limit is sent again in pieces the server takes."""
+        try:
+            return self.assess_batch(chunk).results
+        except PladvisorError as exc:
+            limit = _smaller_batches(exc, len(chunk))
+            if limit is None:
+                raise
+            return [item for start in range(0, len(chunk), limit)
+                    for item in _renumbered(self._batch_items(chunk[start:start + limit]), start)]
+
     def assess_many(
         self, profiles: Iterable[Profile], *, batch_size: int = 500, concurrency: int = 4
     ) -> Iterator[BatchItem]:
         """Every profile's result, in input order, sent as batches with at most ``concurrency`` in flight."""
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            pending: deque[tuple[int, Future[BatchResult]]] = deque()
+            pending: deque[tuple[int, Future[list[BatchItem]]]] = deque()
             offset = 0
             for chunk in _chunks(profiles, batch_size):
                 if len(pending) == concurrency:
                     start, future = pending.popleft()
                     yield from _renumbered(future.result(), start)
-                pending.append((offset, pool.submit(self.assess_batch, chunk)))
+                pending.append((offset, pool.submit(self._batch_items, chunk)))
                 offset += len(chunk)
             while pending:
                 start, future = pending.popleft()
@@ -239,11 +263,22 @@ class AsyncClient:
     async def rule(self, rule_id: str) -> Rule:
         return await self._get(Rule, "GET", f"/v1/rules/{rule_id}")
 
+    async def _batch_items(self, chunk: list[Any]) -> list[BatchItem]:
+        """One batch's items; a batch over the server's limit is sent again in pieces the server takes."""
+        try:
+            return (await self.assess_batch(chunk)).results
+        except PladvisorError as exc:
+            limit = _smaller_batches(exc, len(chunk))
+            if limit is None:
+                raise
+            return [item for start in range(0, len(chunk), limit)
+                    for item in _renumbered(await self._batch_items(chunk[start:start + limit]), start)]
+
     async def assess_many(
         self, profiles: Iterable[Profile], *, batch_size: int = 500, concurrency: int = 4
     ) -> AsyncIterator[BatchItem]:
         """Every profile's result, in input order, sent as batches with at most ``concurrency`` in flight."""
-        pending: deque[tuple[int, asyncio.Task[BatchResult]]] = deque()
+        pending: deque[tuple[int, asyncio.Task[list[BatchItem]]]] = deque()
         offset = 0
         try:
             for chunk in _chunks(profiles, batch_size):
@@ -251,7 +286,7 @@ class AsyncClient:
                     start, task = pending.popleft()
                     for item in _renumbered(await task, start):
                         yield item
-                pending.append((offset, asyncio.ensure_future(self.assess_batch(chunk))))
+                pending.append((offset, asyncio.ensure_future(self._batch_items(chunk))))
                 offset += len(chunk)
             while pending:
                 start, task = pending.popleft()

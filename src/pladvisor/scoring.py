@@ -304,7 +304,7 @@ def in_processes(workers: int, rules_dir: Path | None) -> Scorer:
     return score
 
 
-def through_api(client: Client) -> Scorer:
+def through_api(client: Client, batch_size: int = 500) -> Scorer:
     """Scoring by the service, in batches; results are renumbered from input position to line."""
 
     def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[Scored]:
@@ -315,7 +315,7 @@ def through_api(client: Client) -> Scorer:
                 lines.append(line)
                 yield raw
 
-        for item in client.assess_many(profiles()):
+        for item in client.assess_many(profiles(), batch_size=batch_size):
             line = lines.popleft()
             yield Scored.of(line, item.assessment.model_dump(mode="json") if item.assessment else item.problem)
 

@@ -61,7 +61,8 @@ async def assess_many(data: JSONBody[list[Any]], state: State) -> Response[Batch
     limit: int = state.settings.batch_limit
     if len(data) > limit:
         raise problem(
-            413, "batch-too-large", "Batch too large", f"The batch has {len(data)} items; the limit is {limit}."
+            413, "batch-too-large", "Batch too large", f"The batch has {len(data)} items; the limit is {limit}.",
+            limit=limit,
         )
     # Each batch holds its answers' JSON until it is sent, so only a few run at once; the rest come back later.
     # Handlers share one event loop per process, so a plain count is exact.

@@ -44,6 +44,7 @@ class Problem(BaseModel):
         None, description="The invalid fields, when the body failed validation: the first 20 at most."
     )
     error_count: int | None = Field(None, description="How many errors there were in all, when errors is given.")
+    limit: int | None = Field(None, description="On a 413 for a batch: the most items the server takes at once.")
 
 
 def problem_response(status: int, description: str) -> ResponseSpec:
@@ -64,12 +65,14 @@ def field_errors(extra: Any) -> list[FieldError] | None:
 
 
 def problem(status: int, kind: str, title: str, detail: str, errors: list[FieldError] | None = None,
-            headers: dict[str, str] | None = None) -> ProblemDetailsException:
-    extra = (
-        {"errors": [e.model_dump() for e in errors[:MAX_REPORTED]], "error_count": len(errors)} if errors else None
-    )
+            headers: dict[str, str] | None = None, **fields: Any) -> ProblemDetailsException:
+    """A problem; ``fields`` are further members of the problem object (RFC 9457 allows them)."""
+    extra = dict(fields)
+    if errors:
+        extra |= {"errors": [e.model_dump() for e in errors[:MAX_REPORTED]], "error_count": len(errors)}
     return ProblemDetailsException(
-        status_code=status, type_=TYPE_PREFIX + kind, title=title, detail=detail, extra=extra, headers=headers
+        status_code=status, type_=TYPE_PREFIX + kind, title=title, detail=detail, extra=extra or None,
+        headers=headers,
     )
 
 
