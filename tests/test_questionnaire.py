@@ -241,3 +241,17 @@ def test_questions_that_depend_on_another_answer_say_so(client: TestClient) -> N
     assert questions["vision.months_since_why_revisited"]["asked_when"] == {"field": "vision.written_why",
                                                                             "values": [True]}
     assert questions["definition.written"]["asked_when"] is None
+
+
+def test_the_form_sends_the_api_key_it_is_given(client: TestClient, browser: Browser, tmp_path: Path) -> None:
+    sent = json.loads(run_in_form(client, browser, tmp_path, """
+        const seen = [];
+        window.fetch = async (path, init) => { seen.push(init.headers); return new Response("{}", {status: 200}); };
+        (async () => {
+            await post("/v1/assessments", {});
+            document.getElementById("api_key").value = "key-one-0123456789";
+            await post("/v1/assessments", {});
+            out.textContent = JSON.stringify(seen);
+        })();
+    """))
+    assert "x-api-key" not in sent[0] and sent[1]["x-api-key"] == "key-one-0123456789"

@@ -54,7 +54,9 @@ def test_with_keys_set_a_request_without_one_gets_401(advisor: Advisor) -> None:
         assert missing.headers["content-type"] == PROBLEM
         assert missing.headers["www-authenticate"] == "Bearer"
         assert client.get("/v1/rules", headers={"x-api-key": "wrong"}).status_code == 401
-        assert client.get("/schema/openapi.json").status_code == 401
+        assert client.get("/schema/openapi.json").status_code == 200, "the API's description holds no data"
+        assert client.get("/v1/questionnaire/form").status_code == 200, "nor does the empty form"
+        assert client.get("/v1/questionnaire").status_code == 401
         assert client.get("/v1/rules", headers={"x-api-key": ONE}).status_code == 200
         assert client.get("/v1/rules", headers={"authorization": f"Bearer {TWO}"}).status_code == 200
         assert client.get("/health").status_code == 200
@@ -255,3 +257,13 @@ except ZeroDivisionError:
     first, *rest = err.splitlines()
     assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ ERROR \[req-77\] pladvisor.api: unexpected error$", first)
     assert rest[0] == "Traceback (most recent call last):" and rest[-1].startswith("ZeroDivisionError")
+
+
+def test_html_pages_allow_only_their_own_inline_blocks(client: TestClient) -> None:
+    page = client.get("/v1/questionnaire/form")
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "'unsafe-inline'" not in policy
+    assert policy.count("'sha256-") == 2, "the form's one script and one style block"
+    assert page.headers["x-content-type-options"] == "nosniff" and page.headers["x-frame-options"] == "DENY"
+    assert "content-security-policy" not in client.get("/v1/rules").headers
+    assert client.get("/schema/swagger").status_code == 404, "no page that loads scripts from elsewhere"

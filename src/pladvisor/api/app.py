@@ -8,6 +8,7 @@ from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.pydantic import PydanticPlugin
 from litestar.types import Middleware
 
@@ -64,6 +65,8 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
             version=__version__,
             description="Readiness and ranked, explained next steps for implementing personalized learning.",
             path="/schema",
+            # The document only: the Swagger and Redoc pages would load their scripts from public CDNs.
+            render_plugins=[JsonRenderPlugin()],
         ),
     )
     tighten(app)

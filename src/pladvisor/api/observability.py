@@ -19,6 +19,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.types import Message, Receive, Scope, Send
 
+from .page_headers import with_page_headers
 from .problems import PROBLEM_MEDIA_TYPE
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -78,7 +79,7 @@ class Service(Litestar):
                 status = message["status"]  # only once it was handed over: a client gone before is "aborted"
 
         try:
-            await super().__call__(scope, receive, send_with_id)
+            await super().__call__(scope, receive, with_page_headers(send_with_id))
         finally:
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(_line(scope, status, request_id, started))

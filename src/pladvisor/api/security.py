@@ -17,6 +17,10 @@ from litestar.types import ASGIApp
 
 from .health import PUBLIC_PATHS
 
+OPEN_PATHS = [*PUBLIC_PATHS, "^/v1/questionnaire/form$", r"^/schema(/openapi\.json)?$"]
+"""Served without a key: health, and the pages that hold no data (the form, the API's description). Every data
+route, the form's own requests included, needs the key."""
+
 FAILED_KEYS_PER_MINUTE = 10
 """Wrong keys an address may send in a minute before it is refused outright (429)."""
 TRACKED_ADDRESSES = 10_000
@@ -65,7 +69,7 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
     speed. The count is per server process."""
 
     def __init__(self, app: ASGIApp, keys: frozenset[str], failures: FailureWindow | None = None) -> None:
-        super().__init__(app, exclude=PUBLIC_PATHS)
+        super().__init__(app, exclude=OPEN_PATHS)
         self._keys = [key.encode() for key in keys]
         self._failures = failures or FailureWindow(FAILED_KEYS_PER_MINUTE)
 

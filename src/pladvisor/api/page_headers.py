@@ -1,0 +1,65 @@
+"""Security headers for the HTML pages the service writes (the intake form and printable reports).
+
+The pages carry their script and style inline, so that a report stays one self-contained
+file. Their Content-Security-Policy therefore allows exactly those inline blocks, by hash,
+and nothing else: no other script, style, frame or connection than the service's own.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+from litestar.types import Message, Send
+
+INLINE = re.compile(rb"<(script|style)(?:\s[^>]*)?>(.*?)</\1>", re.DOTALL | re.IGNORECASE)
+FIXED_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+def content_security_policy(page: bytes) -> bytes:
+    """A policy that lets the page run its own inline script and style blocks (each by its SHA-256) and talk to
+    this service only."""
+    hashes: dict[bytes, list[str]] = {b"script": [], b"style": []}
+    for match in INLINE.finditer(page):
+        digest = base64.b64encode(hashlib.sha256(match.group(2)).digest()).decode()
+        hashes[match.group(1).lower()].append(f"'sha256-{digest}'")
+    script = " ".join(hashes[b"script"]) or "'none'"
+    style = " ".join(hashes[b"style"]) or "'none'"
+    return (
+        f"default-src 'none'; script-src {script}; style-src {style}; img-src 'self' data:; connect-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ).encode()
+
+
+def with_page_headers(send: Send) -> Send:
+    """``send`` for one response: an HTML response is held until its body is complete, then sent with its
+    security headers; any other response passes straight through."""
+    start: Message | None = None
+    body: list[bytes] = []
+
+    async def wrapped(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            content_type = dict(message.get("headers", [])).get(b"content-type", b"")
+            if content_type.startswith(b"text/html"):
+                start = message
+                return
+        elif message["type"] == "http.response.body" and start is not None:
+            body.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            page = b"".join(body)
+            headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+            headers += [*FIXED_HEADERS, (b"content-security-policy", content_security_policy(page)),
+                        (b"content-length", str(len(page)).encode())]
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": page, "more_body": False})
+            return
+        await send(message)
+
+    return wrapped
