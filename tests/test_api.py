@@ -135,3 +135,19 @@ def test_an_empty_body_is_refused_in_words(client: TestClient) -> None:
     response = client.post("/v1/assessments", content=b"", headers={"content-type": "application/json"})
     assert response.status_code == 400 and response.headers["content-type"] == PROBLEM
     assert response.json()["detail"] == "The request body is empty; send the JSON this operation takes."
+
+
+def test_the_contract_declares_keys_and_the_answers_middleware_gives(client: TestClient) -> None:
+    document = client.get("/schema/openapi.json").json()
+    assert set(document["components"]["securitySchemes"]) == {"ApiKey", "Bearer"}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if path.startswith("/v1/") and path != "/v1/questionnaire/form":
+                assert {"401", "429"} <= set(operation["responses"]), (method, path)
+                assert {} in operation["security"], "keys are optional: off unless configured"
+    arrays_with_string_bounds = [
+        name for schema in document["components"]["schemas"].values()
+        for name, prop in schema.get("properties", {}).items()
+        if "maxLength" in prop and "array" in json.dumps(prop)
+    ]
+    assert arrays_with_string_bounds == []

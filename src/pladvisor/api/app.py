@@ -9,6 +9,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components
 from litestar.plugins.pydantic import PydanticPlugin
 from litestar.types import Middleware
 
@@ -19,7 +20,7 @@ from pladvisor.engine.advisor import Advisor
 from .batch import assess_many
 from .compare import CompareController
 from .content import require_json_body
-from .contract import tighten
+from .contract import SECURITY_SCHEMES, tighten
 from .observability import Service
 from .problems import problem_details_plugin
 from .questionnaire import QuestionnaireController
@@ -67,6 +68,7 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
             path="/schema",
             # The document only: the Swagger and Redoc pages would load their scripts from public CDNs.
             render_plugins=[JsonRenderPlugin()],
+            components=Components(security_schemes=SECURITY_SCHEMES),
         ),
     )
     tighten(app)

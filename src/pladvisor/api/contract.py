@@ -1,10 +1,12 @@
-"""Making the generated OpenAPI document state what the models enforce.
+"""Making the generated OpenAPI document state what the service enforces.
 
 Litestar 2.25 drops a lower bound of 0 (``ge=0`` is skipped as falsy), the length
-bounds of optional lists and a field's ``json_schema_extra``, and does not show
-``extra="forbid"`` as ``additionalProperties: false``. Clients, generated forms and
-contract tests read the document, so these facts are restored from the pydantic models
-once, before the document is first served or exported.
+bounds of optional lists and a field's ``json_schema_extra``, writes an optional list's
+bound as a string's ``maxLength``, and does not show ``extra="forbid"`` as
+``additionalProperties: false``. Nor does it know the answers that middleware gives
+(401 without a key, 429 past a rate limit) or that the API takes a key. Clients,
+generated forms and contract tests read the document, so these facts are restored once,
+before the document is first served or exported.
 """
 
 from __future__ import annotations
@@ -17,8 +19,30 @@ from typing import Any, Union, get_args, get_origin
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
-from litestar.openapi.spec import Schema
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference, Schema, SecurityScheme
 from pydantic import BaseModel
+
+SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
+    "ApiKey": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header",
+                             description="Needed when the service is configured with keys (PLADVISOR_API_KEYS)."),
+    "Bearer": SecurityScheme(type="http", scheme="bearer", description="The same key as a bearer token."),
+}
+OPTIONAL_KEY = [{}, {"ApiKey": []}, {"Bearer": []}]
+"""Keys are off by default (a service on 127.0.0.1), so every operation also accepts no key."""
+OPEN_OPERATIONS = ("/health", "/schema", "/v1/questionnaire/form")
+"""Served without a key, and not rate limited when they are health checks."""
+MIDDLEWARE_ANSWERS = {
+    "401": "A key is required and missing or wrong.",
+    "429": "Past the rate limit, or too many wrong keys from this address; see Retry-After.",
+}
+
+
+def _problem(description: str) -> OpenAPIResponse:
+    return OpenAPIResponse(
+        description=description,
+        content={"application/problem+json": OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Problem"))},
+    )
+
 
 NUMBER_BOUNDS = (
     (Ge, "ge", "minimum"), (Le, "le", "maximum"), (Gt, "gt", "exclusive_minimum"), (Lt, "lt", "exclusive_maximum")
@@ -57,7 +81,23 @@ def served_models(app: Litestar) -> list[type[BaseModel]]:
     return found
 
 
+def _document_access(app: Litestar) -> None:
+    for path, item in (app.openapi_schema.paths or {}).items():
+        if path.startswith(OPEN_OPERATIONS):
+            continue
+        for method in ("get", "post", "put", "patch", "delete", "head"):
+            operation = getattr(item, method, None)
+            if operation is None:
+                continue
+            operation.security = OPTIONAL_KEY
+            responses = operation.responses if operation.responses is not None else {}
+            for status, description in MIDDLEWARE_ANSWERS.items():
+                responses.setdefault(status, _problem(description))
+            operation.responses = responses
+
+
 def tighten(app: Litestar) -> None:
+    _document_access(app)
     schemas = app.openapi_schema.components.schemas or {}
     for model in served_models(app):
         schema = schemas.get(model.__name__)
@@ -70,6 +110,8 @@ def tighten(app: Litestar) -> None:
             if not isinstance(prop, Schema):
                 continue
             is_list = "array" in json.dumps(prop.to_schema())
+            if is_list:
+                prop.max_length = None  # an optional list's bound, written as if the field were a string
             for metadata in field.metadata:
                 for kind, attribute, key in LIST_BOUNDS if is_list else NUMBER_BOUNDS:
                     if isinstance(metadata, kind) and getattr(prop, key) is None:
