@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Reference, RequestBody, Schema
 from litestar.params import JSONBody
 
+from pladvisor.config import Settings
 from pladvisor.domain.batch import BatchResult
 from pladvisor.engine.batch import BatchJson
 
@@ -28,15 +29,23 @@ class _BatchOperation(Operation):
     def __post_init__(self) -> None:
         self.request_body = RequestBody(
             required=True,
-            description="School profiles; at most PLADVISOR_BATCH_LIMIT items (1,000 unless configured).",
+            description="School profiles; at most PLADVISOR_BATCH_LIMIT items (1,000 unless configured). Any JSON "
+            "value is accepted as an item: one that is not a valid SchoolProfile comes back, in the 200 answer, "
+            "as that item's problem, and the other items are assessed as usual.",
             content={
                 "application/json": OpenAPIMediaType(
-                    schema=Schema(type=OpenAPIType.ARRAY, items=Reference(ref="#/components/schemas/SchoolProfile"))
+                    schema=Schema(
+                        type=OpenAPIType.ARRAY,
+                        max_items=DEFAULT_BATCH_LIMIT,
+                        items=Schema(any_of=[Reference(ref="#/components/schemas/SchoolProfile"), Schema()]),
+                    )
                 )
             },
         )
 
 
+DEFAULT_BATCH_LIMIT = Settings.model_fields["batch_limit"].default
+"""The limit the checked-in contract states; a service configured otherwise says so in its 413 problem."""
 BUSY_RETRY_SECONDS = 2
 ITEMS_BETWEEN_TURNS = 16
 """A batch is assessed on the event loop, giving other requests a turn every few items (a few milliseconds).
