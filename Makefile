@@ -27,7 +27,23 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/pladvisor serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test
+# Debian packages some tests use: chromium (pages as a browser shows them), redis-server (a rate limit shared
+# by server processes). Installed here, as root, once; the tests never install anything.
+SYSTEM_PACKAGES := chromium:/usr/bin/chromium redis-server:/usr/bin/redis-server
+
+system-packages:
+	@missing=""; for entry in $(SYSTEM_PACKAGES); do \
+		test -x "$${entry#*:}" || missing="$$missing $${entry%%:*}"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing$$missing with apt-get"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		{ apt-get install -y -q $$missing >/dev/null 2>&1 || \
+		  { apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null; }; } || \
+		echo "apt-get could not install$$missing: the tests that need them are skipped"; \
+	else echo "not installed:$$missing (installing needs root and apt-get): the tests that need them are skipped"; fi
+
+test: $(VENV)/.installed-test system-packages
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test

@@ -48,3 +48,37 @@ def running_server(**env: str) -> Iterator[str]:
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
+
+
+REDIS_SERVER = Path("/usr/bin/redis-server")
+
+
+@contextmanager
+def redis_server(directory: Path) -> Iterator[str]:
+    """A throwaway redis-server on a free 127.0.0.1 port, nothing written to disk (`make test` installs it)."""
+    if not REDIS_SERVER.exists():
+        import pytest
+
+        pytest.skip("redis-server is not installed: `make test` installs it as root (apt-get install redis-server)")
+    port = free_port()
+    process = subprocess.Popen(
+        [str(REDIS_SERVER), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(directory)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
+                    probe.sendall(b"PING\r\n")
+                    if probe.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

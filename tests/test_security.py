@@ -22,7 +22,7 @@ from pladvisor.config import KeySourceError, Settings
 from pladvisor.engine.advisor import Advisor
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
-from .servers import PLADVISOR, free_port, running_server, wait_until_healthy
+from .servers import PLADVISOR, free_port, redis_server, running_server, wait_until_healthy
 
 PROBLEM = "application/problem+json"
 ONE, TWO = "key-one-0123456789", "key-two-0123456789"
@@ -267,3 +267,12 @@ def test_html_pages_allow_only_their_own_inline_blocks(client: TestClient) -> No
     assert page.headers["x-content-type-options"] == "nosniff" and page.headers["x-frame-options"] == "DENY"
     assert "content-security-policy" not in client.get("/v1/rules").headers
     assert client.get("/schema/swagger").status_code == 404, "no page that loads scripts from elsewhere"
+
+
+def test_two_worker_processes_share_one_limit_through_redis(tmp_path: Path) -> None:
+    with redis_server(tmp_path) as store, running_server(
+        PLADVISOR_WORKERS="2", PLADVISOR_RATE_LIMIT_PER_MINUTE="5", PLADVISOR_RATE_LIMIT_STORE_URL=store
+    ) as url:
+        # A new connection per request, so that the kernel hands requests to both processes.
+        statuses = [httpx.get(f"{url}/v1/rules").status_code for _ in range(12)]
+    assert statuses.count(200) == 5 and statuses.count(429) == 7

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         0, ge=0, description="Requests per minute per API key (or client address without keys); 0 turns it off."
     )
+    rate_limit_store_url: str | None = Field(
+        None, pattern=r"^(redis|rediss|valkey)://",
+        description="A Redis or Valkey server holding the rate-limit counts, so that several processes or machines "
+        "share one limit (redis://host:6379/0); each process counts alone when unset.",
+    )
     max_concurrent_batches: int = Field(
         2, ge=1, le=64, description="Batch requests one server process works on at once; more are answered 503."
     )

@@ -11,6 +11,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components
 from litestar.plugins.pydantic import PydanticPlugin
+from litestar.stores.base import Store
 from litestar.types import Middleware
 
 from pladvisor import __version__
@@ -30,6 +31,14 @@ from .routes import AssessmentController, RuleController
 from .security import ApiKeyMiddleware, rate_limit_identity
 
 
+def shared_store(url: str) -> Store:
+    """Litestar's Redis store (Valkey speaks the same protocol); imported only when configured, so the package
+    needs ``redis`` only then (``pip install 'pladvisor[redis]'``)."""
+    from litestar.stores.redis import RedisStore
+
+    return RedisStore.with_client(url=url.replace("valkey://", "redis://", 1), namespace="pladvisor")
+
+
 def create_app(advisor: Advisor | None = None, settings: Settings | None = None) -> Litestar:
     """Build the service around one advisor (loaded from the configured ``rules/`` when not given)."""
     settings = settings or Settings()
@@ -37,6 +46,7 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
     middleware: list[Middleware] = []
     if keys:
         middleware.append(DefineMiddleware(ApiKeyMiddleware, keys=keys))
+    stores: dict[str, Store] = {}
     if settings.rate_limit_per_minute:
         limit = RateLimitConfig(
             rate_limit=("minute", settings.rate_limit_per_minute),
@@ -44,6 +54,8 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
             identifier_for_request=rate_limit_identity(keys_on=bool(keys)),
         )
         middleware.append(limit.middleware)
+        if settings.rate_limit_store_url:
+            stores[limit.store] = shared_store(settings.rate_limit_store_url)
     app = Service(
         route_handlers=[
             AssessmentController, assess_many, CompareController, RuleController, QuestionnaireController,
@@ -56,6 +68,7 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
         before_request=require_json_body,
         cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
         request_max_body_size=settings.max_body_bytes,
+        stores=stores,
         state=State(
             {"advisor": advisor or Advisor.from_directory(settings.rules_dir), "settings": settings, "ready": False}
         ),
