@@ -151,3 +151,15 @@ def test_the_contract_declares_keys_and_the_answers_middleware_gives(client: Tes
         if "maxLength" in prop and "array" in json.dumps(prop)
     ]
     assert arrays_with_string_bounds == []
+
+
+def test_every_request_body_has_an_example_the_service_accepts(client: TestClient) -> None:
+    document = client.get("/schema/openapi.json").json()
+    bodies = [(path, op) for path, item in document["paths"].items() for op in item.values() if "requestBody" in op]
+    assert len(bodies) == 4
+    for path, operation in bodies:
+        example = operation["requestBody"]["content"]["application/json"]["example"]
+        response = client.post(path, json=example)
+        assert response.status_code == 200, (path, response.text[:300])
+        if path.endswith("/batch"):
+            assert {r["status"] for r in response.json()["results"]} == {"ok"}

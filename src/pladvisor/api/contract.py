@@ -4,7 +4,8 @@ Litestar 2.25 drops a lower bound of 0 (``ge=0`` is skipped as falsy), the lengt
 bounds of optional lists and a field's ``json_schema_extra``, writes an optional list's
 bound as a string's ``maxLength``, and does not show ``extra="forbid"`` as
 ``additionalProperties: false``. Nor does it know the answers that middleware gives
-(401 without a key, 429 past a rate limit) or that the API takes a key. Clients,
+(401 without a key, 429 past a rate limit) or that the API takes a key, and it gives
+no request examples. Clients,
 generated forms and contract tests read the document, so these facts are restored once,
 before the document is first served or exported.
 """
@@ -19,7 +20,14 @@ from typing import Any, Union, get_args, get_origin
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference, Schema, SecurityScheme
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Reference,
+    RequestBody,
+    Schema,
+    SecurityScheme,
+)
 from pydantic import BaseModel
 
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
@@ -34,6 +42,30 @@ OPEN_OPERATIONS = ("/health", "/schema", "/v1/questionnaire/form")
 MIDDLEWARE_ANSWERS = {
     "401": "A key is required and missing or wrong.",
     "429": "Past the rate limit, or too many wrong keys from this address; see Retry-After.",
+}
+
+
+EXAMPLE_PROFILE: dict[str, Any] = {
+    "school_id": "ridge-07",
+    "name": "Ridge Middle School",
+    "definition": {"written": False},
+    "tools": {"plan_centre": "devices", "purchased_before_goals": ["devices"], "chosen_after_goals": False},
+    "professional_development": {"format": "one_off", "days_per_year": 1},
+    "buy_in": {"approach": "mandate_all_by_date"},
+    "measurement": {"problem_defined": True},
+    "vision": {"written_why": False},
+}
+"""A district that bought devices first, mandates every teacher by a date and has no written definition."""
+LATER_PROFILE: dict[str, Any] = {
+    **EXAMPLE_PROFILE,
+    "definition": {"written": True, "shared_with": ["teachers", "leaders"]},
+    "buy_in": {"approach": "readiness_based", "support_at_each_stage": True},
+}
+REQUEST_EXAMPLES: dict[str, Any] = {
+    "/v1/assessments": EXAMPLE_PROFILE,
+    "/v1/reports": EXAMPLE_PROFILE,
+    "/v1/assessments/batch": [EXAMPLE_PROFILE, {**LATER_PROFILE, "school_id": "oak-02", "name": "Oak Primary"}],
+    "/v1/assessments/compare": {"before": EXAMPLE_PROFILE, "after": LATER_PROFILE},
 }
 
 
@@ -81,6 +113,14 @@ def served_models(app: Litestar) -> list[type[BaseModel]]:
     return found
 
 
+def _document_examples(app: Litestar) -> None:
+    for path, example in REQUEST_EXAMPLES.items():
+        operation = (app.openapi_schema.paths or {})[path].post
+        if operation is not None and isinstance(operation.request_body, RequestBody):
+            for media in operation.request_body.content.values():
+                media.example = example
+
+
 def _document_access(app: Litestar) -> None:
     for path, item in (app.openapi_schema.paths or {}).items():
         if path.startswith(OPEN_OPERATIONS):
@@ -98,6 +138,7 @@ def _document_access(app: Litestar) -> None:
 
 def tighten(app: Litestar) -> None:
     _document_access(app)
+    _document_examples(app)
     schemas = app.openapi_schema.components.schemas or {}
     for model in served_models(app):
         schema = schemas.get(model.__name__)
