@@ -1,7 +1,13 @@
-"""Soak: a real server under 100 concurrent clients mixing single and batch calls.
+"""Soak: a real server under 100 concurrent clients mixing single and batch calls, then under hostile ones too.
 
-    make soak                       # 60 s at least, and at least 200,000 assessments
-    .venv/bin/python bench/soak.py --seconds 10 --assessments 20000   # a short run
+    make soak                       # 60 s at least, and at least 200,000 assessments, then the hostile phase
+    .venv/bin/python bench/soak.py --seconds 10 --assessments 20000 --hostile-seconds 20   # a short run
+
+The hostile phase keeps the ordinary clients going while others hold idle and half-sent
+connections, send bodies of 300,000 made-up fields and keep maximal batches in
+flight. It passes when the ordinary clients see 0 errors and 0 mismatches, every
+made-up-field body is refused with 422, /health
+answers with p99 under 1 s, and the server's RSS stays under HOSTILE_RSS_LIMIT_MIB.
 
 Prints requests, errors (must be 0), p50/p99 latency, and the server's RSS after
 warm-up, every 10 s, and at the end. The pass mark is growth under 5% from the first
@@ -42,6 +48,9 @@ BATCH_SIZE = 100
 BATCH_SHARE = 0.2
 MAX_SECONDS = 300
 WARM_UP_SECONDS = 30
+HOSTILE_RSS_LIMIT_MIB = 512
+"""What the hostile phase may make the server hold: maximal batches are admitted a few at a time."""
+IDLE_CONNECTIONS = 200
 
 
 def percentile(values: list[float], q: int) -> float:
@@ -102,16 +111,15 @@ async def client_loop(
         try:
             if batch:
                 response = await http.post("/v1/assessments/batch", json=chosen)
-                answers = [item["assessment"] for item in response.json()["results"]]
             else:
                 response = await http.post("/v1/assessments", json=chosen[0])
-                answers = [response.json()]
+            if response.status_code == 503 and "retry-after" in response.headers:
+                tally.busy += 1
+                await asyncio.sleep(float(response.headers["retry-after"]))
+                continue
+            answers = [item["assessment"] for item in response.json()["results"]] if batch else [response.json()]
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             tally.error(f"{type(exc).__name__}: {exc}"[:200])
-            continue
-        if response.status_code == 503 and "retry-after" in response.headers:
-            tally.busy += 1
-            await asyncio.sleep(float(response.headers["retry-after"]))
             continue
         (tally.batch_latencies if batch else tally.latencies).append(time.perf_counter() - started)
         tally.requests += 1
@@ -144,11 +152,92 @@ async def drive(server: Server, pool: list[dict[str, Any]], expected: dict[str, 
     return tally
 
 
+@dataclass
+class Hostile:
+    health_latencies: list[float] = field(default_factory=list)
+    health_failures: int = 0
+    refused_bodies: int = 0
+    misanswered_bodies: int = 0
+    maximal_batches: dict[int, int] = field(default_factory=dict)
+    """Status of each maximal batch answered: 200, or 503 when the server was busy."""
+    peak_rss: float = 0.0
+
+
+async def _hold_connections(host: str, port: int, stop_at: float, first_bytes: bytes) -> None:
+    """Keep connections open that never finish a request; reopen each one the server closes."""
+    while time.monotonic() < stop_at:
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+            writer.write(first_bytes)
+            await writer.drain()
+            await asyncio.wait_for(reader.read(), timeout=max(stop_at - time.monotonic(), 0.1))
+            writer.close()
+        except (OSError, TimeoutError):
+            await asyncio.sleep(0.5)
+
+
+async def _made_up_fields(http: httpx.AsyncClient, stop_at: float, hostile: Hostile) -> None:
+    body = json.dumps({"definition": {}, "tools": {}, "professional_development": {}, "buy_in": {},
+                       "measurement": {}, **{f"made_up_{i}": i for i in range(300_000)}}).encode()
+    while time.monotonic() < stop_at:
+        response = await http.post("/v1/assessments", content=body, headers={"content-type": "application/json"})
+        hostile.refused_bodies += response.status_code == 422
+        hostile.misanswered_bodies += response.status_code != 422
+        await asyncio.sleep(1)
+
+
+async def _maximal_batches(http: httpx.AsyncClient, pool: list[dict[str, Any]], stop_at: float,
+                           hostile: Hostile) -> None:
+    batch = [pool[i % len(pool)] for i in range(1000)]
+    while time.monotonic() < stop_at:
+        response = await http.post("/v1/assessments/batch", json=batch)
+        hostile.maximal_batches[response.status_code] = hostile.maximal_batches.get(response.status_code, 0) + 1
+        if response.status_code == 503:
+            await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+
+
+async def _probe_health(server: Server, stop_at: float, hostile: Hostile) -> None:
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            try:
+                ok = (await http.get("/health")).status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            hostile.health_latencies.append(time.perf_counter() - started)
+            hostile.health_failures += not ok
+            hostile.peak_rss = max(hostile.peak_rss, server.rss_mib())
+            await asyncio.sleep(0.2)
+
+
+async def drive_hostile(server: Server, pool: list[dict[str, Any]], expected: dict[str, tuple[Any, ...]],
+                        clients: int, seconds: float) -> tuple[Tally, Hostile]:
+    hostile = Hostile()
+    stop_at = time.monotonic() + seconds
+    host, port = server.url.removeprefix("http://").split(":")
+    half_head = b"POST /v1/assessments HTTP/1.1\r\nHost: x\r\nContent-Ty"
+    half_body = (b"POST /v1/assessments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 100000\r\n\r\n{\"definition\":")
+    holders = [
+        _hold_connections(host, int(port), stop_at, (b"", half_head, half_body)[i % 3])
+        for i in range(IDLE_CONNECTIONS)
+    ]
+    async with httpx.AsyncClient(base_url=server.url, timeout=120) as rough:
+        attacks = asyncio.gather(
+            *holders, _made_up_fields(rough, stop_at, hostile), _probe_health(server, stop_at, hostile),
+            *(_maximal_batches(rough, pool, stop_at, hostile) for _ in range(4)),
+        )
+        tally = await drive(server, pool, expected, clients, seconds, target=0)
+        await attacks
+    return tally, hostile
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--assessments", type=int, default=200_000)
     parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--hostile-seconds", type=float, default=60)
     args = parser.parse_args()
 
     pool = profiles(500)
@@ -166,6 +255,7 @@ def main() -> int:
         tally = asyncio.run(drive(server, pool, expected, args.clients, args.seconds, args.assessments))
         elapsed = time.monotonic() - started
         rss_end = server.rss_mib()
+        rough, hostile = asyncio.run(drive_hostile(server, pool, expected, args.clients, args.hostile_seconds))
 
     growth = (rss_end - rss_start) / rss_start * 100
     steady = tally.rss_samples[0][1] if tally.rss_samples else rss_start
@@ -186,7 +276,24 @@ def main() -> int:
           f"({steady_growth:+.2f}%)")
     ok = tally.errors == 0 and tally.mismatches == 0 and steady_growth < 5 and tally.assessments >= args.assessments
     print("result             " + ("PASS" if ok else "FAIL") + " (0 errors, 0 mismatches, steady-state RSS growth < 5%)")
-    return 0 if ok else 1
+
+    health_p99 = percentile(hostile.health_latencies, 99)
+    print(f"\nhostile phase      {args.hostile_seconds:.0f} s: {IDLE_CONNECTIONS} idle or half-sent connections, "
+          "a 300,000-field body a second, 4 clients sending batches of 1,000, beside the ordinary clients")
+    print(f"ordinary clients   {rough.assessments} assessments, {rough.errors} errors, {rough.mismatches} mismatches"
+          + "".join(f"\n  {sample}" for sample in rough.error_samples))
+    print(f"/health            p99 {health_p99:.0f} ms, {hostile.health_failures} failures "
+          f"({len(hostile.health_latencies)} probes)")
+    print(f"refused bodies     {hostile.refused_bodies} made-up-field bodies answered 422, "
+          f"{hostile.misanswered_bodies} otherwise")
+    print(f"maximal batches    {hostile.maximal_batches} (status: count; 503 is the server asking to come back)")
+    print(f"peak server RSS    {hostile.peak_rss:.1f} MiB (limit {HOSTILE_RSS_LIMIT_MIB} MiB)")
+    hostile_ok = (rough.errors == 0 and rough.mismatches == 0 and hostile.health_failures == 0
+                  and hostile.refused_bodies > 0 and hostile.misanswered_bodies == 0
+                  and health_p99 < 1000 and hostile.peak_rss < HOSTILE_RSS_LIMIT_MIB)
+    print("hostile result     " + ("PASS" if hostile_ok else "FAIL")
+          + f" (0 errors for ordinary clients, /health p99 < 1 s, RSS < {HOSTILE_RSS_LIMIT_MIB} MiB)")
+    return 0 if ok and hostile_ok else 1
 
 
 if __name__ == "__main__":
