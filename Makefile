@@ -43,7 +43,16 @@ system-packages:
 		echo "apt-get could not install$$missing: the tests that need them are skipped"; \
 	else echo "not installed:$$missing (installing needs root and apt-get): the tests that need them are skipped"; fi
 
-test: $(VENV)/.installed-test system-packages
+# Spectral lints the OpenAPI document (spectral:oas ruleset) in the test suite; it comes from the npm registry.
+SPECTRAL := .tools/node_modules/.bin/spectral
+
+$(SPECTRAL):
+	@if command -v npm >/dev/null; then \
+		npm install --silent --no-audit --no-fund --prefix .tools @stoplight/spectral-cli@6 || \
+		echo "npm could not install Spectral: the contract lint test is skipped"; \
+	else echo "npm is not installed: the contract lint test is skipped"; fi
+
+test: $(VENV)/.installed-test system-packages $(SPECTRAL)
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test

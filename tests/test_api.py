@@ -1,6 +1,7 @@
 """The HTTP contract: answers, the catalog, health, problem details and the checked-in OpenAPI document."""
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from pladvisor.engine.advisor import Advisor
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 
-OPENAPI = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
+ROOT = Path(__file__).resolve().parents[1]
+OPENAPI = ROOT / "openapi" / "openapi.json"
 PROBLEM = "application/problem+json"
 
 
@@ -163,3 +165,14 @@ def test_every_request_body_has_an_example_the_service_accepts(client: TestClien
         assert response.status_code == 200, (path, response.text[:300])
         if path.endswith("/batch"):
             assert {r["status"] for r in response.json()["results"]} == {"ok"}
+
+
+SPECTRAL = ROOT / ".tools" / "node_modules" / ".bin" / "spectral"
+
+
+@pytest.mark.skipif(not SPECTRAL.exists(), reason="Spectral is not installed: `make test` installs it with npm")
+def test_the_contract_passes_spectrals_openapi_rules() -> None:
+    linted = subprocess.run([str(SPECTRAL), "lint", str(OPENAPI), "--ruleset",
+                             str(ROOT / ".spectral.yaml"), "--fail-severity", "error", "--format", "text"],
+                            capture_output=True, text=True, timeout=120)
+    assert linted.returncode == 0, linted.stdout[-3000:]

@@ -21,7 +21,7 @@ from pladvisor.engine.advisor import Advisor
 from .batch import assess_many
 from .compare import CompareController
 from .content import require_json_body
-from .contract import SECURITY_SCHEMES, tighten
+from .contract import SECURITY_SCHEMES, TAGS, tighten
 from .observability import Service
 from .problems import problem_details_plugin
 from .questionnaire import QuestionnaireController
@@ -82,6 +82,7 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
             # The document only: the Swagger and Redoc pages would load their scripts from public CDNs.
             render_plugins=[JsonRenderPlugin()],
             components=Components(security_schemes=SECURITY_SCHEMES),
+            tags=TAGS,
         ),
     )
     tighten(app)

@@ -22,11 +22,13 @@ from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import (
     OpenAPIMediaType,
+    Operation,
     OpenAPIResponse,
     Reference,
     RequestBody,
     Schema,
     SecurityScheme,
+    Tag,
 )
 from pydantic import BaseModel
 
@@ -36,6 +38,13 @@ SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
     "Bearer": SecurityScheme(type="http", scheme="bearer", description="The same key as a bearer token."),
 }
 OPTIONAL_KEY = [{}, {"ApiKey": []}, {"Bearer": []}]
+TAGS = [
+    Tag(name="assessments", description="Readiness and explained next steps for one school, many, or two moments."),
+    Tag(name="rules", description="The rule catalog: documented points, foundations and every rule."),
+    Tag(name="questionnaire", description="The intake questions, as data and as a form."),
+    Tag(name="reports", description="Printable HTML pages."),
+    Tag(name="service", description="Liveness and readiness."),
+]
 """Keys are off by default (a service on 127.0.0.1), so every operation also accepts no key."""
 OPEN_OPERATIONS = ("/health", "/schema", "/v1/questionnaire/form")
 """Served without a key, and not rate limited when they are health checks."""
@@ -121,19 +130,28 @@ def _document_examples(app: Litestar) -> None:
                 media.example = example
 
 
-def _document_access(app: Litestar) -> None:
+def _operations(app: Litestar) -> Iterator[tuple[str, Operation]]:
     for path, item in (app.openapi_schema.paths or {}).items():
-        if path.startswith(OPEN_OPERATIONS):
-            continue
         for method in ("get", "post", "put", "patch", "delete", "head"):
             operation = getattr(item, method, None)
-            if operation is None:
-                continue
+            if operation is not None:
+                yield path, operation
+
+
+def _document_access(app: Litestar) -> None:
+    for path, operation in _operations(app):
+        responses = operation.responses if operation.responses is not None else {}
+        default_400 = responses.get("400")
+        if isinstance(default_400, OpenAPIResponse) and "application/json" in (default_400.content or {}):
+            # Litestar's own description of a bad path or query parameter; the service answers it as a problem.
+            responses["400"] = _problem("A path or query parameter is not valid.")
+        if not operation.description:
+            operation.description = operation.summary
+        if not path.startswith(OPEN_OPERATIONS):
             operation.security = OPTIONAL_KEY
-            responses = operation.responses if operation.responses is not None else {}
             for status, description in MIDDLEWARE_ANSWERS.items():
                 responses.setdefault(status, _problem(description))
-            operation.responses = responses
+        operation.responses = responses
 
 
 def tighten(app: Litestar) -> None:
