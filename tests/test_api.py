@@ -176,3 +176,15 @@ def test_the_contract_passes_spectrals_openapi_rules() -> None:
                              str(ROOT / ".spectral.yaml"), "--fail-severity", "error", "--format", "text"],
                             capture_output=True, text=True, timeout=120)
     assert linted.returncode == 0, linted.stdout[-3000:]
+
+
+def test_every_nullable_choice_is_one_named_enum_or_null(client: TestClient) -> None:
+    schemas = client.get("/schema/openapi.json").json()["components"]["schemas"]
+    for model in ("Definition", "Tools", "ProfessionalDevelopment", "BuyIn", "Measurement", "Vision", "Mindset",
+                  "StudentAgency", "ClassroomPractice"):
+        for name, prop in schemas[model]["properties"].items():
+            assert not isinstance(prop.get("type"), list), f"{model}.{name} written as a type list"
+            for branch in prop.get("oneOf", []):
+                inner = branch.get("items", branch)
+                assert "enum" not in inner, f"{model}.{name}: an unnamed enum"
+    assert schemas["BuyInApproach"]["enum"] == ["mandate_all_by_date", "phased_pilot", "voluntary", "readiness_based"]

@@ -15,13 +15,15 @@ from __future__ import annotations
 import json
 import types
 from collections.abc import Iterator
-from typing import Any, Union, get_args, get_origin
+from functools import cache
+from typing import Any, Literal, Union, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import (
     OpenAPIMediaType,
+    OpenAPIType,
     Operation,
     OpenAPIResponse,
     Reference,
@@ -31,6 +33,8 @@ from litestar.openapi.spec import (
     Tag,
 )
 from pydantic import BaseModel
+
+from pladvisor.domain import profile
 
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
     "ApiKey": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header",
@@ -154,6 +158,41 @@ def _document_access(app: Litestar) -> None:
         operation.responses = responses
 
 
+@cache
+def _choice_names() -> dict[frozenset[str], str]:
+    """The name of each closed choice of the profile, as its module spells it (``BuyInApproach``)."""
+    return {
+        frozenset(get_args(value)): name
+        for name, value in vars(profile).items()
+        if get_origin(value) is Literal and all(isinstance(v, str) for v in get_args(value))
+    }
+
+
+def _named_choice(values: list[Any], schemas: dict[str, Any]) -> Reference | None:
+    name = _choice_names().get(frozenset(v for v in values if v is not None))
+    if name is None:
+        return None
+    schemas.setdefault(name, Schema(type=OpenAPIType.STRING, enum=[v for v in values if v is not None]))
+    return Reference(ref=f"#/components/schemas/{name}")
+
+
+def _name_choices(prop: Schema, schemas: dict[str, Any]) -> None:
+    """Every closed choice of the profile as one named enum: a nullable one as ``oneOf: [$ref, null]`` like the
+    other nullable fields (Litestar writes it as a type list instead), a list's items as the ``$ref``. A
+    client generator then makes one class per choice."""
+    if isinstance(prop.type, list) and OpenAPIType.NULL in prop.type and prop.enum:
+        named = _named_choice(prop.enum, schemas)
+        if named is not None:
+            prop.one_of = [named, Schema(type=OpenAPIType.NULL)]
+            prop.type = None
+            prop.enum = None
+    for branch in prop.one_of or []:
+        if isinstance(branch, Schema) and isinstance(branch.items, Schema) and branch.items.enum:
+            named = _named_choice(branch.items.enum, schemas)
+            if named is not None:
+                branch.items = named
+
+
 def tighten(app: Litestar) -> None:
     _document_access(app)
     _document_examples(app)
@@ -179,3 +218,4 @@ def tighten(app: Litestar) -> None:
             aliases = prop.field_aliases()
             for key, value in extra.items():
                 setattr(prop, aliases.get(key, key), value)
+            _name_choices(prop, schemas)
