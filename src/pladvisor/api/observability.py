@@ -22,7 +22,6 @@ from litestar.types import Message, Receive, Scope, Send
 from .page_headers import with_page_headers
 from .problems import PROBLEM_MEDIA_TYPE
 
-REQUEST_ID_HEADER = "x-request-id"
 ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("pladvisor.access")
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
@@ -54,7 +53,6 @@ class Service(Litestar):
             await super().__call__(scope, receive, send)
             return
         request_id = _incoming_id(scope) or uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
         token = current_request_id.set(request_id)
         started = time.perf_counter()
         status: int | None = None

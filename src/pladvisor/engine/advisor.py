@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,19 @@ from .catalog import PLACEHOLDER, Catalog, CompiledRule, load_catalog
 from .evaluator import RuleEvaluator
 from .readiness import ReadinessModel
 
-_CHECKOUT_RULES = Path(__file__).resolve().parents[3] / "rules"
-_PACKAGED_RULES = Path(__file__).resolve().parents[1] / "rules"
+_CHECKOUT = Path(__file__).resolve().parents[3]
 
 
 def default_rules_dir() -> Path:
-    """``rules/`` of a source checkout, else the copy packaged into the wheel."""
-    return _CHECKOUT_RULES if _CHECKOUT_RULES.is_dir() else _PACKAGED_RULES
+    """The catalog packaged into the wheel (``pladvisor/rules``); in a source checkout, which packages nothing,
+    its ``rules/``, recognised by the ``pyproject.toml`` beside it rather than by any directory named rules
+    that happens to sit three levels up."""
+    packaged = Path(str(resources.files("pladvisor") / "rules"))
+    if packaged.is_dir():
+        return packaged
+    if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "rules").is_dir():
+        return _CHECKOUT / "rules"
+    raise FileNotFoundError("no rule catalog: neither a packaged pladvisor/rules nor a checkout's rules/")
 
 
 def answers_of(fact: dict[str, Any]) -> dict[str, Any]:
