@@ -45,8 +45,10 @@ def answers_of(fact: dict[str, Any]) -> dict[str, Any]:
 _encode = msgspec.json.Encoder().encode
 MAX_SUSTAIN = 3
 """Items in the plan of a school with no gap: a short list of what to keep doing."""
-MAX_REMEMBERED = 50_000
-"""Explanations kept for reuse; a bound, since free numbers make the combinations unbounded."""
+MAX_REMEMBERED = 16_384
+"""Items kept for reuse; a bound, since free numbers make the combinations unbounded. Each holds an item's
+whole text, so the bound is set where a server's first few thousand schools fill it: a server's memory then
+stops growing early instead of creeping up over hundreds of thousands of assessments."""
 
 
 def spoken(value: Any, noun: str | None = None) -> str:
