@@ -1,3 +1,36 @@
-"""pladvisor: how ready a school is for personalized learning, and what to do next."""
+"""pladvisor: how ready a school is for personalized learning, and what to do next.
+
+The names the README teaches are importable from here. They load on first use, so that a
+program using only the client never imports the rule engine (which needs a C build).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "Advisor": "pladvisor.engine.advisor",
+    "CatalogError": "pladvisor.engine.catalog",
+    "SchoolProfile": "pladvisor.domain.profile",
+    "profile_from_answers": "pladvisor.domain.fields",
+    "Assessment": "pladvisor.domain.assessment",
+    "Client": "pladvisor.client",
+    "AsyncClient": "pladvisor.client",
+    "PladvisorError": "pladvisor.client",
+}
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'pladvisor' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
