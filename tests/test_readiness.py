@@ -10,7 +10,7 @@ from pladvisor.domain.assessment import Assessment, Stage
 from pladvisor.domain.fields import profile_fields, profile_from_answers
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.rules import PRIORITY_WEIGHT
-from pladvisor.engine.advisor import Advisor, answers_of
+from pladvisor.engine.advisor import Advisor, answers_of, fact_of
 from pladvisor.engine.evaluator import RuleEvaluator
 
 from .profiles import MATURE_SCHOOL
@@ -21,7 +21,7 @@ property_settings = settings(max_examples=300, deadline=None, suppress_health_ch
 
 
 def answers(profile: SchoolProfile) -> dict:
-    return answers_of(profile.model_dump(exclude_none=True, exclude={"school_id", "name"}))
+    return answers_of(fact_of(profile))
 
 
 def assess(advisor: Advisor, given: dict) -> Assessment:
@@ -71,7 +71,7 @@ def evaluator(advisor: Advisor) -> RuleEvaluator:
 def test_the_three_valued_conditions_agree_with_the_engine(
     advisor: Advisor, evaluator: RuleEvaluator, profile: SchoolProfile
 ) -> None:
-    fact = profile.model_dump(exclude_none=True, exclude={"school_id", "name"})
+    fact = fact_of(profile)
     fired = set(evaluator.fired(fact))
     for compiled in advisor.catalog.rules:
         assert (compiled.decide(answers_of(fact)) is True) == (compiled.rule.id in fired), compiled.rule.id

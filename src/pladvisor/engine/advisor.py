@@ -32,6 +32,11 @@ def default_rules_dir() -> Path:
     raise FileNotFoundError("no rule catalog: neither a packaged pladvisor/rules nor a checkout's rules/")
 
 
+def fact_of(profile: SchoolProfile) -> dict[str, Any]:
+    """The profile's answers by section, unanswered fields and identity left out: what the engine is given."""
+    return profile.model_dump(exclude_none=True, exclude={"school_id", "name"})
+
+
 def answers_of(fact: dict[str, Any]) -> dict[str, Any]:
     """Answered fields by dotted path, from a profile dumped without its unanswered fields."""
     return {
@@ -151,7 +156,7 @@ class Advisor:
         Read-only: steps, sources and remembered explanations are shared with the advisor and with other
         answers, not copied. ``assess`` gives an independent model.
         """
-        fact = profile.model_dump(exclude_none=True, exclude={"school_id", "name"})
+        fact = fact_of(profile)
         answers = answers_of(fact)
         frozen = {path: tuple(value) if isinstance(value, list) else value for path, value in answers.items()}
         fired = set(self._evaluator.fired(fact))

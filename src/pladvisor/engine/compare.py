@@ -15,7 +15,7 @@ from pladvisor.domain.assessment import Assessment, Stage
 from pladvisor.domain.compare import AreaChange, Comparison, ScoreChange, StageChange
 from pladvisor.domain.profile import SchoolProfile
 
-from .advisor import Advisor, answers_of
+from .advisor import Advisor, answers_of, fact_of
 from .questionnaire import section_title
 
 STAGE_ORDER = {stage: i for i, stage in enumerate(get_args(Stage))}
@@ -34,13 +34,9 @@ def _movement(what: str, change: ScoreChange) -> tuple[list[str], list[str]]:
     return ([sentence], []) if change.change > 0 else ([], [sentence])
 
 
-def _answers(profile: SchoolProfile) -> dict[str, object]:
-    return answers_of(profile.model_dump(exclude_none=True, exclude={"school_id", "name"}))
-
-
 def compare_profiles(advisor: Advisor, before: SchoolProfile, after: SchoolProfile) -> Comparison:
     """Assess both profiles and compare them, ``before`` the earlier one."""
-    earlier, later = _answers(before), _answers(after)
+    earlier, later = answers_of(fact_of(before)), answers_of(fact_of(after))
     return compare(advisor.assess(before), advisor.assess(after), advisor, earlier, later)
 
 
