@@ -62,12 +62,12 @@ soak: $(VENV)/.installed-test
 	$(BIN)/python bench/soak.py
 
 judge: $(VENV)/.installed
-	$(BIN)/python -m pladvisor.engine.audit examples/district.csv examples/profile.json examples/profiles/*.json
+	$(BIN)/python -m pladvisor.advice.audit examples/district.csv examples/profile.json examples/profiles/*.json
 
 # Every sentence the catalog can say, for proofreading; a test fails while docs/sentences.md is stale.
 sentences: $(VENV)/.installed
 	@mkdir -p docs
-	$(BIN)/python -m pladvisor.engine.sentences > docs/sentences.md.tmp && mv docs/sentences.md.tmp docs/sentences.md
+	$(BIN)/python -m pladvisor.advice.sentences > docs/sentences.md.tmp && mv docs/sentences.md.tmp docs/sentences.md
 
 openapi: $(VENV)/.installed
 	$(BIN)/litestar --app pladvisor.api.app:create_app schema openapi --output openapi/openapi.json

@@ -44,10 +44,10 @@ from loadgen import LoadResult, combine, drive
 from servers import HOST, Server, default_env, serving
 
 from pladvisor.domain.profile import SchoolProfile
-from pladvisor.engine.advisor import Advisor, answers_of
+from pladvisor.advice.advisor import Advisor, answers_of
 from pladvisor.engine.catalog import Catalog
 from pladvisor.engine.evaluator import ANCHOR_FIELD, ANCHOR_RULE, RuleEvaluator, engine_fact, ruleset_definition
-from pladvisor.records import read_records
+from pladvisor.cli.records import read_records
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"

@@ -40,8 +40,8 @@ from generate import rows  # noqa: E402
 from servers import Server, serving  # noqa: E402
 
 from pladvisor.domain.profile import SchoolProfile  # noqa: E402
-from pladvisor.engine.advisor import Advisor  # noqa: E402
-from pladvisor.records import read_records  # noqa: E402
+from pladvisor.advice.advisor import Advisor  # noqa: E402
+from pladvisor.cli.records import read_records  # noqa: E402
 
 PLADVISOR = Path(sys.executable).with_name("pladvisor")
 BATCH_SIZE = 100

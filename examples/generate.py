@@ -17,7 +17,7 @@ import random
 from pathlib import Path
 
 from pladvisor.domain.fields import FieldInfo, profile_fields
-from pladvisor.records import IDENTITY_COLUMNS
+from pladvisor.cli.records import IDENTITY_COLUMNS
 
 GOOD_CHOICES = {
     "definition.origin": "developed_locally",

@@ -5,7 +5,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from pladvisor.api.app import create_app
-from pladvisor.engine.advisor import Advisor
+from pladvisor.advice.advisor import Advisor
 
 from .servers import running_server
 

@@ -2,8 +2,8 @@
 
 from pladvisor.domain.fields import profile_from_answers
 from pladvisor.domain.rules import Rule
-from pladvisor.engine.advisor import Advisor
-from pladvisor.engine.ranking import MAX_NEXT, MAX_NOW, horizons, rank
+from pladvisor.advice.advisor import Advisor
+from pladvisor.advice.ranking import MAX_NEXT, MAX_NOW, horizons, rank
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT
 

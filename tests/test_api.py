@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 
 from pladvisor import __version__
 from pladvisor.api.app import create_app
-from pladvisor.engine.advisor import Advisor
+from pladvisor.advice.advisor import Advisor
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 

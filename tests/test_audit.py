@@ -3,8 +3,8 @@
 from pathlib import Path
 
 from pladvisor.domain.fields import profile_from_answers
-from pladvisor.engine.advisor import Advisor
-from pladvisor.engine.audit import audit_files, main, table, unexplained_points
+from pladvisor.advice.advisor import Advisor
+from pladvisor.advice.audit import audit_files, main, table, unexplained_points
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 NAMED = [EXAMPLES / "profile.json", *sorted((EXAMPLES / "profiles").glob("*.json"))]

@@ -9,8 +9,8 @@ from pladvisor.api.app import create_app
 from pladvisor.config import Settings
 from pladvisor.domain.fields import profile_from_answers
 from pladvisor.domain.rules import PRIORITY_WEIGHT
-from pladvisor.engine.advisor import Advisor
-from pladvisor.engine.rollup import RollupBuilder, Summary
+from pladvisor.advice.advisor import Advisor
+from pladvisor.advice.rollup import RollupBuilder, Summary
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from pladvisor.domain.fields import profile_from_answers
-from pladvisor.engine.advisor import Advisor, default_rules_dir
+from pladvisor.advice.advisor import Advisor
+from pladvisor.engine.catalog import default_rules_dir
 from pladvisor.engine.catalog import CatalogError, load_catalog
 
 SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
@@ -273,11 +274,11 @@ def test_conditions_the_engine_cannot_take_are_refused_at_load(rules_copy: Path,
 def test_the_catalog_is_found_by_the_checkout_marker_not_any_directory_named_rules(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pladvisor.engine.advisor as advisor_module
+    import pladvisor.engine.catalog as catalog_module
 
     assert (default_rules_dir() / "catalog.yaml").is_file()
     stray = tmp_path / "lib" / "python3.11"
     (stray / "rules").mkdir(parents=True)
-    monkeypatch.setattr(advisor_module, "_CHECKOUT", stray)
+    monkeypatch.setattr(catalog_module, "_CHECKOUT", stray)
     with pytest.raises(FileNotFoundError, match="no rule catalog"):
-        advisor_module.default_rules_dir()
+        catalog_module.default_rules_dir()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pladvisor.cli import app
+from pladvisor.cli.app import app
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 from .servers import running_server

@@ -8,8 +8,8 @@ import pytest
 from litestar.testing import TestClient
 
 from pladvisor.domain.fields import areas, profile_from_answers
-from pladvisor.engine.advisor import Advisor
-from pladvisor.engine.compare import compare_profiles
+from pladvisor.advice.advisor import Advisor
+from pladvisor.advice.compare import compare_profiles
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 

@@ -4,7 +4,7 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 
 from pladvisor.domain.fields import profile_fields, profile_from_answers
-from pladvisor.engine.advisor import Advisor
+from pladvisor.advice.advisor import Advisor
 
 
 def random_answers(rng: random.Random) -> dict:

@@ -7,7 +7,7 @@ from durable import engine
 
 from pladvisor.domain.fields import profile_from_answers
 from pladvisor.engine.catalog import load_catalog
-from pladvisor.engine.advisor import default_rules_dir
+from pladvisor.engine.catalog import default_rules_dir
 from pladvisor.engine.evaluator import ANCHOR_FIELD, ANCHOR_RULE, RuleEvaluator, engine_fact, ruleset_definition
 
 from .test_concurrency import random_answers

@@ -9,7 +9,7 @@ import pladvisor
 def test_every_public_name_resolves() -> None:
     for name in pladvisor.__all__:
         assert getattr(pladvisor, name) is not None, name
-    assert pladvisor.Advisor.__module__ == "pladvisor.engine.advisor"
+    assert pladvisor.Advisor.__module__ == "pladvisor.advice.advisor"
 
 
 def test_the_client_alone_never_loads_the_rule_engine() -> None:

@@ -4,8 +4,8 @@ from hypothesis import HealthCheck, given, settings
 
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.profile import SchoolProfile
-from pladvisor.engine.advisor import Advisor
-from pladvisor.engine.ranking import MAX_NOW
+from pladvisor.advice.advisor import Advisor
+from pladvisor.advice.ranking import MAX_NOW
 
 from .strategies import profiles
 

@@ -19,8 +19,8 @@ from litestar.testing import TestClient
 
 from pladvisor.domain.fields import areas, profile_fields, required_areas
 from pladvisor.domain.questionnaire import Question, Questionnaire
-from pladvisor.engine.advisor import Advisor
-from pladvisor.engine.questionnaire import build_questionnaire
+from pladvisor.advice.advisor import Advisor
+from pladvisor.advice.questionnaire import build_questionnaire
 
 from .browser import Browser, chromium, visible_text
 from .profiles import RUSHED_DISTRICT, as_body

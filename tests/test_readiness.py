@@ -10,7 +10,7 @@ from pladvisor.domain.assessment import Assessment, Stage
 from pladvisor.domain.fields import profile_fields, profile_from_answers
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.rules import PRIORITY_WEIGHT
-from pladvisor.engine.advisor import Advisor, answers_of, fact_of
+from pladvisor.advice.advisor import Advisor, answers_of, fact_of
 from pladvisor.engine.evaluator import RuleEvaluator
 
 from .profiles import MATURE_SCHOOL

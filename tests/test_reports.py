@@ -14,11 +14,11 @@ import pytest
 from litestar.testing import TestClient
 from typer.testing import CliRunner
 
-from pladvisor.cli import app as cli
+from pladvisor.cli.app import app as cli
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.batch import AreaSpread, CriticalSchool, Rollup, RuleFrequency, Spread
 from pladvisor.domain.fields import areas, profile_from_answers
-from pladvisor.engine.advisor import Advisor
+from pladvisor.advice.advisor import Advisor
 from pladvisor.reports import render_district_report, render_report
 
 from .browser import Browser, chromium, read_png, visible_text

@@ -4,9 +4,9 @@ import pytest
 
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.fields import profile_from_answers
-from pladvisor.engine.advisor import Advisor
+from pladvisor.advice.advisor import Advisor
 from pladvisor.engine.catalog import load_catalog
-from pladvisor.engine.advisor import default_rules_dir
+from pladvisor.engine.catalog import default_rules_dir
 
 RULES = load_catalog(default_rules_dir()).rules
 

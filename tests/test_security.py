@@ -19,7 +19,7 @@ from litestar.testing import TestClient
 from pladvisor.api.app import create_app
 from pladvisor.api.security import FAILED_KEYS_PER_MINUTE, TRACKED_ADDRESSES, FailureWindow
 from pladvisor.config import KeySourceError, Settings
-from pladvisor.engine.advisor import Advisor
+from pladvisor.advice.advisor import Advisor
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 from .servers import PLADVISOR, free_port, redis_server, running_server, wait_until_healthy
@@ -244,7 +244,7 @@ def test_a_request_abandoned_before_any_answer_is_logged_as_aborted(
 def test_every_log_line_has_time_level_and_the_request_id_tracebacks_included() -> None:
     script = """
 import logging, logging.config
-from pladvisor.cli import _log_config
+from pladvisor.cli.app import _log_config
 from pladvisor.api.observability import current_request_id
 logging.config.dictConfig(_log_config("info"))
 current_request_id.set("req-77")

@@ -2,16 +2,16 @@
 
 A rule's explanation quotes the school's answers, so a template that reads well for one answer can
 read badly for another ("a entry", "1 days", "is none"). These tests render every explanation for
-every answer its quoted fields can take (see pladvisor.engine.sentences) and proofread the result.
+every answer its quoted fields can take (see pladvisor.advice.sentences) and proofread the result.
 """
 
 from pathlib import Path
 
 import pytest
 
-from pladvisor.engine.advisor import default_rules_dir
+from pladvisor.engine.catalog import default_rules_dir
 from pladvisor.engine.catalog import load_catalog
-from pladvisor.engine.sentences import catalog_sentences, document, problems
+from pladvisor.advice.sentences import catalog_sentences, document, problems
 
 CATALOG = load_catalog(default_rules_dir())
 SENTENCES = list(catalog_sentences(CATALOG))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from pladvisor.engine.advisor import default_rules_dir
+from pladvisor.engine.catalog import default_rules_dir
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 from .servers import PLADVISOR, free_port, running_server

@@ -12,7 +12,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Advisor": "pladvisor.engine.advisor",
+    "Advisor": "pladvisor.advice.advisor",
     "CatalogError": "pladvisor.engine.catalog",
     "SchoolProfile": "pladvisor.domain.profile",
     "profile_from_answers": "pladvisor.domain.fields",

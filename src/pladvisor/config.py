@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pladvisor.errors import PladvisorError
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 MIN_KEY_LENGTH = 16
@@ -14,7 +15,7 @@ MIN_KEY_LENGTH = 16
 is 43 characters."""
 
 
-class KeySourceError(ValueError):
+class KeySourceError(PladvisorError, ValueError):
     """An API key source that is configured but unusable: the service refuses to start rather than run open."""
 
 

@@ -16,9 +16,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pladvisor.domain.assessment import Assessment, Horizon, Recommendation, Source, Stage
 from pladvisor.domain.batch import Rollup
-from pladvisor.engine.advisor import spoken
-from pladvisor.engine.questionnaire import section_title
-from pladvisor.engine.readiness import stage
+from pladvisor.advice.advisor import spoken
+from pladvisor.advice.questionnaire import section_title
+from pladvisor.advice.readiness import stage
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REPORT = "report.html"

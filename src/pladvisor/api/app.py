@@ -16,18 +16,19 @@ from litestar.types import Middleware
 
 from pladvisor import __version__
 from pladvisor.config import Settings
-from pladvisor.engine.advisor import Advisor
+from pladvisor.advice.advisor import Advisor
 
+from .assessments import AssessmentController
 from .batch import assess_many
 from .compare import CompareController
 from .content import require_json_body
 from .contract import SECURITY_SCHEMES, TAGS, tighten
-from .observability import Service
+from .service import Service
 from .problems import problem_details_plugin
 from .questionnaire import QuestionnaireController
 from .reports import ReportController, template_config
+from .rules import RuleController
 from .health import HEALTH_HANDLERS, PUBLIC_PATHS, mark_draining, mark_ready
-from .routes import AssessmentController, RuleController
 from .security import ApiKeyMiddleware, rate_limit_identity
 
 

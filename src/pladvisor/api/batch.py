@@ -13,10 +13,11 @@ from litestar.params import JSONBody
 
 from pladvisor.config import Settings
 from pladvisor.domain.batch import BatchResult
-from pladvisor.engine.batch import BatchJson
+from pladvisor.advice.batch import BatchJson
 
 from .problems import problem, problem_response
-from .routes import BAD_BODY, advisor_of
+from .problems import BAD_BODY
+from .state import advisor_of
 
 
 @dataclass

@@ -7,9 +7,10 @@ from litestar.datastructures import State
 from litestar.params import JSONBody
 
 from pladvisor.domain.compare import Comparison, ComparisonRequest
-from pladvisor.engine.compare import compare_profiles
+from pladvisor.advice.compare import compare_profiles
 
-from .routes import BAD_BODY, advisor_of
+from .problems import BAD_BODY
+from .state import advisor_of
 
 
 class CompareController(Controller):

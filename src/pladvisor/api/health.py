@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from pladvisor import __version__
 
 from .problems import problem_response
-from .routes import advisor_of
+from .state import advisor_of
 
 LIVE_PATHS = ["/health", "/health/live"]
 READY_PATH = "/health/ready"

@@ -53,6 +53,15 @@ def problem_response(status: int, description: str) -> ResponseSpec:
     )
 
 
+BAD_BODY = {
+    400: problem_response(400, "The body is not valid JSON."),
+    413: problem_response(413, "The body is larger than the configured limit."),
+    415: problem_response(415, "The body is not declared as application/json."),
+    422: problem_response(422, "The body failed validation; `errors` names each field."),
+}
+"""What any handler that reads a JSON body can answer with besides its own result."""
+
+
 def field_errors(extra: Any) -> list[FieldError] | None:
     """Litestar's ``[{key, message, source}]`` as field errors, or None when it is not a list of field problems."""
     if not isinstance(extra, list) or not extra or not all(isinstance(e, dict) and "message" in e for e in extra):

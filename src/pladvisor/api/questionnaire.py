@@ -13,10 +13,10 @@ from litestar.response import Template
 from pladvisor.domain.fields import areas, required_areas
 from pladvisor.domain.profile import MAX_TEXT
 from pladvisor.domain.questionnaire import Questionnaire
-from pladvisor.engine.questionnaire import build_questionnaire
+from pladvisor.advice.questionnaire import build_questionnaire
 from pladvisor.reports import FORM
 
-from .routes import advisor_of
+from .state import advisor_of
 
 
 class QuestionnaireController(Controller):

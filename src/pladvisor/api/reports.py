@@ -12,7 +12,8 @@ from litestar.template.config import TemplateConfig
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.reports import REPORT, environment, report_context
 
-from .routes import BAD_BODY, advisor_of
+from .problems import BAD_BODY
+from .state import advisor_of
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:

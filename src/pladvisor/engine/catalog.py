@@ -8,6 +8,7 @@ the service with the file and the rule named, instead of surfacing as a wrong an
 from __future__ import annotations
 
 import re
+from importlib import resources
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +19,7 @@ from pydantic import ValidationError
 
 from pladvisor.domain.fields import FieldInfo, areas, profile_fields, profile_from_answers
 from pladvisor.domain.rules import SCORED_KINDS, Foundation, Point, Rule
+from pladvisor.errors import PladvisorError
 
 from .conditions import ConditionError, Decider, condition_paths, decider, normalized
 
@@ -26,7 +28,22 @@ PLACEHOLDER = re.compile(r"\{([a-z_]+\.[a-z_]+)(?::([a-z]+))?\}")
 """``{area.field}`` quotes an answer; ``{area.field:noun}`` quotes a number with its noun (1 day, 2 days)."""
 
 
-class CatalogError(ValueError):
+_CHECKOUT = Path(__file__).resolve().parents[3]
+
+
+def default_rules_dir() -> Path:
+    """The catalog packaged into the wheel (``pladvisor/rules``); in a source checkout, which packages nothing,
+    its ``rules/``, recognised by the ``pyproject.toml`` beside it rather than by any directory named rules
+    that happens to sit three levels up."""
+    packaged = Path(str(resources.files("pladvisor") / "rules"))
+    if packaged.is_dir():
+        return packaged
+    if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "rules").is_dir():
+        return _CHECKOUT / "rules"
+    raise FileNotFoundError("no rule catalog: neither a packaged pladvisor/rules nor a checkout's rules/")
+
+
+class CatalogError(PladvisorError, ValueError):
     """A problem in the rule files; the message starts with the file (and rule) at fault."""
 
     def __init__(self, file: Path | str, message: str, rule: str | None = None) -> None:

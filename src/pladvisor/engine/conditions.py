@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pladvisor.domain.fields import NONE_ITEM, FieldInfo
+from pladvisor.errors import PladvisorError
 
 LOGICAL = ("$and", "$or")
 MAX_DEPTH = 8
@@ -32,7 +33,7 @@ COMPARISONS = ("$lt", "$lte", "$gt", "$gte")
 LIST_OPERATORS = ("$iany", "$iall")
 
 
-class ConditionError(ValueError):
+class ConditionError(PladvisorError, ValueError):
     """A condition outside the supported grammar, with where in the condition it is."""
 
 

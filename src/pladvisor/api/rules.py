@@ -1,39 +1,15 @@
-"""HTTP handlers: thin translations between requests and the advisor."""
+"""``GET /v1/rules``: the catalog as data, for people and programs that want to know what is checked and why."""
 
 from __future__ import annotations
 
-from litestar import Controller, MediaType, Response, get, post
+from litestar import Controller, get
 from litestar.datastructures import State
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 
-from pladvisor.domain.assessment import Assessment
-from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.rules import CatalogView, Rule
-from pladvisor.engine.advisor import Advisor
 
 from .problems import not_found, problem_response
-
-BAD_BODY = {
-    400: problem_response(400, "The body is not valid JSON."),
-    413: problem_response(413, "The body is larger than the configured limit."),
-    415: problem_response(415, "The body is not declared as application/json."),
-    422: problem_response(422, "The body failed validation; `errors` names each field."),
-}
-
-
-def advisor_of(state: State) -> Advisor:
-    advisor: Advisor = state.advisor
-    return advisor
-
-
-class AssessmentController(Controller):
-    path = "/v1/assessments"
-    tags = ["assessments"]
-
-    @post("/", status_code=200, responses=BAD_BODY, summary="Assess one school")
-    async def assess(self, data: JSONBody[SchoolProfile], state: State) -> Response[Assessment]:
-        """Readiness, ranked and explained next steps, strengths and follow-up questions for one school."""
-        return Response(advisor_of(state).assess_json(data), media_type=MediaType.JSON)
+from .state import advisor_of
 
 
 class RuleController(Controller):

@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pladvisor.domain.fields import NONE_ITEM, FieldInfo, profile_fields, required_areas
+from pladvisor.errors import PladvisorError
 
 IDENTITY_COLUMNS = ("school_id", "name")
 TRUE = frozenset({"true", "yes", "y", "1"})
 FALSE = frozenset({"false", "no", "n", "0"})
 
 
-class InputError(ValueError):
+class InputError(PladvisorError, ValueError):
     """The file as a whole cannot be read (unknown format or columns); no record can be trusted."""
 
 

@@ -16,8 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from pladvisor.client import Client
 from pladvisor.config import LOOPBACK, KeySourceError, Settings
-from pladvisor.records import InputError, count_records, read_records, write_template
-from pladvisor.scoring import (
+from pladvisor.cli.records import InputError, count_records, read_records, write_template
+from pladvisor.cli.runs import (
     CsvOutput,
     ErrorsOutput,
     JsonlOutput,
@@ -56,7 +56,7 @@ def _log_config(level: str) -> dict[str, Any]:
 
 def _check_catalog(settings: Settings) -> None:
     """Refuse to start on a broken catalog with the file and rule at fault, not a traceback from a worker."""
-    from pladvisor.engine.advisor import default_rules_dir
+    from pladvisor.engine.catalog import default_rules_dir
     from pladvisor.engine.catalog import CatalogError, load_catalog
 
     try:
@@ -109,7 +109,7 @@ def serve(
 @app.command()
 def rules() -> None:
     """Validate the rule catalog and print a one-line summary per rule."""
-    from pladvisor.engine.advisor import Advisor
+    from pladvisor.advice.advisor import Advisor
 
     settings = Settings()
     _check_catalog(settings)
@@ -156,9 +156,10 @@ def score(
     workers: int = typer.Option(1, min=1, max=64, help="Processes to score with (in-process only)."),
 ) -> None:
     """Score every school of a file; bad rows go to the errors file and the run goes on."""
-    from pladvisor.engine.advisor import Advisor, default_rules_dir
+    from pladvisor.advice.advisor import Advisor
+    from pladvisor.engine.catalog import default_rules_dir
     from pladvisor.engine.catalog import load_catalog
-    from pladvisor.engine.rollup import RollupBuilder
+    from pladvisor.advice.rollup import RollupBuilder
 
     for path in output:
         if path.suffix.lower() not in (".jsonl", ".csv"):
@@ -238,7 +239,7 @@ def report(
     from pydantic import ValidationError
 
     from pladvisor.domain.profile import SchoolProfile
-    from pladvisor.engine.advisor import Advisor
+    from pladvisor.advice.advisor import Advisor
     from pladvisor.reports import render_report
 
     try:

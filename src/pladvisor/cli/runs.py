@@ -29,11 +29,11 @@ from typing import Any, TextIO
 import msgspec
 
 from pladvisor.domain.batch import ItemError, ItemProblem
-from pladvisor.engine.advisor import Advisor
-from pladvisor.engine.batch import Outcome, assess_raw
-from pladvisor.engine.rollup import RollupBuilder, Summary
+from pladvisor.advice.advisor import Advisor
+from pladvisor.advice.batch import Outcome, assess_raw
+from pladvisor.advice.rollup import RollupBuilder, Summary
 
-from .client import Client
+from pladvisor.client import Client
 from .records import Record
 
 _encode = msgspec.json.Encoder().encode

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -13,24 +12,9 @@ from pladvisor.domain.fields import label
 from pladvisor.domain.profile import SchoolProfile
 
 from . import ranking
-from .catalog import PLACEHOLDER, Catalog, CompiledRule, load_catalog
-from .evaluator import RuleEvaluator
+from pladvisor.engine.catalog import PLACEHOLDER, Catalog, CompiledRule, default_rules_dir, load_catalog
+from pladvisor.engine.evaluator import RuleEvaluator
 from .readiness import ReadinessModel
-
-_CHECKOUT = Path(__file__).resolve().parents[3]
-
-
-def default_rules_dir() -> Path:
-    """The catalog packaged into the wheel (``pladvisor/rules``); in a source checkout, which packages nothing,
-    its ``rules/``, recognised by the ``pyproject.toml`` beside it rather than by any directory named rules
-    that happens to sit three levels up."""
-    packaged = Path(str(resources.files("pladvisor") / "rules"))
-    if packaged.is_dir():
-        return packaged
-    if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "rules").is_dir():
-        return _CHECKOUT / "rules"
-    raise FileNotFoundError("no rule catalog: neither a packaged pladvisor/rules nor a checkout's rules/")
-
 
 def fact_of(profile: SchoolProfile) -> dict[str, Any]:
     """The profile's answers by section, unanswered fields and identity left out: what the engine is given."""

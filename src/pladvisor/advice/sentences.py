@@ -4,7 +4,7 @@ A rule's ``why`` (and a strength's ``why_not``) quotes the school's answers, so 
 many sentences. This module renders each template for every answer each quoted field can take (every
 option of a closed choice, both booleans, an empty list, each single option and two options of a list,
 and 0, 1, a typical value and the maximum of a number), with the other quoted fields held at the rule's
-own example. ``python -m pladvisor.engine.sentences`` (``make sentences``) prints them as Markdown into
+own example. ``python -m pladvisor.advice.sentences`` (``make sentences``) prints them as Markdown into
 ``docs/sentences.md``; the tests run every sentence through :func:`problems` and fail while that file is
 stale.
 """
@@ -18,8 +18,8 @@ from typing import Any
 
 from pladvisor.domain.fields import FieldInfo, areas, profile_fields
 
-from .advisor import default_rules_dir, explain
-from .catalog import PLACEHOLDER, Catalog, CompiledRule, load_catalog
+from .advisor import explain
+from pladvisor.engine.catalog import PLACEHOLDER, Catalog, CompiledRule, default_rules_dir, load_catalog
 
 # --- Rendering -------------------------------------------------------------------------------------------
 

@@ -28,8 +28,8 @@ from pladvisor.domain.assessment import Confidence, HeldDownKind, Stage
 from pladvisor.domain.fields import profile_fields
 from pladvisor.domain.rules import PRIORITY_WEIGHT, SCORED_KINDS
 
-from .catalog import Catalog
-from .conditions import Decider
+from pladvisor.engine.catalog import Catalog
+from pladvisor.engine.conditions import Decider
 
 MAX_FOLLOW_UPS = 5
 SCORE_BANDS: tuple[tuple[int, Stage], ...] = (

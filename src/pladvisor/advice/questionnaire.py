@@ -8,7 +8,7 @@ from pladvisor.domain.fields import FieldInfo, areas, label, profile_fields, req
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.questionnaire import Option, Question, Questionnaire, QuestionnaireSection, SkipLogic
 
-from .catalog import Catalog
+from pladvisor.engine.catalog import Catalog
 
 
 def _sentence_case(text: str) -> str:

@@ -5,7 +5,7 @@ Each row shows what a principal would be told (stage, whether it is provisional,
 coverage, how the plan splits over now, next and later, strengths and contradictions)
 and one number that must always be 0: points an area lost with no listed item saying why.
 
-    python -m pladvisor.engine.audit examples/district.csv examples/profile.json examples/profiles/*.json
+    python -m pladvisor.advice.audit examples/district.csv examples/profile.json examples/profiles/*.json
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.profile import SchoolProfile
-from pladvisor.records import read_records
+from pladvisor.cli.records import read_records
 
 from .advisor import Advisor
 

@@ -1,0 +1,23 @@
+"""``POST /v1/assessments``: one school's profile in, its assessment out."""
+
+from __future__ import annotations
+
+from litestar import Controller, MediaType, Response, post
+from litestar.datastructures import State
+from litestar.params import JSONBody
+
+from pladvisor.domain.assessment import Assessment
+from pladvisor.domain.profile import SchoolProfile
+
+from .problems import BAD_BODY
+from .state import advisor_of
+
+
+class AssessmentController(Controller):
+    path = "/v1/assessments"
+    tags = ["assessments"]
+
+    @post("/", status_code=200, responses=BAD_BODY, summary="Assess one school")
+    async def assess(self, data: JSONBody[SchoolProfile], state: State) -> Response[Assessment]:
+        """Readiness, ranked and explained next steps, strengths and follow-up questions for one school."""
+        return Response(advisor_of(state).assess_json(data), media_type=MediaType.JSON)

@@ -1,0 +1,87 @@
+"""The application class: a request id on every response and one access log line per request.
+
+Litestar's middleware runs only for requests that reach a route handler, so a 404 or
+405 would carry no id and leave no log line. Wrapping the application's ASGI entry point
+covers every response the service sends.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from litestar import Litestar
+from litestar.types import Message, Receive, Scope, Send
+
+from .observability import access_log, access_line, current_request_id
+from .page_headers import with_page_headers
+from .problems import PROBLEM_MEDIA_TYPE
+
+ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def _incoming_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            return text if ACCEPTABLE_ID.match(text) else None
+    return None
+
+
+class Service(Litestar):
+    """The Litestar application with a request id on every response and one JSON log line per request."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request_id = _incoming_id(scope) or uuid.uuid4().hex
+        token = current_request_id.set(request_id)
+        started = time.perf_counter()
+        status: int | None = None
+        refused_preflight = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, refused_preflight
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                refused_preflight = message["status"] == 400 and _is_preflight(scope)
+                if refused_preflight:
+                    headers = [(k, v) for k, v in headers if k not in (b"content-type", b"content-length")]
+                    headers += [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                                (b"content-length", str(len(PREFLIGHT_REFUSED)).encode())]
+                message["headers"] = headers
+            elif message["type"] == "http.response.body" and refused_preflight:
+                # Litestar's CORS middleware answers a refused preflight in plain text; say it as a problem.
+                message = {**message, "body": PREFLIGHT_REFUSED, "more_body": False}
+                refused_preflight = False
+            await send(message)
+            if message["type"] == "http.response.start":
+                status = message["status"]  # only once it was handed over: a client gone before is "aborted"
+
+        try:
+            await super().__call__(scope, receive, with_page_headers(send_with_id))
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(access_line(scope, status, request_id, started))
+            current_request_id.reset(token)
+
+
+PREFLIGHT_REFUSED = json.dumps({
+    "type": "urn:pladvisor:problem:cors-refused",
+    "title": "Cross-origin request refused",
+    "status": 400,
+    "detail": "This origin, method or header is not allowed to call the API; PLADVISOR_CORS_ORIGINS lists the "
+    "origins that are.",
+}).encode()
+
+
+def _is_preflight(scope: Scope) -> bool:
+    return scope.get("method") == "OPTIONS" and any(
+        name == b"access-control-request-method" for name, _ in scope.get("headers", [])
+    )
+
+
