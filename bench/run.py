@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import durable_rules_engine
-import msgspec
 from durable import engine
 
 import plain_rules
@@ -43,6 +42,7 @@ from echo_app import ECHO_PATH
 from loadgen import LoadResult, combine, drive
 from servers import HOST, Server, default_env, serving
 
+from pladvisor.domain.base import to_json
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.advice.advisor import Advisor, answers_of
 from pladvisor.engine.catalog import Catalog
@@ -167,7 +167,7 @@ def school_set(count: int, directory: Path) -> tuple[Path, list[dict[str, Any]]]
 
 
 def in_process(advisor: Advisor, raws: Sequence[dict[str, Any]]) -> tuple[Figure, float]:
-    """Validate, assess, serialize as the service does (``Advisor.assess_json``); against validating and
+    """Validate, assess, serialize as the service does; against validating and
     serializing an answer computed beforehand.
 
     The baseline is the part of the loop that does not depend on the advice being computed,
@@ -176,17 +176,16 @@ def in_process(advisor: Advisor, raws: Sequence[dict[str, Any]]) -> tuple[Figure
     collector work over a heap a server never holds. Returns the full loop's rate per
     CPU-second too, the in-process reference of figures 4 and 6.
     """
-    answers = [advisor.answer(SchoolProfile.model_validate(raw, strict=True)) for raw in raws[:WARM_UP]]
-    encode = msgspec.json.Encoder().encode
+    answers = [advisor.assess(SchoolProfile.model_validate(raw, strict=True)) for raw in raws[:WARM_UP]]
 
     def full_loop() -> None:
         for raw in raws:
-            advisor.assess_json(SchoolProfile.model_validate(raw, strict=True))
+            to_json(advisor.assess(SchoolProfile.model_validate(raw, strict=True)))
 
     def floor_loop() -> None:
         for index, raw in enumerate(raws):
             SchoolProfile.model_validate(raw, strict=True)
-            encode(answers[index % len(answers)])
+            to_json(answers[index % len(answers)])
 
     full, floor = timed(full_loop), timed(floor_loop)
     n = len(raws)

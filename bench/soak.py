@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "examples"), str(ROOT / "bench")]
@@ -243,7 +244,7 @@ def main() -> int:
     pool = profiles(500)
     advisor = Advisor.from_directory()
     expected = {
-        p["school_id"]: fingerprint(advisor.assess(SchoolProfile.model_validate(p, strict=True)).model_dump())
+        p["school_id"]: fingerprint(msgspec.to_builtins(advisor.assess(SchoolProfile.model_validate(p, strict=True))))
         for p in pool
     }
     probe = json.dumps(pool[0]).encode()

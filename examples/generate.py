@@ -16,7 +16,7 @@ import csv
 import random
 from pathlib import Path
 
-from pladvisor.domain.fields import FieldInfo, profile_fields
+from pladvisor.domain.fields import ProfileField, profile_fields
 from pladvisor.cli.records import IDENTITY_COLUMNS
 
 GOOD_CHOICES = {
@@ -43,7 +43,7 @@ BROKEN = [
 ]
 
 
-def cell(info: FieldInfo, maturity: float, rng: random.Random) -> str:
+def cell(info: ProfileField, maturity: float, rng: random.Random) -> str:
     good = rng.random() < maturity
     if info.kind == "bool":
         return "true" if good else "false"

@@ -2,11 +2,11 @@
 
 from hypothesis import strategies as st
 
-from pladvisor.domain.fields import FieldInfo, profile_fields, profile_from_answers
+from pladvisor.domain.fields import ProfileField, profile_fields, profile_from_answers
 from pladvisor.domain.profile import SchoolProfile
 
 
-def answer(info: FieldInfo) -> st.SearchStrategy[object]:
+def answer(info: ProfileField) -> st.SearchStrategy[object]:
     if info.kind == "bool":
         return st.booleans()
     if info.kind == "int":

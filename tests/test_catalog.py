@@ -282,3 +282,14 @@ def test_the_catalog_is_found_by_the_checkout_marker_not_any_directory_named_rul
     monkeypatch.setattr(catalog_module, "_CHECKOUT", stray)
     with pytest.raises(FileNotFoundError, match="no rule catalog"):
         catalog_module.default_rules_dir()
+
+
+def test_a_profile_section_with_no_place_in_the_plan_stops_the_advisor_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pladvisor.advice.ranking as ranking
+
+    tiers = {area: tier for area, tier in ranking.FOUNDATION_TIER.items() if area != "tools"}
+    monkeypatch.setattr(ranking, "FOUNDATION_TIER", tiers)
+    with pytest.raises(CatalogError, match="no tier for the profile section.s. tools"):
+        Advisor.from_directory()

@@ -84,9 +84,9 @@ def test_scores_that_could_not_be_given_have_no_change(advisor: Advisor) -> None
 def test_the_same_answers_twice_change_nothing(advisor: Advisor) -> None:
     assessment = advisor.assess(profile_from_answers(RUSHED_DISTRICT))
     change = compare_profiles(advisor, profile_from_answers(RUSHED_DISTRICT), profile_from_answers(RUSHED_DISTRICT))
-    assert change.improvements == [] and change.setbacks == []
-    assert change.resolved == [] and change.new == [] and change.unconfirmed == []
-    assert change.no_longer_answered == [] and change.newly_answered == []
+    assert change.improvements == () and change.setbacks == ()
+    assert change.resolved == () and change.new == () and change.unconfirmed == ()
+    assert change.no_longer_answered == () and change.newly_answered == ()
     assert change.still_open == assessment.recommendations
     assert change.overall.change == 0
 

@@ -26,11 +26,11 @@ def random_answers(rng: random.Random) -> dict:
 def test_threads_sharing_one_advisor_get_sequential_answers(advisor: Advisor) -> None:
     rng = random.Random(7)
     profiles = [profile_from_answers(random_answers(rng), school_id=f"s{i}") for i in range(2000)]
-    sequential = [advisor.assess(p).model_dump() for p in profiles]
+    sequential = [advisor.assess(p) for p in profiles]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        concurrent = [a.model_dump() for a in pool.map(advisor.assess, profiles)]
+        concurrent = list(pool.map(advisor.assess, profiles))
     assert concurrent == sequential
-    assert len({len(a["recommendations"]) for a in sequential}) > 3, "profiles should vary"
+    assert len({len(a.recommendations) for a in sequential}) > 3, "profiles should vary"
 
 
 def test_sessions_are_released_after_every_assessment(advisor: Advisor) -> None:

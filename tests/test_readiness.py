@@ -54,7 +54,7 @@ def test_every_lost_point_is_a_listed_rule_with_its_explanation(advisor: Advisor
         if area.checked_points:
             assert area.score == round(100 * area.points / area.checked_points)
         else:
-            assert area.score is None and area.held_down_by == []
+            assert area.score is None and area.held_down_by == ()
         for entry in area.held_down_by:
             assert entry.points == PRIORITY_WEIGHT[rules[entry.rule_id].rule.priority]
             listed_in = {"gap": plan, "next_level": next_level, "check_answers": withheld}[entry.kind]
@@ -93,7 +93,7 @@ def test_the_stage_lies_between_what_is_shown_and_what_is_possible(advisor: Advi
 def test_a_mature_school_that_answers_everything_is_sustaining_and_settled(advisor: Advisor) -> None:
     readiness = assess(advisor, MATURE_SCHOOL).readiness
     assert (readiness.stage, readiness.provisional, readiness.score) == ("sustaining", False, 100)
-    assert readiness.held_back_by == [] and readiness.to_settle == []
+    assert readiness.held_back_by == () and readiness.to_settle == ()
 
 
 def test_a_third_of_the_answers_is_not_enough_for_a_verdict(advisor: Advisor) -> None:
@@ -120,7 +120,7 @@ def test_no_impact_measurement_holds_a_strong_school_at_preparing(advisor: Advis
     readiness = assess(advisor, unmeasured).readiness
     assert readiness.score is not None and readiness.score >= 65
     assert readiness.stage == "preparing"
-    assert readiness.held_back_by == ["impact"]
+    assert readiness.held_back_by == ("impact",)
 
 
 def test_an_area_with_no_answer_has_no_score(advisor: Advisor) -> None:

@@ -10,6 +10,7 @@ import json
 import re
 from pathlib import Path
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 from typer.testing import CliRunner
@@ -163,16 +164,16 @@ def district(**changes: object) -> Rollup:
         stages={"undetermined": 0, "exploring": 2, "preparing": 1, "implementing": 0, "sustaining": 1},
         provisional=2,
         overall=Spread(scored=4, mean=41.5, stdev=30.1, min=0, max=100),
-        areas=[AreaSpread(area=area, scored=0, mean=None, stdev=None, min=None, max=None) for area in areas()],
-        top_recommendations=[
+        areas=tuple(AreaSpread(area=area, scored=0, mean=None, stdev=None, min=None, max=None) for area in areas()),
+        top_recommendations=(
             RuleFrequency(rule_id="buy-in-mandated", title="Replace the all-staff deadline with entry by readiness",
                           priority="critical", count=3, share=0.75, impact=3.0),
             RuleFrequency(rule_id="pd-not-ongoing", title="Build a system of ongoing support",
                           priority="critical", count=1, share=0.25, impact=1.0),
-        ],
-        schools_with_critical=[CriticalSchool(index=2, school_id="s-2", name=HOSTILE, critical=["buy-in-mandated"])],
+        ),
+        schools_with_critical=(CriticalSchool(index=2, school_id="s-2", name=HOSTILE, critical=("buy-in-mandated",)),),
     )
-    return rollup.model_copy(update=changes)
+    return msgspec.structs.replace(rollup, **changes)
 
 
 def test_the_district_page_charts_the_stage_distribution_and_frequent_advice(
@@ -192,7 +193,7 @@ def test_the_district_page_charts_the_stage_distribution_and_frequent_advice(
 
 def test_a_district_with_nothing_assessed_draws_empty_charts() -> None:
     page = render_district_report(
-        district(assessed=0, invalid=5, stages={}, top_recommendations=[], schools_with_critical=[],
+        district(assessed=0, invalid=5, stages={}, top_recommendations=(), schools_with_critical=(),
                  overall=Spread(scored=0, mean=None, stdev=None, min=None, max=None))
     )
     assert bar_widths(page) == []

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-import msgspec
-
-from pladvisor.domain.assessment import Assessment
-from pladvisor.domain.fields import label
+from pladvisor.domain.assessment import (
+    AnswerCheck,
+    Assessment,
+    Evidence,
+    NextLevel,
+    Recommendation,
+    Source,
+    Strength,
+)
+from pladvisor.domain.fields import areas, label
 from pladvisor.domain.profile import SchoolProfile
 
 from . import ranking
@@ -31,11 +37,10 @@ def answers_of(fact: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_encode = msgspec.json.Encoder().encode
 MAX_SUSTAIN = 3
 """Items in the plan of a school with no gap: a short list of what to keep doing."""
 MAX_REMEMBERED = 16_384
-"""Items kept for reuse; a bound, since free numbers make the combinations unbounded. Each holds an item's
+"""Explanations kept for reuse; a bound, since free numbers make the combinations unbounded. Each holds an item's
 whole text, so the bound is set where a server's first few thousand schools fill it: a server's memory then
 stops growing early instead of creeping up over hundreds of thousands of assessments."""
 
@@ -71,32 +76,30 @@ def explain(compiled: CompiledRule, answers: dict[str, Any], template: str | Non
     return render(parts, answers)
 
 
-def _plan_item(
-    item: dict[str, Any], kind: str, priority: str, horizon: str, steps: list[str]
-) -> dict[str, Any]:
-    """A ``Recommendation``'s data, its fields in the order a reader meets them; the rank is set once the
-    plan is complete."""
-    return {
-        "rank": 0, "rule_id": item["rule_id"], "kind": kind, "area": item["area"], "priority": priority,
-        "horizon": horizon, "basis": item["basis"], "title": item["title"], "why": item["why"],
-        "evidence": item["evidence"], "next_steps": steps, "sources": item["sources"],
-    }
+class _Said(NamedTuple):
+    """What any item says of one rule for some answers: the part that depends on the answers."""
+
+    why: str
+    evidence: tuple[Evidence, ...]
 
 
 class Advisor:
     """Holds one validated catalog and its compiled durable-rules ruleset for the life of the process."""
 
     def __init__(self, catalog: Catalog) -> None:
+        ranking.check_tiers(areas())
         self.catalog = catalog
         self._evaluator = RuleEvaluator(catalog)
         self._readiness = ReadinessModel(catalog)
-        self._items: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._said: dict[tuple[Any, ...], _Said] = {}
         self._sources = {
-            c.rule.id: [
-                {"point": p, "title": catalog.points[p].title, "file": catalog.points[p].source} for p in c.rule.cites
-            ]
+            c.rule.id: tuple(
+                Source(point=p, title=catalog.points[p].title, file=catalog.points[p].source) for p in c.rule.cites
+            )
             for c in catalog.rules
         }
+        self._steps = {c.rule.id: tuple(c.rule.steps) for c in catalog.rules}
+        self._sustain = {c.rule.id: tuple(c.rule.sustain) for c in catalog.rules}
         strengths = ranking.rank([c.rule for c in catalog.rules if c.rule.kind == "strength"])
         self._strengths = [catalog.by_id[rule.id] for rule in strengths]
         """In plan order: most weight first, foundations before practice before tools."""
@@ -106,40 +109,26 @@ class Advisor:
     def from_directory(cls, directory: Path | str | None = None) -> Advisor:
         return cls(load_catalog(directory or default_rules_dir()))
 
-    def _item(
+    def _say(
         self, compiled: CompiledRule, answers: dict[str, Any], frozen: dict[str, Any], met: bool = True
-    ) -> dict[str, Any]:
-        """What every kind of item says of a rule for these answers: its explanation (``why``, or ``why_not``
-        for a strength not in place), evidence and sources. Remembered, since answers are closed choices and
-        across many schools the same few combinations come back again and again."""
+    ) -> _Said:
+        """A rule's explanation (``why``, or ``why_not`` for a strength not in place) and evidence for these
+        answers. Remembered, since answers are closed choices and across many schools the same few
+        combinations come back again and again; the parts are immutable, so answers share them safely."""
         key = (compiled.rule.id, met, *map(frozen.get, compiled.quoted))
-        known = self._items.get(key)
-        if known is None:
-            rule = compiled.rule
-            known = {
-                "rule_id": rule.id, "area": rule.area, "basis": rule.basis, "title": rule.title,
-                "why": render(compiled.template if met else compiled.template_not, answers),
-                "evidence": [{"field": p, "value": answers[p]} for p in compiled.paths if p in answers],
-                "sources": self._sources[rule.id],
-            }
-            if len(self._items) < MAX_REMEMBERED:
-                self._items[key] = known
-        return known
+        said = self._said.get(key)
+        if said is None:
+            said = _Said(
+                why=render(compiled.template if met else compiled.template_not, answers),
+                evidence=tuple(Evidence(field=p, value=frozen[p]) for p in compiled.paths if p in frozen),
+            )
+            if len(self._said) < MAX_REMEMBERED:
+                self._said[key] = said
+        return said
 
     def assess(self, profile: SchoolProfile) -> Assessment:
-        return Assessment.model_validate(self.answer(profile))
-
-    def assess_json(self, profile: SchoolProfile) -> bytes:
-        """The ``Assessment`` as JSON, written straight from the answer's data: the service's hot path has no
-        use for model objects it would only serialize again (the API contract tests check the shape)."""
-        return _encode(self.answer(profile))
-
-    def answer(self, profile: SchoolProfile) -> dict[str, Any]:
-        """The assessment of ``profile`` as plain, JSON-ready data in the shape of ``Assessment``.
-
-        Read-only: steps, sources and remembered explanations are shared with the advisor and with other
-        answers, not copied. ``assess`` gives an independent model.
-        """
+        """The assessment of ``profile``: readiness, the plan, strengths, what would reach the next level,
+        answers to check and the questions worth asking next."""
         fact = fact_of(profile)
         answers = answers_of(fact)
         frozen = {path: tuple(value) if isinstance(value, list) else value for path, value in answers.items()}
@@ -148,47 +137,72 @@ class Advisor:
         contradictions = [c for c in self._inconsistencies if c.rule.id in fired]
         withheld = {rule_id for c in contradictions for rule_id in c.rule.withholds if rule_id in fired}
         outcome = self._readiness.outcome(answers, fired)
+        sources, steps = self._sources, self._steps
 
-        gaps = ranking.rank(
-            [by_id[r].rule for r in fired if by_id[r].rule.kind == "gap" and r not in withheld]
-        )
-        plan = [
-            _plan_item(self._item(by_id[rule.id], answers, frozen), "gap", rule.priority, horizon, rule.steps)
-            for rule, horizon in zip(gaps, ranking.horizons(gaps), strict=True)
-        ]
-        strengths = [
-            {**self._item(c, answers, frozen), "sustain": c.rule.sustain}
-            for c in self._strengths
-            if c.rule.id in fired and c.rule.id not in withheld
-        ]
+        gaps = ranking.rank([by_id[r].rule for r in fired if by_id[r].rule.kind == "gap" and r not in withheld])
+        plan = []
+        for rank, (rule, horizon) in enumerate(zip(gaps, ranking.horizons(gaps), strict=True), start=1):
+            said = self._say(by_id[rule.id], answers, frozen)
+            plan.append(
+                Recommendation(
+                    rank=rank, rule_id=rule.id, kind="gap", area=rule.area, priority=rule.priority, horizon=horizon,
+                    basis=rule.basis, title=rule.title, why=said.why, evidence=said.evidence,
+                    next_steps=steps[rule.id], sources=sources[rule.id],
+                )
+            )
+        in_place = [c.rule for c in self._strengths if c.rule.id in fired and c.rule.id not in withheld]
+        strengths = []
+        for rule in in_place:
+            said = self._say(by_id[rule.id], answers, frozen)
+            strengths.append(
+                Strength(
+                    rule_id=rule.id, area=rule.area, basis=rule.basis, title=rule.title, why=said.why,
+                    evidence=said.evidence, sustain=self._sustain[rule.id], sources=sources[rule.id],
+                )
+            )
         if not plan:
             # With no gap to close, the journey goes on (T2): keep the weightiest strengths going.
             plan = [
-                _plan_item(self._item(c, answers, frozen), "sustain", c.rule.priority, "next", c.rule.sustain)
-                for c in self._strengths
-                if c.rule.id in fired and c.rule.id not in withheld
-            ][:MAX_SUSTAIN]
-        next_level = [
-            {**self._item(c, answers, frozen, met=False), "priority": c.rule.priority, "next_steps": c.rule.steps}
-            for c in self._strengths
-            if outcome.decided[c.rule.id] is False
-        ]
-        checks = [
-            {**self._item(c, answers, frozen), "next_steps": c.rule.steps,
-             "withheld": [rule_id for rule_id in c.rule.withholds if rule_id in fired]}
-            for c in contradictions
-        ]
-        for i, item in enumerate(plan, start=1):
-            item["rank"] = i
+                Recommendation(
+                    rank=rank, rule_id=rule.id, kind="sustain", area=rule.area, priority=rule.priority,
+                    horizon="next", basis=rule.basis, title=rule.title, why=strength.why,
+                    evidence=strength.evidence, next_steps=strength.sustain, sources=strength.sources,
+                )
+                for rank, (rule, strength) in enumerate(zip(in_place, strengths, strict=True), start=1)
+                if rank <= MAX_SUSTAIN
+            ]
+        next_level = []
+        for c in self._strengths:
+            if outcome.decided[c.rule.id] is False:
+                rule = c.rule
+                said = self._say(c, answers, frozen, met=False)
+                next_level.append(
+                    NextLevel(
+                        rule_id=rule.id, area=rule.area, priority=rule.priority, basis=rule.basis, title=rule.title,
+                        why=said.why, evidence=said.evidence, next_steps=steps[rule.id], sources=sources[rule.id],
+                    )
+                )
+        checks = []
+        for c in contradictions:
+            rule = c.rule
+            said = self._say(c, answers, frozen)
+            checks.append(
+                AnswerCheck(
+                    rule_id=rule.id, area=rule.area, basis=rule.basis, title=rule.title, why=said.why,
+                    evidence=said.evidence, next_steps=steps[rule.id],
+                    withheld=tuple(rule_id for rule_id in rule.withholds if rule_id in fired),
+                    sources=sources[rule.id],
+                )
+            )
         readiness, follow_ups = self._readiness.measure(answers, outcome, withheld, bool(contradictions))
-        return {
-            "school_id": profile.school_id,
-            "name": profile.name,
-            "catalog_version": self.catalog.version,
-            "readiness": readiness,
-            "recommendations": plan,
-            "strengths": strengths,
-            "next_level": next_level,
-            "check_answers": checks,
-            "follow_up_questions": follow_ups,
-        }
+        return Assessment(
+            school_id=profile.school_id,
+            name=profile.name,
+            catalog_version=self.catalog.version,
+            readiness=readiness,
+            recommendations=tuple(plan),
+            strengths=tuple(strengths),
+            next_level=tuple(next_level),
+            check_answers=tuple(checks),
+            follow_up_questions=follow_ups,
+        )

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from pydantic import ValidationError
 
-from pladvisor.domain.batch import BatchItem, ItemError, ItemProblem
-from pladvisor.domain.profile import MAX_REPORTED, MAX_TEXT, SchoolProfile
+from pladvisor.domain.assessment import Assessment
+from pladvisor.domain.base import to_json
+from pladvisor.domain.batch import BatchItem, ItemProblem
+from pladvisor.domain.problems import field_errors
+from pladvisor.domain.profile import MAX_TEXT, SchoolProfile
 
 from .advisor import Advisor
 from .rollup import RollupBuilder, Summary
-
-WHOLE_ITEM = "body"
-_encode = msgspec.json.Encoder().encode
-
-
-def validation_errors(exc: ValidationError) -> list[ItemError]:
-    """The first ``MAX_REPORTED`` errors (``exc.error_count()`` says how many there were)."""
-    return [
-        ItemError(field=".".join(str(part) for part in error["loc"]) or WHOLE_ITEM, message=error["msg"])
-        for error in exc.errors(include_url=False)[:MAX_REPORTED]
-    ]
-
 
 def readable_school_id(raw: Any) -> str | None:
     """The item's school_id if it is a usable string, so a problem can still be matched to its school."""
@@ -31,17 +21,17 @@ def readable_school_id(raw: Any) -> str | None:
     return school_id if isinstance(school_id, str) and len(school_id) <= MAX_TEXT else None
 
 
-Outcome = dict[str, Any] | ItemProblem
-"""An answer as plain data (``Advisor.answer``), or why the item could not be assessed."""
+Outcome = Assessment | ItemProblem
+"""An item's assessment, or why it could not be assessed."""
 
 
 def assess_raw(advisor: Advisor, index: int, raw: Any) -> Outcome:
     try:
         profile = SchoolProfile.model_validate(raw, strict=True)
     except ValidationError as exc:
-        return ItemProblem(index=index, school_id=readable_school_id(raw), errors=validation_errors(exc),
+        return ItemProblem(index=index, school_id=readable_school_id(raw), errors=tuple(field_errors(exc)),
                            error_count=exc.error_count())
-    return advisor.answer(profile)
+    return advisor.assess(profile)
 
 
 class BatchJson:
@@ -63,11 +53,11 @@ class BatchJson:
         outcome = assess_raw(self._advisor, index, raw)
         if isinstance(outcome, ItemProblem):
             self._rollup.add(None)
-            self._parts.append(BatchItem(index=index, status="invalid", problem=outcome).model_dump_json().encode())
+            self._parts.append(to_json(BatchItem(index=index, status="invalid", problem=outcome)))
         else:
             self._rollup.add(Summary.of(index, outcome))
-            self._parts.append(_encode({"index": index, "status": "ok", "assessment": outcome, "problem": None}))
+            self._parts.append(to_json(BatchItem(index=index, status="ok", assessment=outcome)))
 
     def finish(self) -> bytes:
-        rollup = self._rollup.build().model_dump_json().encode()
+        rollup = to_json(self._rollup.build())
         return b'{"results":[' + b",".join(self._parts) + b'],"rollup":' + rollup + b"}"

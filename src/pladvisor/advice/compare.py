@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import get_args
 
+import msgspec
+
 from pladvisor.domain.assessment import Assessment, Stage
 from pladvisor.domain.compare import AreaChange, Comparison, ScoreChange, StageChange
 from pladvisor.domain.profile import SchoolProfile
@@ -46,8 +48,10 @@ def compare(
     """Compare two assessments made with the same catalog from the answers behind them."""
     overall = _change(before.readiness.score, after.readiness.score)
     earlier_areas = {a.area: a.score for a in before.readiness.areas}
-    areas = [AreaChange(area=a.area, **_change(earlier_areas.get(a.area), a.score).model_dump())
-             for a in after.readiness.areas]
+    areas = [
+        AreaChange(area=a.area, **msgspec.structs.asdict(_change(earlier_areas.get(a.area), a.score)))
+        for a in after.readiness.areas
+    ]
 
     # Sustaining a strength is not advice to resolve: only gaps are compared.
     gaps_before = [r for r in before.recommendations if r.kind == "gap"]
@@ -85,15 +89,15 @@ def compare(
         catalog_version=after.catalog_version,
         overall=overall,
         stage=StageChange(before=stages[0], after=stages[1]),
-        areas=areas,
-        resolved=resolved,
-        unconfirmed=unconfirmed,
-        no_longer_answered=[path for path in earlier if path not in later],
-        newly_answered=[path for path in later if path not in earlier],
-        new=new,
-        still_open=still_open,
-        strengths_gained=gained,
-        strengths_lost=lost,
-        improvements=improvements,
-        setbacks=setbacks,
+        areas=tuple(areas),
+        resolved=tuple(resolved),
+        unconfirmed=tuple(unconfirmed),
+        no_longer_answered=tuple(path for path in earlier if path not in later),
+        newly_answered=tuple(path for path in later if path not in earlier),
+        new=tuple(new),
+        still_open=tuple(still_open),
+        strengths_gained=tuple(gained),
+        strengths_lost=tuple(lost),
+        improvements=tuple(improvements),
+        setbacks=tuple(setbacks),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from pladvisor.domain.fields import FieldInfo, areas, label, profile_fields, required_areas
+from pladvisor.domain.fields import ProfileField, areas, label, profile_fields, required_areas
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.questionnaire import Option, Question, Questionnaire, QuestionnaireSection, SkipLogic
 
@@ -20,7 +20,7 @@ def section_title(area: str) -> str:
     return _sentence_case(label(area))
 
 
-def _question(info: FieldInfo, points: list[str], rules: list[str]) -> Question:
+def _question(info: ProfileField, points: list[str], rules: list[str]) -> Question:
     name = info.path.partition(".")[2]
     return Question(
         field=info.path,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from pladvisor.domain.assessment import Horizon
 from pladvisor.domain.rules import Rule
+from pladvisor.engine.catalog import CatalogError
 
 FOUNDATION_TIER: dict[str, int] = {
     "vision": 0,
@@ -28,6 +29,14 @@ MAX_NEXT = 5
 """What follows the first steps: enough to plan a term, few enough to be read."""
 
 AREA_SEQUENCE = {area: i for i, area in enumerate(FOUNDATION_TIER)}
+
+
+def check_tiers(areas: Iterable[str]) -> None:
+    """Refuse to start when a profile section has no place in the plan's order, rather than fail on the
+    first school whose answers fire one of its rules."""
+    missing = [area for area in areas if area not in FOUNDATION_TIER]
+    if missing:
+        raise CatalogError(__file__, f"FOUNDATION_TIER has no tier for the profile section(s) {', '.join(missing)}")
 
 
 def _base_key(rule: Rule) -> tuple[int, int, int, int, str]:

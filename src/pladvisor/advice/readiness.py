@@ -22,9 +22,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
-from pladvisor.domain.assessment import Confidence, HeldDownKind, Stage
+from pladvisor.domain.assessment import (
+    AreaReadiness,
+    Confidence,
+    FollowUpQuestion,
+    FoundationState,
+    FoundationStatus,
+    HeldDown,
+    HeldDownKind,
+    Readiness,
+    Stage,
+)
 from pladvisor.domain.fields import profile_fields
 from pladvisor.domain.rules import PRIORITY_WEIGHT, SCORED_KINDS
 
@@ -110,13 +120,19 @@ class ReadinessModel:
             (c.rule_id, c.area, c.weight, c.strength) for c in sorted(self._checks, key=lambda c: -c.weight)
         ]
         """Heaviest first, so that each area's ``held_down_by`` comes out in that order without sorting."""
-        self._held: dict[tuple[str, HeldDownKind], dict[str, Any]] = {
-            (c.rule_id, kind): {"rule_id": c.rule_id, "kind": kind, "points": c.weight}
+        self._held: dict[tuple[str, HeldDownKind], HeldDown] = {
+            (c.rule_id, kind): HeldDown(rule_id=c.rule_id, kind=kind, points=c.weight)
             for c in self._checks
-            for kind in ("gap", "next_level", "check_answers")
+            for kind in get_args(HeldDownKind)
         }
-        """Every entry ``held_down_by`` can hold, made once: answers share them read-only."""
-        self._foundations = catalog.foundations
+        """Every entry ``held_down_by`` can hold, made once and shared by every answer."""
+        self._foundations = [
+            (tuple(f.rules), {
+                status: FoundationStatus(id=f.id, title=f.title, status=status, rules=tuple(f.rules))
+                for status in get_args(FoundationState)
+            })
+            for f in catalog.foundations
+        ]
         self._foundation_rules = {rule_id for f in catalog.foundations for rule_id in f.rules}
         self._readers: dict[str, list[_Check]] = {}
         for check in self._checks:
@@ -176,13 +192,12 @@ class ReadinessModel:
 
     def measure(
         self, answers: Mapping[str, Any], outcome: Outcome, withheld: Set[str], contradicted: bool
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """The readiness of an answer and its follow-up questions, as input for the ``Readiness`` and
-        ``FollowUpQuestion`` models (validated with the whole answer)."""
+    ) -> tuple[Readiness, tuple[FollowUpQuestion, ...]]:
+        """The readiness of an answer and the questions worth asking next."""
         decided = outcome.decided
         met = dict.fromkeys(self._per_area, 0)
         checked = dict.fromkeys(self._per_area, 0)
-        held: dict[str, list[dict[str, Any]]] = {area: [] for area in self._per_area}
+        held: dict[str, list[HeldDown]] = {area: [] for area in self._per_area}
         open_points = 0
         inapplicable = outcome.inapplicable
         maximum = dict(self._max_points)
@@ -214,30 +229,27 @@ class ReadinessModel:
             completeness = round(answered_in[area] / questions, 3) if questions else 1.0
             most = maximum[area]
             per_area.append(
-                {
-                    "area": area,
-                    "score": _share(met[area], checked[area]),
-                    "points": met[area],
-                    "checked_points": checked[area],
-                    "max_points": most,
-                    "coverage": round(checked[area] / most, 3) if most else 0.0,
-                    "held_down_by": held[area],
-                    "answered": answered_in[area],
-                    "questions": questions,
-                    "completeness": completeness,
-                    "confidence": confidence(completeness),
-                }
+                AreaReadiness(
+                    area=area,
+                    score=_share(met[area], checked[area]),
+                    points=met[area],
+                    checked_points=checked[area],
+                    max_points=most,
+                    coverage=round(checked[area] / most, 3) if most else 0.0,
+                    held_down_by=tuple(held[area]),
+                    answered=answered_in[area],
+                    questions=questions,
+                    completeness=completeness,
+                    confidence=confidence(completeness),
+                )
             )
 
         foundations = []
-        for foundation in self._foundations:
-            states = [decided[rule_id] for rule_id in foundation.rules]
-            status = "not_met" if True in states else "unknown" if None in states else "met"
-            foundations.append(
-                {"id": foundation.id, "title": foundation.title, "status": status, "rules": foundation.rules}
-            )
-        all_met = all(f["status"] == "met" for f in foundations)
-        may_be_met = all(f["status"] != "not_met" for f in foundations)
+        for rules, by_status in self._foundations:
+            states = [decided[rule_id] for rule_id in rules]
+            foundations.append(by_status["not_met" if True in states else "unknown" if None in states else "met"])
+        all_met = all(f.status == "met" for f in foundations)
+        may_be_met = all(f.status != "not_met" for f in foundations)
 
         decided_points = sum(checked.values())
         points = sum(met.values())
@@ -249,29 +261,29 @@ class ReadinessModel:
         waiting = self._ranked_questions(answers, outcome, moot)
         applicable = sum(applies.values())
         completeness = round(sum(answered_in.values()) / applicable, 3) if applicable else 1.0
-        readiness = {
-            "score": score,
-            "ceiling": ceiling,
-            "stage": lower,
-            "provisional": lower != upper or contradicted,
-            "possible_stage": upper,
-            "coverage": round(decided_points / total, 3) if total else 0.0,
-            "completeness": completeness,
-            "confidence": confidence(completeness),
-            "foundations": foundations,
-            "held_back_by": [f["id"] for f in foundations if f["status"] != "met"],
-            "to_settle": [path for path, _ in waiting] if lower != upper else [],
-            "areas": per_area,
-        }
-        follow_ups = [
-            {
-                "field": path,
-                "question": self._questions[path],
-                "informs": list(dict.fromkeys(point for check in checks for point in check.cites)),
-                "rules": [check.rule_id for check in checks],
-            }
+        readiness = Readiness(
+            score=score,
+            ceiling=ceiling,
+            stage=lower,
+            provisional=lower != upper or contradicted,
+            possible_stage=upper,
+            coverage=round(decided_points / total, 3) if total else 0.0,
+            completeness=completeness,
+            confidence=confidence(completeness),
+            foundations=tuple(foundations),
+            held_back_by=tuple(f.id for f in foundations if f.status != "met"),
+            to_settle=tuple(path for path, _ in waiting) if lower != upper else (),
+            areas=tuple(per_area),
+        )
+        follow_ups = tuple(
+            FollowUpQuestion(
+                field=path,
+                question=self._questions[path],
+                informs=tuple(dict.fromkeys(point for check in checks for point in check.cites)),
+                rules=tuple(check.rule_id for check in checks),
+            )
             for path, checks in waiting[:MAX_FOLLOW_UPS]
-        ]
+        )
         return readiness, follow_ups
 
     def _ranked_questions(

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import get_args
 
-from pladvisor.domain.assessment import Stage
+import msgspec
+
+from pladvisor.domain.assessment import Assessment, Stage
 from pladvisor.domain.batch import AreaSpread, CriticalSchool, RuleFrequency, Rollup, Spread
 from pladvisor.domain.fields import areas
 from pladvisor.domain.rules import PRIORITY_WEIGHT
 
-STAGES: tuple[Stage, ...] = ("undetermined", "exploring", "preparing", "implementing", "sustaining")
 TOP_RECOMMENDATIONS = 10
 
 
@@ -45,21 +45,18 @@ class Summary:
     """(rule id, title, priority) of the gaps, in rank order."""
 
     @classmethod
-    def of(cls, index: int, answer: Mapping[str, Any]) -> Summary:
-        """From an answer as plain data (``Advisor.answer``, or an ``Assessment`` read back from JSON)."""
-        readiness = answer["readiness"]
+    def of(cls, index: int, answer: Assessment) -> Summary:
+        readiness = answer.readiness
         return cls(
             index=index,
-            school_id=answer["school_id"],
-            name=answer["name"],
-            score=readiness["score"],
-            stage=readiness["stage"],
-            confidence=readiness["confidence"],
-            areas=tuple((a["area"], a["score"]) for a in readiness["areas"]),
-            provisional=readiness["provisional"],
-            recommendations=tuple(
-                (r["rule_id"], r["title"], r["priority"]) for r in answer["recommendations"] if r["kind"] == "gap"
-            ),
+            school_id=answer.school_id,
+            name=answer.name,
+            score=readiness.score,
+            stage=readiness.stage,
+            confidence=readiness.confidence,
+            areas=tuple((a.area, a.score) for a in readiness.areas),
+            provisional=readiness.provisional,
+            recommendations=tuple((r.rule_id, r.title, r.priority) for r in answer.recommendations if r.kind == "gap"),
         )
 
 
@@ -95,7 +92,9 @@ class RollupBuilder:
         critical = [rule_id for rule_id, _, priority in summary.recommendations if priority == "critical"]
         if critical:
             self.critical.append(
-                CriticalSchool(index=summary.index, school_id=summary.school_id, name=summary.name, critical=critical)
+                CriticalSchool(
+                    index=summary.index, school_id=summary.school_id, name=summary.name, critical=tuple(critical)
+                )
             )
 
     def build(self) -> Rollup:
@@ -109,16 +108,18 @@ class RollupBuilder:
             assessed=assessed,
             invalid=self.invalid,
             catalog_version=self.catalog_version,
-            stages={stage: self.stages[stage] for stage in STAGES},
+            stages={stage: self.stages[stage] for stage in get_args(Stage)},
             provisional=self.provisional,
             overall=spread(self.overall),
-            areas=[AreaSpread(area=area, **spread(scores).model_dump()) for area, scores in self.by_area.items()],
-            top_recommendations=[
+            areas=tuple(
+                AreaSpread(area=area, **msgspec.structs.asdict(spread(scores))) for area, scores in self.by_area.items()
+            ),
+            top_recommendations=tuple(
                 RuleFrequency(
                     rule_id=rule_id, title=self.titles[rule_id][0], priority=self.titles[rule_id][1], count=count,
                     share=round(count / assessed, 4), impact=round(weight[rule_id] * count / assessed, 4),
                 )
                 for rule_id, count in top
-            ],
-            schools_with_critical=sorted(self.critical, key=lambda school: school.index),
+            ),
+            schools_with_critical=tuple(sorted(self.critical, key=lambda school: school.index)),
         )

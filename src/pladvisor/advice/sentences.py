@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pladvisor.domain.fields import FieldInfo, areas, profile_fields
+from pladvisor.domain.fields import ProfileField, areas, profile_fields
 
 from .advisor import explain
 from pladvisor.engine.catalog import PLACEHOLDER, Catalog, CompiledRule, default_rules_dir, load_catalog
@@ -24,7 +24,7 @@ from pladvisor.engine.catalog import PLACEHOLDER, Catalog, CompiledRule, default
 # --- Rendering -------------------------------------------------------------------------------------------
 
 
-def sample_answers(info: FieldInfo) -> list[Any]:
+def sample_answers(info: ProfileField) -> list[Any]:
     """The answers a quoted field is rendered with."""
     if info.kind == "bool":
         return [True, False]

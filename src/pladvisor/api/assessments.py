@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, MediaType, Response, post
+from litestar import Controller, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
 
@@ -18,6 +18,6 @@ class AssessmentController(Controller):
     tags = ["assessments"]
 
     @post("/", status_code=200, responses=BAD_BODY, summary="Assess one school")
-    async def assess(self, data: JSONBody[SchoolProfile], state: State) -> Response[Assessment]:
+    async def assess(self, data: JSONBody[SchoolProfile], state: State) -> Assessment:
         """Readiness, ranked and explained next steps, strengths and follow-up questions for one school."""
-        return Response(advisor_of(state).assess_json(data), media_type=MediaType.JSON)
+        return advisor_of(state).assess(data)

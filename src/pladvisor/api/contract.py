@@ -2,8 +2,8 @@
 
 Litestar 2.25 drops a lower bound of 0 (``ge=0`` is skipped as falsy), the length
 bounds of optional lists and a field's ``json_schema_extra``, writes an optional list's
-bound as a string's ``maxLength``, and does not show ``extra="forbid"`` as
-``additionalProperties: false``. Nor does it know the answers that middleware gives
+bound as a string's ``maxLength``, and does not show ``extra="forbid"`` (or a msgspec
+struct's ``forbid_unknown_fields``) as ``additionalProperties: false``. Nor does it know the answers that middleware gives
 (401 without a key, 429 past a rate limit) or that the API takes a key, and it gives
 no request examples. Clients,
 generated forms and contract tests read the document, so these facts are restored once,
@@ -32,6 +32,7 @@ from litestar.openapi.spec import (
     SecurityScheme,
     Tag,
 )
+import msgspec
 from pydantic import BaseModel
 
 from pladvisor.domain import profile
@@ -95,23 +96,30 @@ NUMBER_BOUNDS = (
 LIST_BOUNDS = ((MinLen, "min_length", "min_items"), (MaxLen, "max_length", "max_items"))
 
 
-def _models_in(annotation: Any, seen: set[type[BaseModel]]) -> Iterator[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+Served = type[BaseModel] | type[msgspec.Struct]
+
+
+def _models_in(annotation: Any, seen: set[Served]) -> Iterator[Served]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel | msgspec.Struct):
         if annotation in seen:
             return
         seen.add(annotation)
         yield annotation
-        for field in annotation.model_fields.values():
-            yield from _models_in(field.annotation, seen)
+        if issubclass(annotation, BaseModel):
+            for field in annotation.model_fields.values():
+                yield from _models_in(field.annotation, seen)
+        else:
+            for member in msgspec.structs.fields(annotation):
+                yield from _models_in(member.type, seen)
     elif get_origin(annotation) is not None or isinstance(annotation, types.UnionType) or annotation is Union:
         for argument in get_args(annotation):
             yield from _models_in(argument, seen)
 
 
-def served_models(app: Litestar) -> list[type[BaseModel]]:
-    """Every pydantic model reachable from a handler's body or return type, and from documented responses."""
-    seen: set[type[BaseModel]] = set()
-    found: list[type[BaseModel]] = []
+def served_models(app: Litestar) -> list[Served]:
+    """Every model reachable from a handler's body or return type, and from documented responses."""
+    seen: set[Served] = set()
+    found: list[Served] = []
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
             if not isinstance(handler, HTTPRouteHandler):
@@ -200,6 +208,10 @@ def tighten(app: Litestar) -> None:
     for model in served_models(app):
         schema = schemas.get(model.__name__)
         if not isinstance(schema, Schema) or not schema.properties:
+            continue
+        if not issubclass(model, BaseModel):
+            # An answer's part: Litestar reads its bounds from msgspec's Meta, but not that it is closed.
+            schema.additional_properties = False if model.__struct_config__.forbid_unknown_fields else None
             continue
         if model.model_config.get("extra") == "forbid":
             schema.additional_properties = False

@@ -10,41 +10,38 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
-from pydantic import BaseModel, Field
+import msgspec
+from msgspec import Meta
 
+from pladvisor.domain.base import Part
+from pladvisor.domain.problems import WHOLE, FieldError
 from pladvisor.domain.profile import MAX_REPORTED
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:pladvisor:problem:"
-BODY_FIELD = "body"
-"""Field name reported when the body as a whole is wrong (not an object, not JSON)."""
 
 log = logging.getLogger("pladvisor.api")
 
 
-class FieldError(BaseModel):
-    field: str = Field(description="Dotted path of the offending field ('body' for the body as a whole).")
-    message: str
+class Problem(Part, forbid_unknown_fields=False):
+    """An RFC 9457 problem details object; open, since the RFC lets a problem carry further members."""
 
-
-class Problem(BaseModel):
-    """An RFC 9457 problem details object."""
-
-    type: str = Field(description="URI identifying the kind of problem.")
+    type: Annotated[str, Meta(description="URI identifying the kind of problem.")]
     title: str
     status: int
     detail: str | None = None
     instance: str | None = None
-    errors: list[FieldError] | None = Field(
-        None, description="The invalid fields, when the body failed validation: the first 20 at most."
-    )
-    error_count: int | None = Field(None, description="How many errors there were in all, when errors is given.")
-    limit: int | None = Field(None, description="On a 413 for a batch: the most items the server takes at once.")
+    errors: Annotated[
+        tuple[FieldError, ...] | None,
+        Meta(description="The invalid fields, when the body failed validation: the first 20 at most."),
+    ] = None
+    error_count: Annotated[int | None, Meta(description="How many errors there were in all, when errors is given.")] = None
+    limit: Annotated[int | None, Meta(description="On a 413 for a batch: the most items the server takes at once.")] = None
 
 
 def problem_response(status: int, description: str) -> ResponseSpec:
@@ -68,7 +65,7 @@ def field_errors(extra: Any) -> list[FieldError] | None:
         return None
     # Litestar names the body after the handler's ``data`` parameter; callers know it as the body.
     return [
-        FieldError(field=BODY_FIELD if e.get("key") in (None, "", "data") else str(e["key"]), message=str(e["message"]))
+        FieldError(field=WHOLE if e.get("key") in (None, "", "data") else str(e["key"]), message=str(e["message"]))
         for e in extra
     ]
 
@@ -78,7 +75,7 @@ def problem(status: int, kind: str, title: str, detail: str, errors: list[FieldE
     """A problem; ``fields`` are further members of the problem object (RFC 9457 allows them)."""
     extra = dict(fields)
     if errors:
-        extra |= {"errors": [e.model_dump() for e in errors[:MAX_REPORTED]], "error_count": len(errors)}
+        extra |= {"errors": msgspec.to_builtins(errors[:MAX_REPORTED]), "error_count": len(errors)}
     return ProblemDetailsException(
         status_code=status, type_=TYPE_PREFIX + kind, title=title, detail=detail, extra=extra or None,
         headers=headers,

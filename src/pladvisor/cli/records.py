@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from pladvisor.domain.fields import NONE_ITEM, FieldInfo, profile_fields, required_areas
+from pladvisor.domain.fields import NONE_ITEM, ProfileField, profile_fields, required_areas
 from pladvisor.errors import PladvisorError
 
 IDENTITY_COLUMNS = ("school_id", "name")
@@ -36,7 +36,7 @@ class Record:
     school_id: str | None = None
 
 
-def _cell(info: FieldInfo, text: str) -> Any:
+def _cell(info: ProfileField, text: str) -> Any:
     if info.kind == "bool":
         lowered = text.lower()
         if lowered in TRUE | FALSE:
@@ -192,7 +192,7 @@ def count_records(path: Path) -> int | None:
     return max(lines - 1, 0) if suffix == ".csv" else lines
 
 
-def _allowed(info: FieldInfo) -> str:
+def _allowed(info: ProfileField) -> str:
     if info.kind == "bool":
         return "true|false"
     if info.kind == "int":

@@ -21,14 +21,17 @@ try:
 except ImportError:  # not POSIX: outputs are not locked
     fcntl = None  # type: ignore[assignment]
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 import msgspec
 
-from pladvisor.domain.batch import ItemError, ItemProblem
+from pladvisor.domain.assessment import Assessment
+from pladvisor.domain.base import Part, to_json
+from pladvisor.domain.batch import ItemProblem
+from pladvisor.domain.problems import FieldError
 from pladvisor.advice.advisor import Advisor
 from pladvisor.advice.batch import Outcome, assess_raw
 from pladvisor.advice.rollup import RollupBuilder, Summary
@@ -36,7 +39,6 @@ from pladvisor.advice.rollup import RollupBuilder, Summary
 from pladvisor.client import Client
 from .records import Record
 
-_encode = msgspec.json.Encoder().encode
 CSV_COLUMNS = (
     "line", "school_id", "name", "score", "stage", "provisional", "confidence", "next_1", "next_2", "next_3"
 )
@@ -45,7 +47,7 @@ CSV_COLUMNS = (
 @dataclass(frozen=True, slots=True)
 class Scored:
     """One row's result in the forms the outputs need. Worker processes send these, not answer objects:
-    text and tuples cross a process boundary far faster than nested pydantic models."""
+    text and tuples cross a process boundary far faster than a whole answer."""
 
     line: int
     answer_json: str | None = None
@@ -55,8 +57,8 @@ class Scored:
     @classmethod
     def of(cls, line: int, outcome: Outcome) -> Scored:
         if isinstance(outcome, ItemProblem):
-            return cls(line=line, problem=outcome.model_copy(update={"index": line}))
-        return cls(line, _encode(outcome).decode(), Summary.of(line, outcome))
+            return cls(line=line, problem=msgspec.structs.replace(outcome, index=line))
+        return cls(line, to_json(outcome).decode(), Summary.of(line, outcome))
 
 
 Scorer = Callable[[Iterable[tuple[int, Any]]], Iterator[Scored]]
@@ -146,6 +148,16 @@ def _records(path: Path, resume: bool) -> Iterator[str]:
                 yield text
 
 
+class WrittenAnswer(Part):
+    """One line of a JSONL output, read back on ``--resume``."""
+
+    line: int
+    assessment: Assessment
+
+
+_read_answer = msgspec.json.Decoder(WrittenAnswer).decode
+
+
 class JsonlOutput:
     """Full answers, one JSON object per school: ``{"line": n, "assessment": {...}}``."""
 
@@ -155,10 +167,12 @@ class JsonlOutput:
         self.summaries: dict[int, Summary] = {}
         """What a roll-up needs of each earlier answer, when asked for: not the answers themselves."""
         for text in _records(path, resume):
-            record = json.loads(text)
-            self.done.add(record["line"])
             if summarize:
-                self.summaries[record["line"]] = Summary.of(record["line"], record["assessment"])
+                written = _read_answer(text)
+                self.done.add(written.line)
+                self.summaries[written.line] = Summary.of(written.line, written.assessment)
+            else:
+                self.done.add(json.loads(text)["line"])
 
     def write(self, scored: Scored) -> None:
         self._handle.write(f'{{"line":{scored.line},"assessment":{scored.answer_json}}}\n')
@@ -215,9 +229,9 @@ class ErrorsOutput:
         self._handle = _open_for_append(path, resume)
         self.done = {json.loads(text)["line"] for text in _records(path, resume)}
 
-    def write(self, line: int, school_id: str | None, errors: list[ItemError]) -> None:
-        record = {"line": line, "school_id": school_id, "errors": [e.model_dump() for e in errors]}
-        self._handle.write(json.dumps(record) + "\n")
+    def write(self, line: int, school_id: str | None, errors: Sequence[FieldError]) -> None:
+        record = {"line": line, "school_id": school_id, "errors": errors}
+        self._handle.write(to_json(record).decode() + "\n")
         self._handle.flush()
 
     def close(self) -> None:
@@ -317,7 +331,7 @@ def through_api(client: Client, batch_size: int = 500) -> Scorer:
 
         for item in client.assess_many(profiles(), batch_size=batch_size):
             line = lines.popleft()
-            yield Scored.of(line, item.assessment.model_dump(mode="json") if item.assessment else item.problem)
+            yield Scored.of(line, item.assessment or item.problem)
 
     return score
 
@@ -364,7 +378,7 @@ def run(
                 problem = ItemProblem(
                     index=record.line,
                     school_id=record.school_id,
-                    errors=[ItemError(field="row", message=record.error or "")],
+                    errors=(FieldError(field="row", message=record.error or ""),),
                     error_count=1,
                 )
                 record_result(Scored(line=record.line, problem=problem))

@@ -2,38 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from msgspec import Meta
 
-from .assessment import Assessment, Model, Stage
-
-
-class ItemError(Model):
-    field: str = Field(description="Dotted path inside the item ('body' for the item as a whole).")
-    message: str
+from .assessment import Assessment, Stage
+from .base import Part
+from .problems import FieldError
 
 
-class ItemProblem(Model):
+class ItemProblem(Part):
     """Why one item of a batch could not be assessed; the other items are unaffected."""
 
-    index: int = Field(ge=0, description="Position of the item in the request, from 0.")
-    school_id: str | None = Field(description="The item's school_id, when it had a readable one.")
-    errors: list[ItemError] = Field(description="The item's errors: the first 20 at most.")
-    error_count: int = Field(ge=1, description="How many errors the item had in all.")
+    index: Annotated[int, Meta(ge=0, description="Position of the item in the request, from 0.")]
+    school_id: Annotated[str | None, Meta(description="The item's school_id, when it had a readable one.")]
+    errors: Annotated[tuple[FieldError, ...], Meta(description="The item's errors: the first 20 at most.")]
+    error_count: Annotated[int, Meta(ge=1, description="How many errors the item had in all.")]
 
 
-class BatchItem(Model):
-    index: int = Field(ge=0)
+class BatchItem(Part):
+    index: Annotated[int, Meta(ge=0)]
     status: Literal["ok", "invalid"]
     assessment: Assessment | None = None
     problem: ItemProblem | None = None
 
 
-class Spread(Model):
-    scored: int = Field(ge=0, description="Schools with a score in this area.")
+class Spread(Part):
+    scored: Annotated[int, Meta(ge=0, description="Schools with a score in this area.")]
     mean: float | None
-    stdev: float | None = Field(description="Population standard deviation.")
+    stdev: Annotated[float | None, Meta(description="Population standard deviation.")]
     min: int | None
     max: int | None
 
@@ -42,40 +39,40 @@ class AreaSpread(Spread):
     area: str
 
 
-class RuleFrequency(Model):
+class RuleFrequency(Part):
     rule_id: str
     title: str
     priority: str
-    count: int = Field(ge=1, description="Schools this recommendation was made to.")
-    share: float = Field(ge=0, le=1, description="count / schools assessed.")
-    impact: float = Field(
+    count: Annotated[int, Meta(ge=1, description="Schools this recommendation was made to.")]
+    share: Annotated[float, Meta(ge=0, le=1, description="count / schools assessed.")]
+    impact: Annotated[float, Meta(
         ge=0, le=4, description="Priority weight (critical 4, high 3, medium 2, low 1) times share: the ranking key."
-    )
+    )]
 
 
-class CriticalSchool(Model):
+class CriticalSchool(Part):
     index: int
     school_id: str | None
     name: str | None
-    critical: list[str] = Field(description="Rule ids of the school's critical items.")
+    critical: Annotated[tuple[str, ...], Meta(description="Rule ids of the school's critical items.")]
 
 
-class Rollup(Model):
-    schools: int = Field(ge=0, description="Items received.")
-    assessed: int = Field(ge=0)
-    invalid: int = Field(ge=0)
+class Rollup(Part):
+    schools: Annotated[int, Meta(ge=0, description="Items received.")]
+    assessed: Annotated[int, Meta(ge=0)]
+    invalid: Annotated[int, Meta(ge=0)]
     catalog_version: str
     stages: dict[Stage, int]
-    provisional: int = Field(ge=0, description="Schools whose stage is provisional (see Readiness.provisional).")
+    provisional: Annotated[int, Meta(ge=0, description="Schools whose stage is provisional (see Readiness.provisional).")]
     overall: Spread
-    areas: list[AreaSpread]
-    top_recommendations: list[RuleFrequency] = Field(
+    areas: tuple[AreaSpread, ...]
+    top_recommendations: Annotated[tuple[RuleFrequency, ...], Meta(
         description="The district's priorities: recommendations ranked by priority weight times the share of "
         "schools they apply to."
-    )
-    schools_with_critical: list[CriticalSchool]
+    )]
+    schools_with_critical: tuple[CriticalSchool, ...]
 
 
-class BatchResult(Model):
-    results: list[BatchItem] = Field(description="One entry per item, in input order.")
+class BatchResult(Part):
+    results: Annotated[tuple[BatchItem, ...], Meta(description="One entry per item, in input order.")]
     rollup: Rollup

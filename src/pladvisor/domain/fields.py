@@ -23,7 +23,7 @@ NONE_ITEM = "none"
 
 
 @dataclass(frozen=True, slots=True)
-class FieldInfo:
+class ProfileField:
     path: str
     area: str
     kind: Kind
@@ -71,21 +71,21 @@ def _asked_when(info: Any) -> tuple[str, tuple[Any, ...]] | None:
     return (skip.parent, skip.values) if skip else None
 
 
-def _leaf(path: str, area: str, info: Any) -> FieldInfo:
+def _leaf(path: str, area: str, info: Any) -> ProfileField:
     annotation = _unwrap_annotated(_strip_optional(info.annotation))
     question = info.description or path
     skip = _asked_when(info)
     if annotation is bool:
-        return FieldInfo(path, area, "bool", question, asked_when=skip)
+        return ProfileField(path, area, "bool", question, asked_when=skip)
     if annotation is int:
         low = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
         high = next((m.le for m in info.metadata if isinstance(m, Le)), None)
-        return FieldInfo(path, area, "int", question, minimum=low, maximum=high, asked_when=skip)
+        return ProfileField(path, area, "int", question, minimum=low, maximum=high, asked_when=skip)
     if get_origin(annotation) is Literal:
-        return FieldInfo(path, area, "choice", question, options=get_args(annotation), asked_when=skip)
+        return ProfileField(path, area, "choice", question, options=get_args(annotation), asked_when=skip)
     if get_origin(annotation) is list:
         item = _unwrap_annotated(get_args(annotation)[0])
-        return FieldInfo(path, area, "choices", question, options=get_args(item), asked_when=skip)
+        return ProfileField(path, area, "choices", question, options=get_args(item), asked_when=skip)
     raise TypeError(f"{path}: unsupported annotation {annotation!r}")
 
 
@@ -108,9 +108,9 @@ def required_areas() -> frozenset[str]:
 
 
 @cache
-def profile_fields() -> dict[str, FieldInfo]:
+def profile_fields() -> dict[str, ProfileField]:
     """Every answerable leaf, keyed by its dotted path (``buy_in.approach``)."""
-    table: dict[str, FieldInfo] = {}
+    table: dict[str, ProfileField] = {}
     for area in areas():
         section = _section_type(SchoolProfile.model_fields[area].annotation)
         assert section is not None

@@ -13,8 +13,10 @@ import itertools
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
+
+from .base import Model
 
 MAX_TEXT = 200
 """Free text is only for correlation (ids, names); a bound keeps hostile bodies small."""
@@ -63,10 +65,8 @@ MAX_REPORTED = 20
 """Errors listed for one body (or one batch item); the rest are counted, not spelt out."""
 
 
-class Section(BaseModel):
+class Section(Model):
     """Base for every part of the profile: unknown fields are refused, never ignored."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     @model_validator(mode="before")
     @classmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .assessment import Model
+from .base import Model
 from .fields import Kind
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from .base import Model
 from .profile import AnswerValue
 
 Priority = Literal["critical", "high", "medium", "low"]
@@ -18,33 +19,27 @@ PRIORITY_WEIGHT: dict[str, int] = {"critical": 4, "high": 3, "medium": 2, "low":
 """How much a rule counts towards an area's readiness score."""
 
 
-class Point(BaseModel):
+class Point(Model):
     """A documented point that rules cite (the ids of the domain brief)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(description="Stable id such as M1 or T3.")
     title: str = Field(description="What the point says, in a few words.")
     source: str = Field(description="The article file the point comes from.")
 
 
-class Foundation(BaseModel):
+class Foundation(Model):
     """Something a school must have in place before it can be implementing: the rules that show it."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=r"^[a-z_]+$", description="Stable id such as why or support.")
     title: str = Field(description="The foundation in a few words.")
     rules: list[str] = Field(min_length=1, description="Gap rules that must be checked and not fire.")
 
 
-class RuleExamples(BaseModel):
+class RuleExamples(Model):
     """Answers (dotted path: value) that make the rule fire, and answers that keep it quiet.
 
     The test suite runs both through the engine for every rule, so a rule file carries its own tests.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     fires: dict[str, AnswerValue] = Field(description="Answers, by dotted path, that fire the rule.")
     quiet: dict[str, AnswerValue] = Field(description="Answers, by dotted path, that keep it quiet.")
@@ -58,10 +53,8 @@ class RuleExamples(BaseModel):
         return answers
 
 
-class Rule(BaseModel):
+class Rule(Model):
     """One check of the catalog: a condition over profile answers and the advice it triggers."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="Stable, unique rule id.")
     area: str = Field(description="The profile section this rule belongs to.")
@@ -126,10 +119,8 @@ class Rule(BaseModel):
         return cites
 
 
-class CatalogView(BaseModel):
+class CatalogView(Model):
     """The whole catalog, as served to people who want to read what the advisor checks."""
-
-    model_config = ConfigDict(frozen=True)
 
     version: str
     points: list[Point]

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from pladvisor.domain.fields import FieldInfo, areas, profile_fields, profile_from_answers
+from pladvisor.domain.fields import ProfileField, areas, profile_fields, profile_from_answers
 from pladvisor.domain.rules import SCORED_KINDS, Foundation, Point, Rule
 from pladvisor.errors import PladvisorError
 
@@ -135,7 +135,7 @@ def _load_points(path: Path) -> tuple[str, dict[str, Point], tuple[Foundation, .
     return data["version"], points, tuple(foundations)
 
 
-def _check_reads(rule: Rule, paths: list[str], decide: Decider, fields: dict[str, FieldInfo]) -> str | None:
+def _check_reads(rule: Rule, paths: list[str], decide: Decider, fields: dict[str, ProfileField]) -> str | None:
     """What is wrong with the fields a rule reads, if anything.
 
     A gap or strength counts in the area of its file, so it may read only that area's answers. A rule

@@ -21,7 +21,7 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pladvisor.domain.fields import NONE_ITEM, FieldInfo
+from pladvisor.domain.fields import NONE_ITEM, ProfileField
 from pladvisor.errors import PladvisorError
 
 LOGICAL = ("$and", "$or")
@@ -43,13 +43,13 @@ def _single(node: Any, where: str) -> tuple[str, Any]:
     return next(iter(node.items()))
 
 
-def _field(path: Any, fields: dict[str, FieldInfo], where: str) -> FieldInfo:
+def _field(path: Any, fields: dict[str, ProfileField], where: str) -> ProfileField:
     if not isinstance(path, str) or path not in fields:
         raise ConditionError(f"{where}: {path!r} is not a field of SchoolProfile")
     return fields[path]
 
 
-def _check_value(info: FieldInfo, value: Any, where: str) -> None:
+def _check_value(info: ProfileField, value: Any, where: str) -> None:
     if isinstance(value, float) and not math.isfinite(value):
         raise ConditionError(f"{where}: {value!r} is not a finite number")
     if not info.accepts(value):
@@ -57,7 +57,7 @@ def _check_value(info: FieldInfo, value: Any, where: str) -> None:
         raise ConditionError(f"{where}: {value!r} cannot be compared with {info.path} ({allowed})")
 
 
-def condition_paths(node: Any, fields: dict[str, FieldInfo], where: str = "when", depth: int = 0) -> list[str]:
+def condition_paths(node: Any, fields: dict[str, ProfileField], where: str = "when", depth: int = 0) -> list[str]:
     """Validate ``node`` and return the profile paths it reads, in order of appearance."""
     key, body = _single(node, where)
     if key in LOGICAL:

@@ -32,13 +32,13 @@ import threading
 from typing import Any
 
 import durable_rules_engine
-import msgspec
 
+
+from pladvisor.domain.base import to_json
 from pladvisor.domain.fields import NONE_ITEM
 
 from .catalog import Catalog
 
-_encode = msgspec.json.Encoder().encode
 ANCHOR_FIELD = "pladvisor_fact"
 ANCHOR_RULE = "pladvisor-anchor"
 HANDLED = 0
@@ -79,7 +79,7 @@ class RuleEvaluator:
     def fired(self, fact: dict[str, Any]) -> list[str]:
         """Ids of every catalog rule whose condition holds for ``fact`` (a profile dump without unanswered fields)."""
         sid = str(next(self._sessions))
-        payload = _encode({**engine_fact(fact), "sid": sid, ANCHOR_FIELD: 1}).decode()
+        payload = to_json({**engine_fact(fact), "sid": sid, ANCHOR_FIELD: 1}).decode()
         names: list[str] = []
         with self._lock:
             outcome, state = durable_rules_engine.assert_fact(self._handle, payload)
