@@ -32,8 +32,8 @@ COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 def _item_holds(item: dict[str, Any], value: Any) -> bool:
     key, body = next(iter(item.items()))
     if key == "$neq":
-        return value != body["$i"]
-    return value == body
+        return bool(value != body["$i"])
+    return bool(value == body)
 
 
 def holds(node: dict[str, Any], answers: dict[str, Any]) -> bool:

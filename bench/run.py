@@ -207,7 +207,7 @@ def in_process(advisor: Advisor, raws: Sequence[dict[str, Any]]) -> tuple[Figure
 # --- 2. the engine ----------------------------------------------------------------------------------------------
 
 
-class _QuietHost(engine.Host):
+class _QuietHost(engine.Host):  # type: ignore[misc]  # durable-rules ships no type information
     """durable-rules' public Host without its timer threads, which this benchmark never needs."""
 
     def _run(self) -> None:

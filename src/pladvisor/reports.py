@@ -68,8 +68,12 @@ def _score_bar(area: str, score: float | None, wording: str = "{:.0f}") -> Bar:
 
 def _cited(assessment: Assessment) -> list[Source]:
     """Each documented point the page rests on, once, in the order the page first cites it."""
-    items = [*assessment.recommendations, *assessment.strengths, *assessment.next_level]
-    return list({s.point: s for item in items for s in item.sources}.values())
+    cited = [
+        *(s for r in assessment.recommendations for s in r.sources),
+        *(s for strength in assessment.strengths for s in strength.sources),
+        *(s for n in assessment.next_level for s in n.sources),
+    ]
+    return list({s.point: s for s in cited}.values())
 
 
 def report_context(assessment: Assessment) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -42,7 +42,7 @@ SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
                              description="Needed when the service is configured with keys (PLADVISOR_API_KEYS)."),
     "Bearer": SecurityScheme(type="http", scheme="bearer", description="The same key as a bearer token."),
 }
-OPTIONAL_KEY = [{}, {"ApiKey": []}, {"Bearer": []}]
+OPTIONAL_KEY: list[dict[str, list[str]]] = [{}, {"ApiKey": []}, {"Bearer": []}]
 TAGS = [
     Tag(name="assessments", description="Readiness and explained next steps for one school, many, or two moments."),
     Tag(name="rules", description="The rule catalog: documented points, foundations and every rule."),
@@ -176,7 +176,7 @@ def _choice_names() -> dict[frozenset[str], str]:
     }
 
 
-def _named_choice(values: list[Any], schemas: dict[str, Any]) -> Reference | None:
+def _named_choice(values: Sequence[Any], schemas: dict[str, Any]) -> Reference | None:
     name = _choice_names().get(frozenset(v for v in values if v is not None))
     if name is None:
         return None

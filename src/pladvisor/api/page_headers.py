@@ -11,7 +11,9 @@ import base64
 import hashlib
 import re
 
-from litestar.types import Message, Send
+
+
+from litestar.types import HTTPResponseStartEvent, Message, Send
 
 INLINE = re.compile(rb"<(script|style)(?:\s[^>]*)?>(.*?)</\1>", re.DOTALL | re.IGNORECASE)
 FIXED_HEADERS = [
@@ -39,7 +41,7 @@ def content_security_policy(page: bytes) -> bytes:
 def with_page_headers(send: Send) -> Send:
     """``send`` for one response: an HTML response is held until its body is complete, then sent with its
     security headers; any other response passes straight through."""
-    start: Message | None = None
+    start: HTTPResponseStartEvent | None = None
     body: list[bytes] = []
 
     async def wrapped(message: Message) -> None:

@@ -13,13 +13,10 @@ import itertools
 import json
 import multiprocessing
 import os
+import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-try:
-    import fcntl
-except ImportError:  # not POSIX: outputs are not locked
-    fcntl = None  # type: ignore[assignment]
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -99,8 +96,10 @@ def record_run(sidecar: Path, fingerprint: dict[str, str], resume: bool) -> None
 def _lock(handle: TextIO, path: Path) -> None:
     """An exclusive lock for the life of the run: a second run on the same outputs refuses to start instead of
     interleaving its rows with this one's."""
-    if fcntl is None:
+    if sys.platform == "win32":  # no flock there: outputs are not locked
         return
+    import fcntl
+
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -148,7 +147,7 @@ def _records(path: Path, resume: bool) -> Iterator[str]:
                 yield text
 
 
-class WrittenAnswer(Part):
+class WrittenAnswer(Part, frozen=True):
     """One line of a JSONL output, read back on ``--resume``."""
 
     line: int
@@ -331,7 +330,9 @@ def through_api(client: Client, batch_size: int = 500) -> Scorer:
 
         for item in client.assess_many(profiles(), batch_size=batch_size):
             line = lines.popleft()
-            yield Scored.of(line, item.assessment or item.problem)
+            outcome = item.assessment or item.problem
+            assert outcome is not None, "the service sends an assessment or a problem for every item"
+            yield Scored.of(line, outcome)
 
     return score
 

@@ -19,12 +19,12 @@ AnswerValue = bool | int | str | tuple[str, ...]
 """An answer as the school gave it; a list of choices becomes a tuple, like every sequence of an answer."""
 
 
-class Evidence(Part):
+class Evidence(Part, frozen=True):
     field: Annotated[str, Meta(description="Dotted path of the answer that triggered the item.")]
     value: Annotated[AnswerValue, Meta(description="The answer as given.")]
 
 
-class Source(Part):
+class Source(Part, frozen=True):
     point: Annotated[str, Meta(description="Documented point id (see GET /v1/rules).")]
     title: Annotated[str, Meta(description="What the documented point says.")]
     file: Annotated[str, Meta(description="Article the point comes from.")]
@@ -39,7 +39,7 @@ BasisOf = Annotated[
 ]
 
 
-class Recommendation(Part):
+class Recommendation(Part, frozen=True):
     rank: Annotated[int, Meta(ge=1, description="1 is the first thing to do.")]
     rule_id: str
     kind: Annotated[PlanItemKind, Meta(
@@ -56,7 +56,7 @@ class Recommendation(Part):
     sources: tuple[Source, ...]
 
 
-class Strength(Part):
+class Strength(Part, frozen=True):
     rule_id: str
     area: str
     basis: BasisOf
@@ -67,7 +67,7 @@ class Strength(Part):
     sources: tuple[Source, ...]
 
 
-class NextLevel(Part):
+class NextLevel(Part, frozen=True):
     """A strength the school does not have yet: the points it costs and how to reach it."""
 
     rule_id: str
@@ -81,7 +81,7 @@ class NextLevel(Part):
     sources: tuple[Source, ...]
 
 
-class AnswerCheck(Part):
+class AnswerCheck(Part, frozen=True):
     """Answers that contradict each other; the advice they would give is held back until they are settled."""
 
     rule_id: str
@@ -95,7 +95,7 @@ class AnswerCheck(Part):
     sources: tuple[Source, ...]
 
 
-class HeldDown(Part):
+class HeldDown(Part, frozen=True):
     rule_id: str
     kind: Annotated[HeldDownKind, Meta(
         description="gap: an item of the plan; next_level: a strength not yet reached (see next_level); "
@@ -104,7 +104,7 @@ class HeldDown(Part):
     points: Annotated[int, Meta(ge=1, description="Points this rule costs the area (its priority weight).")]
 
 
-class AreaReadiness(Part):
+class AreaReadiness(Part, frozen=True):
     area: str
     score: Annotated[int | None, Meta(
         description="0-100: the share of this area's checked points that are met; null when the answers decide "
@@ -125,7 +125,7 @@ class AreaReadiness(Part):
     confidence: Confidence
 
 
-class FoundationStatus(Part):
+class FoundationStatus(Part, frozen=True):
     id: str
     title: str
     status: Annotated[FoundationState, Meta(
@@ -134,14 +134,14 @@ class FoundationStatus(Part):
     rules: tuple[str, ...]
 
 
-class FollowUpQuestion(Part):
+class FollowUpQuestion(Part, frozen=True):
     field: Annotated[str, Meta(description="The unanswered profile field.")]
     question: str
     informs: Annotated[tuple[str, ...], Meta(description="Documented point ids the answer bears on.")]
     rules: Annotated[tuple[str, ...], Meta(description="Rules that need this answer.")]
 
 
-class Readiness(Part):
+class Readiness(Part, frozen=True):
     score: Annotated[int | None, Meta(
         description="0-100: the share of the points of every check that applies that the answers show are met. "
         "An unanswered check earns nothing, so leaving a question blank never raises it; null when no check is "
@@ -172,7 +172,7 @@ class Readiness(Part):
     areas: tuple[AreaReadiness, ...]
 
 
-class Assessment(Part):
+class Assessment(Part, frozen=True):
     school_id: str | None
     name: str | None
     catalog_version: str

@@ -19,7 +19,11 @@ class Model(BaseModel):
 
 
 class Part(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A part of an answer. Its sequences are tuples, so an answer shares parts with others safely."""
+    """A part of an answer. Its sequences are tuples, so an answer shares parts with others safely.
+
+    Subclasses repeat ``frozen=True``: msgspec inherits it, but type checkers read each class statement on its
+    own (PEP 681).
+    """
 
 
 to_json = msgspec.json.Encoder().encode

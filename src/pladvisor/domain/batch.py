@@ -11,7 +11,7 @@ from .base import Part
 from .problems import FieldError
 
 
-class ItemProblem(Part):
+class ItemProblem(Part, frozen=True):
     """Why one item of a batch could not be assessed; the other items are unaffected."""
 
     index: Annotated[int, Meta(ge=0, description="Position of the item in the request, from 0.")]
@@ -20,14 +20,14 @@ class ItemProblem(Part):
     error_count: Annotated[int, Meta(ge=1, description="How many errors the item had in all.")]
 
 
-class BatchItem(Part):
+class BatchItem(Part, frozen=True):
     index: Annotated[int, Meta(ge=0)]
     status: Literal["ok", "invalid"]
     assessment: Assessment | None = None
     problem: ItemProblem | None = None
 
 
-class Spread(Part):
+class Spread(Part, frozen=True):
     scored: Annotated[int, Meta(ge=0, description="Schools with a score in this area.")]
     mean: float | None
     stdev: Annotated[float | None, Meta(description="Population standard deviation.")]
@@ -35,11 +35,11 @@ class Spread(Part):
     max: int | None
 
 
-class AreaSpread(Spread):
+class AreaSpread(Spread, frozen=True):
     area: str
 
 
-class RuleFrequency(Part):
+class RuleFrequency(Part, frozen=True):
     rule_id: str
     title: str
     priority: str
@@ -50,14 +50,14 @@ class RuleFrequency(Part):
     )]
 
 
-class CriticalSchool(Part):
+class CriticalSchool(Part, frozen=True):
     index: int
     school_id: str | None
     name: str | None
     critical: Annotated[tuple[str, ...], Meta(description="Rule ids of the school's critical items.")]
 
 
-class Rollup(Part):
+class Rollup(Part, frozen=True):
     schools: Annotated[int, Meta(ge=0, description="Items received.")]
     assessed: Annotated[int, Meta(ge=0)]
     invalid: Annotated[int, Meta(ge=0)]
@@ -73,6 +73,6 @@ class Rollup(Part):
     schools_with_critical: tuple[CriticalSchool, ...]
 
 
-class BatchResult(Part):
+class BatchResult(Part, frozen=True):
     results: Annotated[tuple[BatchItem, ...], Meta(description="One entry per item, in input order.")]
     rollup: Rollup

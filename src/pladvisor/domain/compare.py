@@ -17,22 +17,22 @@ class ComparisonRequest(Model):
     after: SchoolProfile = Field(description="The school's answers now.")
 
 
-class ScoreChange(Part):
+class ScoreChange(Part, frozen=True):
     before: Annotated[int | None, Meta(description="Score before; null when nothing could be checked then.")]
     after: Annotated[int | None, Meta(description="Score after; null when nothing can be checked now.")]
     change: Annotated[int | None, Meta(description="after - before; null unless both were scored.")]
 
 
-class AreaChange(ScoreChange):
+class AreaChange(ScoreChange, frozen=True):
     area: str
 
 
-class StageChange(Part):
+class StageChange(Part, frozen=True):
     before: Stage
     after: Stage
 
 
-class Comparison(Part):
+class Comparison(Part, frozen=True):
     school_id: Annotated[str | None, Meta(description="From the after profile, else the before profile.")]
     name: Annotated[str | None, Meta(description="From the after profile, else the before profile.")]
     catalog_version: str

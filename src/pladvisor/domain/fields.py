@@ -13,7 +13,6 @@ from functools import cache
 from typing import Any, Literal, Union, get_args, get_origin
 
 from annotated_types import Ge, Le
-from pydantic import BaseModel
 
 from .profile import AskedWhen, SchoolProfile, Section
 
@@ -80,7 +79,10 @@ def _leaf(path: str, area: str, info: Any) -> ProfileField:
     if annotation is int:
         low = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
         high = next((m.le for m in info.metadata if isinstance(m, Le)), None)
-        return ProfileField(path, area, "int", question, minimum=low, maximum=high, asked_when=skip)
+        return ProfileField(
+            path, area, "int", question, minimum=low if isinstance(low, int) else None,
+            maximum=high if isinstance(high, int) else None, asked_when=skip,
+        )
     if get_origin(annotation) is Literal:
         return ProfileField(path, area, "choice", question, options=get_args(annotation), asked_when=skip)
     if get_origin(annotation) is list:
@@ -91,7 +93,7 @@ def _leaf(path: str, area: str, info: Any) -> ProfileField:
 
 def _section_type(annotation: Any) -> type[Section] | None:
     candidate = _strip_optional(annotation)
-    if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+    if isinstance(candidate, type) and issubclass(candidate, Section):
         return candidate
     return None
 

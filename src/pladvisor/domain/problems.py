@@ -15,7 +15,7 @@ WHOLE = "body"
 """The field named when the input as a whole is wrong (not an object, not JSON)."""
 
 
-class FieldError(Part):
+class FieldError(Part, frozen=True):
     field: Annotated[str, Meta(description="Dotted path of the offending field ('body' for the input as a whole).")]
     message: str
 
