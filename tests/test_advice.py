@@ -1,5 +1,7 @@
 """What the answer says: order, horizons, readiness, strengths and follow-up questions."""
 
+import pytest
+
 from pladvisor.domain.fields import profile_from_answers
 from pladvisor.domain.rules import Rule
 from pladvisor.advice.advisor import Advisor
@@ -140,3 +142,15 @@ def test_a_low_item_never_pushes_a_medium_one_to_later() -> None:
     ranked = rank([_rule("early-low", "vision", "low", order=1), _rule("late-medium", "tools", "medium", order=99)])
     assert [r.id for r in ranked] == ["late-medium", "early-low"]
     assert horizons(ranked) == ["next", "later"]
+
+
+def test_an_answer_cannot_be_changed_so_answers_sharing_parts_stay_independent(advisor: Advisor) -> None:
+    first = advisor.assess(profile_from_answers(RUSHED_DISTRICT))
+    second = advisor.assess(profile_from_answers(RUSHED_DISTRICT))
+    item = first.recommendations[0]
+    assert item.next_steps is second.recommendations[0].next_steps, "steps are shared, not copied"
+    with pytest.raises(AttributeError):
+        item.why = "changed"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        item.next_steps.append("changed")  # type: ignore[attr-defined]
+    assert second.recommendations[0] == item

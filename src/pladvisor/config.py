@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     max_connections: int = Field(
         2048, ge=1, le=1_000_000, description="Open connections per server process; more are answered 503."
     )
+    drain_seconds: int = Field(
+        20, ge=1, le=3600,
+        description="On SIGTERM, how long requests in flight get to finish before they are cut off and the process "
+        "exits; below the orchestrator's own grace period (Kubernetes: 30 s), so the process is not killed first.",
+    )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, "

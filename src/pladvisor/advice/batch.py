@@ -48,7 +48,8 @@ class BatchJson:
         self._rollup = RollupBuilder(advisor.catalog.version)
         self._parts: list[bytes] = []
 
-    def add(self, raw: Any) -> None:
+    def add(self, raw: Any) -> Outcome:
+        """Assess one more item; its outcome is returned for whoever counts outcomes."""
         index = len(self._parts)
         outcome = assess_raw(self._advisor, index, raw)
         if isinstance(outcome, ItemProblem):
@@ -57,6 +58,7 @@ class BatchJson:
         else:
             self._rollup.add(Summary.of(index, outcome))
             self._parts.append(to_json(BatchItem(index=index, status="ok", assessment=outcome)))
+        return outcome
 
     def finish(self) -> bytes:
         rollup = to_json(self._rollup.build())

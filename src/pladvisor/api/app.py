@@ -28,7 +28,8 @@ from .problems import problem_details_plugin
 from .questionnaire import QuestionnaireController
 from .reports import ReportController, template_config
 from .rules import RuleController
-from .health import HEALTH_HANDLERS, PUBLIC_PATHS, mark_draining, mark_ready
+from .health import HEALTH_HANDLERS, PUBLIC_PATHS, drain_on_sigterm, mark_draining, mark_ready
+from .metrics import MetricsController
 from .security import ApiKeyMiddleware, rate_limit_identity
 
 
@@ -60,11 +61,14 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
     app = Service(
         route_handlers=[
             AssessmentController, assess_many, CompareController, RuleController, QuestionnaireController,
-            ReportController, *HEALTH_HANDLERS,
+            ReportController, *HEALTH_HANDLERS, MetricsController,
         ],
-        on_startup=[mark_ready],
+        on_startup=[mark_ready, drain_on_sigterm],
         on_shutdown=[mark_draining],
         template_config=template_config(),
+        # Logging is configured once per process, by ``pladvisor serve`` (JSON lines, see api.observability);
+        # Litestar's default would replace it with its own plain-text handler when the application is built.
+        logging_config=None,
         middleware=middleware,
         before_request=require_json_body,
         cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,

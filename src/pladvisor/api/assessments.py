@@ -9,6 +9,7 @@ from litestar.params import JSONBody
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.profile import SchoolProfile
 
+from .metrics import record_assessment
 from .problems import BAD_BODY
 from .state import advisor_of
 
@@ -20,4 +21,6 @@ class AssessmentController(Controller):
     @post("/", status_code=200, responses=BAD_BODY, summary="Assess one school")
     async def assess(self, data: JSONBody[SchoolProfile], state: State) -> Assessment:
         """Readiness, ranked and explained next steps, strengths and follow-up questions for one school."""
-        return advisor_of(state).assess(data)
+        assessment = advisor_of(state).assess(data)
+        record_assessment(assessment)
+        return assessment

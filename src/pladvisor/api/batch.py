@@ -16,6 +16,7 @@ from pladvisor.config import Settings
 from pladvisor.domain.batch import BatchResult
 from pladvisor.advice.batch import BatchJson
 
+from .metrics import record_batch_item
 from .problems import problem, problem_response
 from .problems import BAD_BODY
 from .state import advisor_of
@@ -94,7 +95,7 @@ async def assess_many(data: JSONBody[list[Any]], state: State) -> Response[bytes
     try:
         writer = BatchJson(advisor_of(state))
         for position, raw in enumerate(data, start=1):
-            writer.add(raw)
+            record_batch_item(writer.add(raw))
             if position % ITEMS_BETWEEN_TURNS == 0:
                 await anyio.sleep(0)
         return Response(writer.finish(), media_type=MediaType.JSON)

@@ -5,10 +5,16 @@ Liveness (``/health``, ``/health/live``) says the process answers. Readiness
 has started, with its catalog loaded, and again once shutdown has begun, so a balancer
 stops routing here while in-flight work drains. Both answer ``HEAD`` for probes that send
 it, and both report the application and catalog versions.
+
+Shutdown begins with SIGTERM, not with the application's own shutdown hooks: uvicorn runs
+those only once in-flight requests have drained, too late to tell a balancer anything.
 """
 
 from __future__ import annotations
 
+import signal
+import threading
+from types import FrameType
 from typing import Literal
 
 from litestar import Litestar, Response, get, head
@@ -23,7 +29,8 @@ from .state import advisor_of
 
 LIVE_PATHS = ["/health", "/health/live"]
 READY_PATH = "/health/ready"
-PUBLIC_PATHS = ["^/health(/live|/ready)?$"]
+PUBLIC_PATHS = ["^/health(/live|/ready)?$", "^/metrics$"]
+"""Answered without a key and never rate limited: probes and scrapers call them often and hold no key."""
 NOT_READY = {503: problem_response(503, "Not ready: starting up or shutting down; try again later.")}
 
 
@@ -72,6 +79,22 @@ def mark_ready(app: Litestar) -> None:
 
 def mark_draining(app: Litestar) -> None:
     app.state.ready = False
+
+
+def drain_on_sigterm(app: Litestar) -> None:
+    """From SIGTERM on, readiness fails, then the server's own handler (uvicorn's, installed before the
+    application starts) drains and stops. Without a server's handler to hand on to (an application started
+    by a test client, in another thread than the main one, which alone may set handlers) SIGTERM is left as
+    it is."""
+    server_handler = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread() or not callable(server_handler):
+        return
+
+    def draining(signum: int, frame: FrameType | None) -> None:
+        mark_draining(app)
+        server_handler(signum, frame)
+
+    signal.signal(signal.SIGTERM, draining)
 
 
 HEALTH_HANDLERS = [live, live_head, ready, ready_head]

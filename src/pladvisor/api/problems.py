@@ -28,7 +28,7 @@ TYPE_PREFIX = "urn:pladvisor:problem:"
 log = logging.getLogger("pladvisor.api")
 
 
-class Problem(Part, forbid_unknown_fields=False):
+class Problem(Part, frozen=True, forbid_unknown_fields=False):
     """An RFC 9457 problem details object; open, since the RFC lets a problem carry further members."""
 
     type: Annotated[str, Meta(description="URI identifying the kind of problem.")]

@@ -1,8 +1,8 @@
-"""The application class: a request id on every response and one access log line per request.
+"""The application class: a request id on every response, one access log line and the HTTP metrics per request.
 
 Litestar's middleware runs only for requests that reach a route handler, so a 404 or
-405 would carry no id and leave no log line. Wrapping the application's ASGI entry point
-covers every response the service sends.
+405 would carry no id, leave no log line and go uncounted. Wrapping the application's
+ASGI entry point covers every response the service sends.
 """
 
 from __future__ import annotations
@@ -12,13 +12,17 @@ import logging
 import re
 import time
 import uuid
+from typing import cast
 
 from litestar import Litestar
-from litestar.types import Message, Receive, Scope, Send
+from litestar.types import HTTPScope, Message, Receive, Scope, Send
 
+from .metrics import IN_PROGRESS, observe_request, record_problem
 from .observability import access_log, access_line, current_request_id
 from .page_headers import with_page_headers
 from .problems import PROBLEM_MEDIA_TYPE
+
+PROBLEM_CONTENT_TYPE = PROBLEM_MEDIA_TYPE.encode()
 
 ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -32,28 +36,34 @@ def _incoming_id(scope: Scope) -> str | None:
 
 
 class Service(Litestar):
-    """The Litestar application with a request id on every response and one JSON log line per request."""
+    """The Litestar application with a request id on every response, one JSON log line per request, and the
+    request counted in the metrics (and its problem type, when it is answered with a problem)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        http = cast("HTTPScope", scope)
         request_id = _incoming_id(scope) or uuid.uuid4().hex
         token = current_request_id.set(request_id)
         started = time.perf_counter()
         status: int | None = None
         refused_preflight = False
+        problem: list[bytes] | None = None
+        """The body of a problem answer so far; None for any other answer."""
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status, refused_preflight
+            nonlocal status, refused_preflight, problem
             if message["type"] == "http.response.start":
                 headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
                 refused_preflight = message["status"] == 400 and _is_preflight(scope)
                 if refused_preflight:
                     headers = [(k, v) for k, v in headers if k not in (b"content-type", b"content-length")]
-                    headers += [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                    headers += [(b"content-type", PROBLEM_CONTENT_TYPE),
                                 (b"content-length", str(len(PREFLIGHT_REFUSED)).encode())]
                 message["headers"] = headers
+                if message["status"] >= 400 and (b"content-type", PROBLEM_CONTENT_TYPE) in headers:
+                    problem = []
             elif message["type"] == "http.response.body" and refused_preflight:
                 # Litestar's CORS middleware answers a refused preflight in plain text; say it as a problem.
                 message = {**message, "body": PREFLIGHT_REFUSED, "more_body": False}
@@ -61,10 +71,20 @@ class Service(Litestar):
             await send(message)
             if message["type"] == "http.response.start":
                 status = message["status"]  # only once it was handed over: a client gone before is "aborted"
+            elif problem is not None and message["type"] == "http.response.body":
+                problem.append(message["body"])
+                if not message.get("more_body", False):
+                    body, problem = b"".join(problem), None
+                    if body:  # a HEAD answer has none, so no type to tell
+                        record_problem(body)
 
+        IN_PROGRESS.inc()
         try:
             await super().__call__(scope, receive, with_page_headers(send_with_id))
         finally:
+            IN_PROGRESS.dec()
+            # The router has put the matched route's template in the scope by now; a 404 or 405 has none.
+            observe_request(http["method"], http.get("path_template"), status, time.perf_counter() - started)
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(access_line(scope, status, request_id, started))
             current_request_id.reset(token)

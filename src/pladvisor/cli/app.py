@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import copy
+import logging.config
+import os
 import signal
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import typer
 import uvicorn
 
@@ -16,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from pladvisor.client import Client
 from pladvisor.config import LOOPBACK, KeySourceError, Settings
+from pladvisor.domain.base import to_json
 from pladvisor.cli.records import InputError, count_records, read_records, write_template
 from pladvisor.cli.runs import (
     CsvOutput,
@@ -33,25 +39,21 @@ from pladvisor.cli.runs import (
 )
 
 KEEP_ALIVE_SECONDS = 75
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 app = typer.Typer(no_args_is_help=True, help="Personalized-learning readiness advisor.")
 
 
 def _log_config(level: str) -> dict[str, Any]:
-    """Every line with its time, level and the id of the request it was logged under (tracebacks too); the
-    access log as JSON lines that carry the same."""
-    config: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    config["filters"] = {"request_id": {"()": "pladvisor.api.observability.RequestIdFilter"}}
-    config["formatters"]["default"] = {
-        "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+    """Every line one JSON object with its time, level and the id of the request it was logged under, a
+    traceback as one of its fields: uvicorn's lines too, since every logger, uvicorn's included, hands its
+    records on to the root's one handler."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "pladvisor.api.observability.json_formatter"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "root": {"handlers": ["stderr"], "level": level.upper()},
     }
-    config["formatters"]["json_lines"] = {"format": "%(message)s"}
-    config["handlers"]["default"]["filters"] = ["request_id"]
-    config["handlers"]["json_lines"] = {
-        "class": "logging.StreamHandler", "formatter": "json_lines", "stream": "ext://sys.stderr"
-    }
-    config["loggers"]["pladvisor.access"] = {"handlers": ["json_lines"], "level": level.upper(), "propagate": False}
-    config["root"] = {"handlers": ["default"], "level": level.upper()}
-    return config
 
 
 def _check_catalog(settings: Settings) -> None:
@@ -81,29 +83,55 @@ def serve(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     host = host or settings.host
+    log_config = _log_config(settings.log_level)
+    logging.config.dictConfig(log_config)
     if host not in LOOPBACK and not keys:
-        typer.echo(f"warning: serving on {host} without API keys; set PLADVISOR_API_KEYS to require them", err=True)
+        logging.getLogger("pladvisor.serve").warning(
+            "serving on %s without API keys; set PLADVISOR_API_KEYS to require them", host
+        )
+    workers = workers or settings.workers
     # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal to the handler found at start;
     # this one makes that planned stop exit with status 0 rather than "killed by signal".
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(
-        "pladvisor.api.app:create_app",
-        factory=True,
-        host=host,
-        port=port if port is not None else settings.port,
-        workers=workers or settings.workers,
-        log_level=settings.log_level,
-        log_config=_log_config(settings.log_level),
-        access_log=False,
-        # uvicorn closes idle keep-alive connections after 5 s; a client reusing one at that moment sees its
-        # request fail. Load balancers and pooled clients expect servers to keep connections longer.
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        # Deadlines for request heads and bodies, a bound on head size and a connection cap (see the module).
-        http="pladvisor.api.server:BoundedHttpToolsProtocol",
-        # uvicorn believes X-Forwarded-For from any loopback peer by default; only configured proxies are believed.
-        proxy_headers=bool(settings.trusted_proxies),
-        forwarded_allow_ips=settings.trusted_proxies or None,
-    )
+    with _metrics_shared_by(workers):
+        uvicorn.run(
+            "pladvisor.api.app:create_app",
+            factory=True,
+            host=host,
+            port=port if port is not None else settings.port,
+            workers=workers,
+            log_level=settings.log_level,
+            log_config=log_config,
+            access_log=False,
+            # uvicorn closes idle keep-alive connections after 5 s; a client reusing one at that moment sees its
+            # request fail. Load balancers and pooled clients expect servers to keep connections longer.
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            # After SIGTERM, in-flight requests get this long to finish before they are cancelled.
+            timeout_graceful_shutdown=settings.drain_seconds,
+            # Deadlines for request heads and bodies, a bound on head size and a connection cap (see the module).
+            http="pladvisor.api.server:BoundedHttpToolsProtocol",
+            # uvicorn believes X-Forwarded-For from any loopback peer by default; only configured proxies are
+            # believed.
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=settings.trusted_proxies or None,
+        )
+
+
+@contextmanager
+def _metrics_shared_by(workers: int) -> Iterator[None]:
+    """Several server processes keep their metrics in files that a scrape of any one of them adds up
+    (prometheus_client's multiprocess mode), in ``PROMETHEUS_MULTIPROC_DIR``. Unless the operator chose that
+    directory, a fresh one is made for this run and removed after it: files left from an earlier run would be
+    added up too. The variable is set before the worker processes start, as they read it when they do."""
+    if workers == 1 or MULTIPROCESS_DIR in os.environ:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="pladvisor-metrics-") as directory:
+        os.environ[MULTIPROCESS_DIR] = directory
+        try:
+            yield
+        finally:
+            del os.environ[MULTIPROCESS_DIR]
 
 
 @app.command()
@@ -218,7 +246,7 @@ def score(
     if builder is not None:
         totals = builder.build()
         if rollup is not None:
-            rollup.write_text(totals.model_dump_json(indent=2), encoding="utf-8")
+            rollup.write_text(msgspec.json.format(to_json(totals), indent=2).decode(), encoding="utf-8")
         if district_report is not None:
             from pladvisor.reports import render_district_report
 

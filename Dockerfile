@@ -1,0 +1,46 @@
+# The service as a container image:
+#   docker build -t pladvisor .
+#   docker run -p 8000:8000 --stop-timeout 30 -e PLADVISOR_API_KEYS=... pladvisor
+# durable-rules builds from source (a C extension), so a builder stage with a compiler makes the virtual
+# environment; the runtime stage copies it, and has no compiler. Both stages use the same Python image, whose
+# interpreter the environment's links point to. Python 3.11: the version the project is tested on (durable-rules
+# 2.0.28 does not import on 3.13).
+ARG PYTHON_IMAGE=python:3.11-slim
+
+FROM ${PYTHON_IMAGE} AS builder
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential \
+    && rm -rf /var/lib/apt/lists/*
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/pladvisor
+WORKDIR /src
+# The dependencies first, read from pyproject.toml alone: a change to the code then reuses this layer rather
+# than building durable-rules again.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && /opt/pladvisor/bin/pip install -r /tmp/requirements.txt
+# The wheel packages rules/ as pladvisor/rules (pyproject's force-include), where the service looks for it.
+COPY README.md LICENSE ./
+COPY src ./src
+COPY rules ./rules
+RUN /opt/pladvisor/bin/pip install --no-deps . \
+    && /opt/pladvisor/bin/pladvisor rules > /dev/null
+
+FROM ${PYTHON_IMAGE}
+RUN groupadd --system --gid 10001 pladvisor \
+    && useradd --system --uid 10001 --gid pladvisor --no-create-home --shell /usr/sbin/nologin pladvisor
+COPY --from=builder /opt/pladvisor /opt/pladvisor
+ENV PATH=/opt/pladvisor/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PLADVISOR_HOST=0.0.0.0 \
+    PLADVISOR_PORT=8000
+# A numeric user, so that an orchestrator can check that it is not root (Kubernetes' runAsNonRoot).
+USER 10001:10001
+EXPOSE 8000
+# Ready, not merely alive: the catalog is loaded and the process is not draining. slim images have no curl.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PLADVISOR_PORT', '8000') + '/health/ready', timeout=4)"]
+ENTRYPOINT ["pladvisor"]
+CMD ["serve"]

@@ -1,0 +1,125 @@
+"""Prometheus metrics: what the service counts, and ``GET /metrics``, which serves them.
+
+HTTP traffic and problem answers are counted by the application's ASGI entry point
+(``service.Service``), the one place that sees every response, 404s and refused keys
+included. Assessments, the rules they fired and batch items are counted by the handlers
+that make them, through ``record_assessment`` and ``record_batch_item``.
+
+With several server processes, prometheus_client keeps each process's values in files
+under ``PROMETHEUS_MULTIPROC_DIR`` (``pladvisor serve --workers N`` makes one), and a
+scrape, answered by any one process, adds them all up. That is decided when
+prometheus_client is imported, so the variable must be set before the process starts.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import msgspec
+from litestar.plugins.prometheus import PrometheusController
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+
+from pladvisor.advice.batch import Outcome
+from pladvisor.domain.assessment import Assessment
+from pladvisor.domain.batch import ItemProblem
+
+# A ``_created`` series beside every labelled counter would double what a scrape carries, for a timestamp
+# that process start time already gives.
+disable_created_metrics()  # type: ignore[no-untyped-call]
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""Methods counted by name; any other (clients choose the method) is counted as ``other``."""
+UNMATCHED = "unmatched"
+"""The route of a request no route took (404, 405): raw paths would make a series per path a client invents."""
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+"""An assessment takes about a millisecond; a batch of a thousand, seconds."""
+
+REQUESTS = Counter(
+    "pladvisor_http_requests", "Responses sent, by method, route template and status.", ["method", "route", "status"]
+)
+LATENCY = Histogram(
+    "pladvisor_http_request_duration_seconds", "Time from a request's arrival to its last byte handed to the server.",
+    ["method", "route"], buckets=LATENCY_BUCKETS,
+)
+IN_PROGRESS = Gauge(
+    "pladvisor_http_requests_in_progress", "Requests being served now (a scrape counts itself).",
+    multiprocess_mode="livesum",
+)
+PROBLEMS = Counter("pladvisor_problems", "RFC 9457 problem answers sent, by their type.", ["type"])
+ASSESSMENTS = Counter("pladvisor_assessments", "Schools assessed, alone or as items of a batch.")
+RULES_FIRED = Counter("pladvisor_rules_fired", "Rules fired by the schools assessed, by rule id.", ["rule_id"])
+BATCH_ITEMS = Counter("pladvisor_batch_items", "Batch items judged, by outcome.", ["outcome"])
+
+
+class MetricsController(PrometheusController):
+    """Litestar's endpoint, which reads every process's values when ``PROMETHEUS_MULTIPROC_DIR`` is set; left
+    out of the OpenAPI document, which describes the API rather than its operation."""
+
+    include_in_schema = False
+
+
+@cache
+def _request_series(method: str, route: str, status: str) -> tuple[Counter, Histogram]:
+    """The counter and histogram for one label set, looked up once: ``labels()`` takes a lock and validates
+    on every call. The label sets are few (methods x routes x statuses), so the cache stays small."""
+    return REQUESTS.labels(method, route, status), LATENCY.labels(method, route)
+
+
+def observe_request(method: str, route: str | None, status: int | None, seconds: float) -> None:
+    """One response; ``route`` None when no route took the request, ``status`` None when the client left
+    before any answer."""
+    counted = method if method in METHODS else "other"
+    requests, latency = _request_series(counted, route or UNMATCHED, str(status) if status is not None else "aborted")
+    requests.inc()
+    latency.observe(seconds)
+
+
+class _ProblemType(msgspec.Struct):
+    type: str = "about:blank"
+    """RFC 9457: a problem without a type is ``about:blank``."""
+
+
+_problem_type = msgspec.json.Decoder(_ProblemType).decode
+
+
+def record_problem(body: bytes) -> None:
+    """One problem answer, from its body: every source of problems (the problem-details plugin, Litestar's
+    router, the CORS refusal) ends in a body, and only this looks at it. The types are the service's own
+    constants, so the label stays bounded."""
+    try:
+        kind = _problem_type(body).type
+    except msgspec.MsgspecError:
+        kind = "unreadable"
+    PROBLEMS.labels(kind).inc()
+
+
+@cache
+def _rule_fired(rule_id: str) -> Counter:
+    return RULES_FIRED.labels(rule_id)
+
+
+def fired_rules(assessment: Assessment) -> set[str]:
+    """The rules the school fired, read back from its assessment: gaps in the plan, strengths, answers to
+    check, and what those withheld. Rules named only as ``next_level`` or as ``sustain`` items did not fire."""
+    fired = {item.rule_id for item in assessment.recommendations if item.kind == "gap"}
+    fired.update(item.rule_id for item in assessment.strengths)
+    for check in assessment.check_answers:
+        fired.add(check.rule_id)
+        fired.update(check.withheld)
+    return fired
+
+
+def record_assessment(assessment: Assessment) -> None:
+    """One school assessed, and the rules it fired."""
+    ASSESSMENTS.inc()
+    for rule_id in fired_rules(assessment):
+        _rule_fired(rule_id).inc()
+
+
+def record_batch_item(outcome: Outcome) -> None:
+    """One batch item: assessed (and counted as an assessment), or invalid."""
+    if isinstance(outcome, ItemProblem):
+        BATCH_ITEMS.labels("invalid").inc()
+        return
+    BATCH_ITEMS.labels("ok").inc()
+    record_assessment(outcome)

@@ -1,0 +1,288 @@
+"""Operating the service: Prometheus metrics, JSON log lines from every logger, and a bounded drain on SIGTERM."""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from litestar import Litestar
+from litestar.testing import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from pladvisor.advice.advisor import Advisor, fact_of
+from pladvisor.api.app import create_app
+from pladvisor.api.metrics import fired_rules, record_batch_item
+from pladvisor.config import Settings
+from pladvisor.domain.batch import ItemProblem
+from pladvisor.domain.profile import SchoolProfile
+from pladvisor.engine.evaluator import RuleEvaluator
+
+from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
+from .servers import PLADVISOR, free_port, wait_until_healthy
+from .strategies import profiles
+
+KEY = "operations-key-0123456789"
+CONTRADICTORY = json.loads((Path(__file__).parents[1] / "examples" / "profiles" / "contradictory.json").read_text())
+
+
+def sample(scrape: str, name: str, **labels: str) -> float:
+    """One series of a scrape; 0 before the series first appears, as for a counter that has not moved."""
+    for family in text_string_to_metric_families(scrape):
+        for point in family.samples:
+            if point.name == name and point.labels == labels:
+                return point.value
+    return 0.0
+
+
+def test_requests_are_counted_by_route_template_and_status_404s_under_one_label(client: TestClient) -> None:
+    def counts() -> tuple[float, ...]:
+        scrape = client.get("/metrics").text
+        return (
+            sample(scrape, "pladvisor_http_requests_total", method="POST", route="/v1/assessments", status="200"),
+            sample(scrape, "pladvisor_http_requests_total", method="GET", route="/v1/rules/{rule_id}", status="404"),
+            sample(scrape, "pladvisor_http_requests_total", method="GET", route="unmatched", status="404"),
+            sample(scrape, "pladvisor_http_request_duration_seconds_count", method="POST", route="/v1/assessments"),
+        )
+
+    before = counts()
+    client.post("/v1/assessments", json=as_body(RUSHED_DISTRICT))
+    client.post("/v1/assessments", json=as_body(MATURE_SCHOOL))
+    client.get("/v1/rules/no-such-rule")
+    for _ in range(3):
+        client.get(f"/made-up/{uuid.uuid4().hex}")
+    after = counts()
+    assert [a - b for a, b in zip(after, before, strict=True)] == [2, 1, 3, 2]
+    assert "made-up" not in client.get("/metrics").text, "a path no route took never becomes a label"
+
+
+def test_problem_answers_are_counted_by_their_type(advisor: Advisor) -> None:
+    with TestClient(create_app(advisor, Settings(api_keys=[KEY]))) as client:
+        def count(kind: str) -> float:
+            scrape = client.get("/metrics").text
+            return sample(scrape, "pladvisor_problems_total", type=f"urn:pladvisor:problem:{kind}")
+
+        before = {kind: count(kind) for kind in ("invalid-body", "unauthorized", "not-found")}
+        keyed = {"x-api-key": KEY}
+        client.post("/v1/assessments", json={"definition": {"written": "yes"}}, headers=keyed)
+        client.post("/v1/assessments", json=as_body(RUSHED_DISTRICT))
+        client.get("/v1/rules/no-such-rule", headers=keyed)
+        client.get("/nowhere", headers=keyed)
+        assert {kind: count(kind) - before[kind] for kind in before} == {
+            "invalid-body": 1, "unauthorized": 1, "not-found": 2
+        }
+
+
+def test_metrics_need_no_key_escape_rate_limits_and_stay_out_of_the_api_description(advisor: Advisor) -> None:
+    with TestClient(create_app(advisor, Settings(api_keys=[KEY], rate_limit_per_minute=1))) as client:
+        scrapes = [client.get("/metrics") for _ in range(3)]
+        assert [r.status_code for r in scrapes] == [200, 200, 200]
+        assert scrapes[0].headers["content-type"].startswith("text/plain; version=")
+        assert "/metrics" not in client.get("/schema/openapi.json").json()["paths"]
+
+
+def test_assessments_rules_fired_and_batch_items_are_counted(client: TestClient, advisor: Advisor) -> None:
+    def fired(answers: dict) -> set[str]:
+        return fired_rules(advisor.assess(SchoolProfile.model_validate(as_body(answers), strict=True)))
+
+    (rule_id, *_) = sorted(fired(RUSHED_DISTRICT) - fired(MATURE_SCHOOL))
+
+    def counts() -> tuple[float, ...]:
+        scrape = client.get("/metrics").text
+        return (
+            sample(scrape, "pladvisor_assessments_total"),
+            sample(scrape, "pladvisor_rules_fired_total", rule_id=rule_id),
+            sample(scrape, "pladvisor_batch_items_total", outcome="ok"),
+            sample(scrape, "pladvisor_batch_items_total", outcome="invalid"),
+        )
+
+    before = counts()
+    client.post("/v1/assessments", json=as_body(RUSHED_DISTRICT))
+    client.post("/v1/assessments/batch", json=[as_body(RUSHED_DISTRICT), as_body(MATURE_SCHOOL), {"tools": 3}])
+    after = counts()
+    assert [a - b for a, b in zip(after, before, strict=True)] == [3, 2, 2, 1]
+
+
+def test_recorded_batch_items_and_assessments_show_in_the_scrape(client: TestClient, advisor: Advisor) -> None:
+    assessment = advisor.assess(SchoolProfile.model_validate(as_body(RUSHED_DISTRICT), strict=True))
+    rule_id = min(fired_rules(assessment))
+
+    def counts() -> tuple[float, ...]:
+        scrape = client.get("/metrics").text
+        return (
+            sample(scrape, "pladvisor_assessments_total"),
+            sample(scrape, "pladvisor_rules_fired_total", rule_id=rule_id),
+            sample(scrape, "pladvisor_batch_items_total", outcome="ok"),
+            sample(scrape, "pladvisor_batch_items_total", outcome="invalid"),
+        )
+
+    before = counts()
+    record_batch_item(assessment)
+    record_batch_item(ItemProblem(index=1, school_id=None, errors=(), error_count=1))
+    after = counts()
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1, 1]
+
+
+@pytest.fixture(scope="module")
+def engine(advisor: Advisor) -> RuleEvaluator:
+    """A second ruleset compiled from the advisor's catalog: what the engine itself says fired."""
+    return RuleEvaluator(advisor.catalog)
+
+
+@settings(max_examples=150, deadline=None)
+@given(profile=profiles())
+def test_the_rules_counted_as_fired_are_those_the_engine_fired(
+    advisor: Advisor, engine: RuleEvaluator, profile: SchoolProfile
+) -> None:
+    assert fired_rules(advisor.assess(profile)) == set(engine.fired(fact_of(profile)))
+
+
+def test_the_rules_counted_as_fired_include_those_contradictory_answers_withheld(
+    advisor: Advisor, engine: RuleEvaluator
+) -> None:
+    profile = SchoolProfile.model_validate(CONTRADICTORY, strict=True)
+    assessment = advisor.assess(profile)
+    assert any(check.withheld for check in assessment.check_answers), "the example withholds advice"
+    assert fired_rules(assessment) == set(engine.fired(fact_of(profile)))
+
+
+def test_sigterm_makes_readiness_fail_at_once_then_hands_over_to_the_servers_handler(advisor: Advisor) -> None:
+    app = create_app(advisor)
+    server_told: list[int] = []
+
+    async def serve(app: Litestar) -> tuple[int, int]:
+        # In the main thread, as under uvicorn, whose handler is installed before the application starts.
+        transport = httpx.ASGITransport(app=app)
+        async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            before = (await client.get("/health/ready")).status_code
+            signal.raise_signal(signal.SIGTERM)
+            return before, (await client.get("/health/ready")).status_code
+
+    previous = signal.signal(signal.SIGTERM, lambda signum, _: server_told.append(signum))  # as uvicorn's
+    try:
+        assert asyncio.run(serve(app)) == (200, 503)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert server_told == [signal.SIGTERM]
+
+
+@contextmanager
+def served(log: Path, *arguments: str, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`pladvisor serve` on a free port, its log lines written to ``log``; killed if a test leaves it running."""
+    port = free_port()
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [str(PLADVISOR), "serve", "--port", str(port), *arguments], stderr=sink,
+            env={**os.environ, "PLADVISOR_LOG_LEVEL": "info", **env},
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+
+
+def test_served_log_lines_are_json_uvicorns_own_and_the_access_line_included(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    with served(log) as (url, process):
+        httpx.get(f"{url}/v1/rules", headers={"x-request-id": "log-check"})
+        stop(process)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert all({"time", "level", "request_id", "logger", "event"} <= line.keys() for line in lines)
+    uvicorns = [line["event"] for line in lines if line["logger"] == "uvicorn.error"]
+    assert "Application startup complete." in uvicorns and any(e.startswith("Uvicorn running on") for e in uvicorns)
+    assert any(e.startswith("Finished server process") for e in uvicorns)
+    (access,) = [line for line in lines if line["request_id"] == "log-check"]
+    assert access | {"time": None, "duration_ms": None} == {
+        "logger": "pladvisor.access", "level": "info", "event": "request", "request_id": "log-check",
+        "method": "GET", "path": "/v1/rules", "status": 200, "client": "127.0.0.1", "time": None, "duration_ms": None,
+    }
+    assert access["duration_ms"] >= 0
+
+
+def _half_sent_assessment(url: str) -> tuple[socket.socket, bytes]:
+    """A request whose head and half its body have been sent; returns the socket and the rest of the body."""
+    body = json.dumps(as_body(RUSHED_DISTRICT, school_id="late")).encode()
+    head = f"POST /v1/assessments HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\n" \
+           f"content-length: {len(body)}\r\n\r\n".encode()
+    connection = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=30)
+    connection.sendall(head + body[: len(body) // 2])
+    return connection, body[len(body) // 2:]
+
+
+def _answer(connection: socket.socket) -> bytes:
+    """Everything the server sent until it closed the connection."""
+    received = b""
+    try:
+        while chunk := connection.recv(65536):
+            received += chunk
+    except ConnectionResetError:
+        pass
+    return received
+
+
+def _listening(url: str) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def test_sigterm_answers_requests_in_flight_and_exits_once_the_drain_bound_is_over(tmp_path: Path) -> None:
+    drain = 3
+    with served(tmp_path / "server.log", PLADVISOR_DRAIN_SECONDS=str(drain)) as (url, process):
+        finishing, rest = _half_sent_assessment(url)
+        stalled, _ = _half_sent_assessment(url)
+        with finishing, stalled:
+            # The server has both once the application is serving them (a scrape counts itself).
+            deadline = time.monotonic() + 15
+            while sample(httpx.get(f"{url}/metrics").text, "pladvisor_http_requests_in_progress") < 3:
+                assert time.monotonic() < deadline, "the server never took both requests"
+                time.sleep(0.05)
+            signalled = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            while _listening(url):  # shutdown has begun once new connections are refused
+                assert time.monotonic() < signalled + 10, "the server kept taking connections after SIGTERM"
+                time.sleep(0.05)
+            finishing.sendall(rest)
+            answer = _answer(finishing)
+            assert process.wait(timeout=drain + 15) == 0
+            took = time.monotonic() - signalled
+            cut_off = _answer(stalled)
+    status, _, body = answer.partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 200 ") and json.loads(body)["school_id"] == "late"
+    assert not cut_off.startswith(b"HTTP/1.1 200 "), "a request still incomplete at the bound is not served"
+    assert drain - 0.5 < took < drain + 8, f"exited {took:.1f} s after SIGTERM with a {drain} s drain bound"
+
+
+def test_several_workers_add_up_their_metrics_in_a_directory_removed_after(tmp_path: Path) -> None:
+    with served(tmp_path / "server.log", "--workers", "2", PLADVISOR_LOG_LEVEL="warning",
+                TMPDIR=str(tmp_path)) as (url, process):
+        (directory,) = tmp_path.glob("pladvisor-metrics-*")
+        for _ in range(12):  # a new connection each, so that both processes take some
+            assert httpx.get(f"{url}/v1/rules").status_code == 200
+        scrapes = [httpx.get(f"{url}/metrics").text for _ in range(6)]
+        writers = {path.stem.rsplit("_", 1)[1] for path in directory.glob("*.db")}
+        stop(process)
+    assert len(writers) == 2, "each worker process keeps its values in the shared directory"
+    assert {sample(s, "pladvisor_http_requests_total", method="GET", route="/v1/rules", status="200")
+            for s in scrapes} == {12}, "whichever process answers a scrape, it adds up both"
+    assert not list(tmp_path.glob("pladvisor-metrics-*"))
