@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from pladvisor.cli.app import app
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
-from .servers import running_server
+from .servers import free_port, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 DISTRICT = ROOT / "examples" / "district.csv"
@@ -131,12 +131,34 @@ def test_scoring_through_the_api_gives_the_same_results(tmp_path: Path, base_url
     assert jsonl(tmp_path / "remote.errors.jsonl") == jsonl(tmp_path / "local.errors.jsonl")
 
 
+def test_a_service_that_cannot_be_reached_stops_the_run_with_a_message_not_a_traceback(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["score", str(DISTRICT), "-o", str(tmp_path / "out.jsonl"), "--api", f"http://127.0.0.1:{free_port()}"]
+    )
+    assert result.exit_code == 2
+    assert "error: http://127.0.0.1:" in result.output and "no answer after 4 attempts" in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_a_service_that_refuses_the_key_stops_the_run_with_its_problem(tmp_path: Path) -> None:
+    with running_server(PLADVISOR_API_KEYS="k" * 32) as url:
+        result = runner.invoke(
+            app, ["score", str(DISTRICT), "-o", str(tmp_path / "out.jsonl"), "--api", url, "--api-key", "w" * 32]
+        )
+    assert result.exit_code == 2
+    assert f"error: {url}: 401 Unauthorized" in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
 def test_two_workers_give_the_same_results_as_one(tmp_path: Path) -> None:
-    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
-    runner.invoke(app, ["score", str(DISTRICT), "-o", str(one)])
-    result = subprocess.run([str(PLADVISOR), "score", str(DISTRICT), "-o", str(two), "--workers", "2"],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1 and "scored 46 schools" in result.stderr
+    # Rows for several chunks of 64: the example district is one chunk, which a single process would score.
+    source, one, two = tmp_path / "in.csv", tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    subprocess.run([sys.executable, str(GENERATE), "--count", "300", "--broken", "3", "-o", str(source)], check=True)
+    runner.invoke(app, ["score", str(source), "-o", str(one)])
+    result = subprocess.run([str(PLADVISOR), "score", str(source), "-o", str(two), "--workers", "2"],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1 and "scored 297 schools, 3 rows failed" in result.stderr
+    assert len(jsonl(two)) == 297
     assert jsonl(two) == jsonl(one)
 
 

@@ -1,15 +1,32 @@
-"""pladvisor.client against the real service process."""
+"""pladvisor.client: against the real service process, and against scripted answers for retries and errors.
+
+The scripted tests count attempts through httpx.MockTransport and stand in for the client's clock and sleep,
+so that a wait is recorded instead of slept; each runs for both the synchronous and the asynchronous client.
+"""
 
 import asyncio
+import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
 
 import httpx
 import pytest
 
-from pladvisor.client import AsyncClient, Client, PladvisorError, _retry_after
+import pladvisor.errors
+from pladvisor.client import (
+    MAX_RETRY_AFTER,
+    AsyncClient,
+    Client,
+    PladvisorError,
+    ProblemError,
+    RetryPolicy,
+    ServiceUnreachableError,
+    _retry_after,
+)
 from pladvisor.domain.fields import profile_from_answers
+from pladvisor.domain.problems import FieldError
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 
@@ -25,12 +42,14 @@ def test_assess_returns_the_projects_model(base_url: str) -> None:
 
 def test_server_problems_surface_as_exceptions(base_url: str) -> None:
     with Client(base_url) as client:
-        with pytest.raises(PladvisorError) as caught:
+        with pytest.raises(ProblemError) as caught:
             client.assess({"definition": {}})
-        assert caught.value.status_code == 422
-        assert {e["field"] for e in caught.value.problem["errors"]} >= {"tools", "buy_in"}
-        with pytest.raises(PladvisorError, match="404"):
+        assert caught.value.status_code == 422 == caught.value.problem.status
+        assert {e.field for e in caught.value.problem.errors} >= {"tools", "buy_in"}
+        with pytest.raises(ProblemError, match="404"):
             client.rule("no-such-rule")
+        with pytest.raises(ProblemError, match="404"):
+            client.rule("../rules")
 
 
 def test_assess_many_chunks_and_keeps_input_order(base_url: str) -> None:
@@ -62,8 +81,8 @@ class FlakyProxy(BaseHTTPRequestHandler):
     """Answers the first request of each path with 503 and Retry-After, then forwards to the service."""
 
     upstream = ""
-    failed: set[str] = set()
-    seen: list[int] = []
+    failed: ClassVar[set[str]] = set()
+    seen: ClassVar[list[int]] = []
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["content-length"]))
@@ -100,21 +119,282 @@ def flaky_url(base_url: str) -> Iterator[str]:
         server.server_close()
 
 
-def test_client_retries_after_a_503(flaky_url: str) -> None:
-    with Client(flaky_url, backoff=0.01) as client:
+def test_client_retries_a_503_over_the_network(flaky_url: str) -> None:
+    with Client(flaky_url) as client:
         assert client.assess(as_body(MATURE_SCHOOL, school_id="retry")).school_id == "retry"
     assert FlakyProxy.seen == [503, 200]
 
 
-def test_client_gives_up_after_its_retries(flaky_url: str) -> None:
-    with Client(flaky_url, retries=0) as client, pytest.raises(PladvisorError) as caught:
-        client.assess(as_body({}))
-    assert caught.value.status_code == 503
+# Scripted answers: every test below runs for Client and for AsyncClient.
+
+HEALTH = {"status": "ok", "version": "0", "catalog_version": "c", "rules": 1}
+RETRY = RetryPolicy(attempts=4, initial=1.0, maximum=8.0, deadline=120.0)
 
 
-def test_client_retries_connection_errors_then_raises() -> None:
-    with Client("http://127.0.0.1:9", retries=2, backoff=0.01) as client, pytest.raises(httpx.ConnectError):
-        client.health()
+class Clock:
+    """The client's clock and sleep: a wait moves the clock on instead of taking time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+    async def async_sleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+class Script:
+    """A MockTransport handler answering from a list (the last answer repeats), counting the attempts.
+
+    An answer is an ``httpx.Response``, or an httpx exception class raised for that request; a handler
+    may also move the clock on, as a slow answer would."""
+
+    def __init__(self, *answers: httpx.Response | type[httpx.RequestError], clock: Clock | None = None,
+                 takes: float = 0.0) -> None:
+        self.answers, self.clock, self.takes = list(answers), clock, takes
+        self.attempts = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        answer = self.answers[min(self.attempts, len(self.answers) - 1)]
+        self.attempts += 1
+        if self.clock is not None:
+            self.clock.now += self.takes
+        if isinstance(answer, httpx.Response):
+            return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+        raise answer("scripted failure", request=request)
+
+
+def call(
+    flavour: str,
+    handler: Callable[[httpx.Request], httpx.Response],
+    clock: Clock,
+    operation: Callable[[Any], Any],
+    retry: RetryPolicy = RETRY,
+) -> Any:
+    """``operation`` (``health``, say) on a client of ``flavour`` whose requests ``handler`` answers."""
+    transport = httpx.MockTransport(handler)
+    if flavour == "sync":
+        with Client("http://pladvisor.test", retry=retry, transport=transport) as client:
+            client._clock, client._sleep = clock, clock.sleep  # type: ignore[assignment]
+            return operation(client)
+
+    async def run() -> Any:
+        async with AsyncClient("http://pladvisor.test", retry=retry, transport=transport) as client:
+            client._clock, client._sleep = clock, clock.async_sleep  # type: ignore[assignment]
+            return await operation(client)
+
+    return asyncio.run(run())
+
+
+def health(client: Any) -> Any:
+    return client.health()
+
+
+def refusal(status: int, retry_after: str | None = None) -> httpx.Response:
+    headers = {"retry-after": retry_after} if retry_after is not None else {}
+    body = {"type": "urn:pladvisor:problem:busy", "title": "Busy", "status": status, "detail": "try later"}
+    return httpx.Response(status, json=body, headers=headers)
+
+
+flavours = pytest.mark.parametrize("flavour", ["sync", "async"])
+
+
+@flavours
+@pytest.mark.parametrize("failure", [httpx.ConnectError, httpx.ReadTimeout, httpx.RemoteProtocolError])
+def test_failures_to_connect_are_retried_then_raised_as_the_clients_own_error(
+    flavour: str, failure: type[httpx.RequestError]
+) -> None:
+    clock = Clock()
+    script = Script(failure)
+    with pytest.raises(ServiceUnreachableError, match="after 4 attempts") as caught:
+        call(flavour, script, clock, health)
+    assert script.attempts == 4 and len(clock.waits) == 3
+    assert isinstance(caught.value, pladvisor.errors.PladvisorError)
+    assert not isinstance(caught.value, httpx.HTTPError)
+    assert isinstance(caught.value.__cause__, failure)
+
+
+@flavours
+def test_a_call_that_gets_through_on_a_later_attempt_returns_its_answer(flavour: str) -> None:
+    clock = Clock()
+    script = Script(httpx.ConnectError, httpx.ConnectError, httpx.Response(200, json=HEALTH))
+    assert call(flavour, script, clock, health) == HEALTH
+    assert script.attempts == 3
+
+
+@flavours
+def test_a_request_httpx_cannot_send_is_not_retried(flavour: str) -> None:
+    script = Script(httpx.UnsupportedProtocol)
+    with pytest.raises(ServiceUnreachableError, match="after 1 attempt "):
+        call(flavour, script, Clock(), health)
+    assert script.attempts == 1
+
+
+@flavours
+@pytest.mark.parametrize("status", [429, 503])
+def test_busy_answers_are_retried_after_the_wait_the_server_asks(flavour: str, status: int) -> None:
+    clock = Clock()
+    script = Script(refusal(status, "7"), refusal(status, "3"), httpx.Response(200, json=HEALTH))
+    assert call(flavour, script, clock, health) == HEALTH
+    assert script.attempts == 3
+    assert clock.waits == [7.0, 3.0]
+
+
+@flavours
+def test_a_retry_after_of_an_hour_is_bounded(flavour: str) -> None:
+    clock = Clock()
+    script = Script(refusal(503, "3600"), httpx.Response(200, json=HEALTH))
+    call(flavour, script, clock, health)
+    assert clock.waits == [MAX_RETRY_AFTER]
+
+
+@flavours
+@pytest.mark.parametrize("status", [429, 503])
+def test_busy_answers_to_the_last_attempt_are_raised_as_problems(flavour: str, status: int) -> None:
+    script = Script(refusal(status, "1"))
+    with pytest.raises(ProblemError) as caught:
+        call(flavour, script, Clock(), health)
+    assert script.attempts == 4
+    assert caught.value.status_code == status and caught.value.problem.detail == "try later"
+
+
+@flavours
+@pytest.mark.parametrize("status", [400, 401, 404, 413, 422, 500, 502, 504])
+def test_other_error_answers_are_never_retried(flavour: str, status: int) -> None:
+    script = Script(refusal(status, "0"), httpx.Response(200, json=HEALTH))
+    with pytest.raises(ProblemError):
+        call(flavour, script, Clock(), health)
+    assert script.attempts == 1
+
+
+@flavours
+def test_a_422_is_raised_with_its_problem_details_typed(flavour: str) -> None:
+    problem = {
+        "type": "urn:pladvisor:problem:invalid-body", "title": "Invalid request body", "status": 422,
+        "detail": "Invalid or unknown fields: tools", "instance": None, "future_member": [1, 2],
+        "errors": [{"field": "tools", "message": "Field required"}], "error_count": 1,
+    }
+    script = Script(httpx.Response(422, json=problem, headers={"content-type": "application/problem+json"}))
+    with pytest.raises(ProblemError) as caught:
+        call(flavour, script, Clock(), lambda client: client.assess({"definition": {}}))
+    error = caught.value
+    assert script.attempts == 1
+    assert isinstance(error, PladvisorError) and PladvisorError is pladvisor.errors.PladvisorError
+    assert error.status_code == 422
+    assert (error.problem.type, error.problem.title, error.problem.status) == (
+        "urn:pladvisor:problem:invalid-body", "Invalid request body", 422
+    )
+    assert error.problem.errors == (FieldError(field="tools", message="Field required"),)
+    assert (error.problem.error_count, error.problem.limit) == (1, None)
+    assert str(error) == "422 Invalid request body: Invalid or unknown fields: tools"
+
+
+@flavours
+@pytest.mark.parametrize(
+    "body", [b"<html>Bad gateway</html>", b'"just a string"', b'{"status": "five hundred"}'], ids=["html", "string",
+                                                                                                  "odd-types"]
+)
+def test_an_error_body_that_is_not_problem_details_still_reads(flavour: str, body: bytes) -> None:
+    with pytest.raises(ProblemError) as caught:
+        call(flavour, Script(httpx.Response(502, content=body)), Clock(), health)
+    problem = caught.value.problem
+    assert (problem.status, problem.title, problem.detail) == (502, "Bad Gateway", body.decode())
+    assert problem.errors is None and problem.limit is None
+
+
+@flavours
+def test_the_deadline_stops_retrying_before_the_attempts_run_out(flavour: str) -> None:
+    clock = Clock()
+    script = Script(refusal(503, "3"))
+    with pytest.raises(ProblemError):
+        call(flavour, script, clock, health, RetryPolicy(attempts=100, deadline=10.0))
+    assert clock.waits == [3.0, 3.0, 3.0], "a fourth wait would end 12 s into a 10 s deadline"
+    assert script.attempts == 4
+
+
+@flavours
+def test_the_deadline_counts_the_time_attempts_take(flavour: str) -> None:
+    clock = Clock()
+    script = Script(httpx.ReadTimeout, clock=clock, takes=4.0)
+    with pytest.raises(ServiceUnreachableError):
+        call(flavour, script, clock, health, RetryPolicy(attempts=100, initial=0.0, deadline=10.0))
+    assert script.attempts == 3, "attempts end at 4 s, 8 s and 12 s; none starts after 10 s"
+
+
+@flavours
+def test_a_wait_longer_than_the_deadline_allows_is_not_begun(flavour: str) -> None:
+    clock = Clock()
+    script = Script(refusal(429, "30"))
+    with pytest.raises(ProblemError):
+        call(flavour, script, clock, health, RetryPolicy(deadline=10.0))
+    assert script.attempts == 1 and clock.waits == []
+
+
+@flavours
+def test_waits_between_attempts_are_jittered_within_the_exponential_bound(flavour: str) -> None:
+    retry = RetryPolicy(attempts=7, initial=1.0, maximum=8.0)
+    runs = []
+    for _ in range(40):
+        clock = Clock()
+        with pytest.raises(ServiceUnreachableError):
+            call(flavour, Script(httpx.ConnectError), clock, health, retry)
+        runs.append(clock.waits)
+    bounds = [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    assert all(len(waits) == 6 for waits in runs)
+    assert all(0.0 <= wait <= bound for waits in runs for wait, bound in zip(waits, bounds, strict=True))
+    third = [waits[2] for waits in runs]
+    assert min(third) < 1.0 and max(third) > 3.0, "full jitter spreads waits over the whole bound"
+    assert len({tuple(waits) for waits in runs}) == len(runs), "no two clients wait alike"
+
+
+def test_backoff_is_full_jitter_capped_at_the_maximum() -> None:
+    retry = RetryPolicy(initial=0.5, maximum=4.0)
+    for attempt, bound in [(1, 0.5), (2, 1.0), (3, 2.0), (4, 4.0), (5, 4.0), (2000, 4.0)]:
+        waits = [retry.backoff(attempt) for _ in range(400)]
+        assert all(0.0 <= wait <= bound for wait in waits)
+        assert min(waits) < bound / 4 and max(waits) > bound * 3 / 4
+
+
+def test_a_retry_policy_needs_an_attempt() -> None:
+    with pytest.raises(ValueError):
+        RetryPolicy(attempts=0)
+
+
+@flavours
+def test_a_batch_over_the_servers_limit_is_sent_again_in_pieces_it_takes(flavour: str, base_url: str) -> None:
+    sizes: list[int] = []
+
+    def limited(request: httpx.Request) -> httpx.Response:
+        """The service's own answers, behind a limit of three items a batch."""
+        items = json.loads(request.content)
+        sizes.append(len(items))
+        if len(items) > 3:
+            return httpx.Response(413, json={"title": "Batch too large", "status": 413, "limit": 3})
+        return httpx.Response(200, content=httpx.post(f"{base_url}/v1/assessments/batch", json=items).content)
+
+    profiles = [as_body(MATURE_SCHOOL, school_id=f"p{i}") for i in range(10)]
+    profiles[4] = {"school_id": "broken"}
+
+    def assess_many(client: Any) -> Any:
+        if isinstance(client, Client):
+            return list(client.assess_many(profiles, batch_size=8, concurrency=1))
+
+        async def collect() -> list[Any]:
+            return [item async for item in client.assess_many(profiles, batch_size=8, concurrency=1)]
+
+        return collect()
+
+    items = call(flavour, limited, Clock(), assess_many)
+    assert sizes == [8, 3, 3, 2, 2]
+    assert [item.index for item in items] == list(range(10))
+    assert items[4].problem is not None and items[4].problem.index == 4
+    assert [item.assessment.school_id for item in items if item.assessment] == [f"p{i}" for i in range(10) if i != 4]
 
 
 @pytest.mark.parametrize(

@@ -186,7 +186,9 @@ def test_sigterm_lets_in_flight_requests_finish_then_exits_zero() -> None:
     port = free_port()
     process = subprocess.Popen([str(PLADVISOR), "serve", "--port", str(port)],
                                env={**os.environ, "PLADVISOR_LOG_LEVEL": "warning",
-                                    "PLADVISOR_MAX_CONCURRENT_BATCHES": "4"})
+                                    # In-flight requests are promised the drain period: a long one, so that
+                                    # a slow machine cannot matter.
+                                    "PLADVISOR_MAX_CONCURRENT_BATCHES": "4", "PLADVISOR_DRAIN_SECONDS": "300"})
     url = f"http://127.0.0.1:{port}"
     batch = json.dumps([as_body(RUSHED_DISTRICT if i % 2 else MATURE_SCHOOL, school_id=f"s{i}")
                         for i in range(1000)]).encode()

@@ -13,13 +13,17 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Advisor": "pladvisor.advice.advisor",
-    "CatalogError": "pladvisor.engine.catalog",
     "SchoolProfile": "pladvisor.domain.profile",
     "profile_from_answers": "pladvisor.domain.fields",
     "Assessment": "pladvisor.domain.assessment",
     "Client": "pladvisor.client",
     "AsyncClient": "pladvisor.client",
-    "PladvisorError": "pladvisor.client",
+    "RetryPolicy": "pladvisor.client",
+    "PladvisorError": "pladvisor.errors",
+    "CatalogError": "pladvisor.engine.catalog",
+    "ProblemError": "pladvisor.client",
+    "ServiceUnreachableError": "pladvisor.client",
+    "UnreadableAnswerError": "pladvisor.client",
 }
 __all__ = ["__version__", *_EXPORTS]
 

@@ -1,9 +1,12 @@
-"""Python clients for the pladvisor API, on httpx.
+"""Calling the pladvisor API from Python, as typed answers and pladvisor's own exceptions.
 
-Assessments are pure functions of their input, so every call is safe to repeat: the
-clients retry connection errors, 429 and 503 with exponential backoff, honouring the
-server's ``Retry-After``. Any other error response raises :class:`PladvisorError`
-carrying the server's problem details.
+:class:`Client` and :class:`AsyncClient` differ only in how they wait: for the network and between
+attempts. Everything else (what each call sends, when to try again, how an answer or a problem reads)
+lives once, in :class:`_BaseClient`, so the two cannot drift apart.
+
+Assessments are pure functions of their input, so every call is safe to repeat: a call is tried again
+after a connection failure, a timeout, a 429 or a 503, as :class:`RetryPolicy` allows. Any other error
+answer raises :class:`ProblemError`; no answer at all raises :class:`ServiceUnreachableError`.
 """
 
 from __future__ import annotations
@@ -11,47 +14,106 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import math
+import random
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, Generic, Self, TypeVar
+from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel
+import msgspec
+from pydantic import BaseModel, ValidationError
 
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.batch import BatchItem, BatchResult
+from pladvisor.domain.problems import Problem
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.rules import CatalogView, Rule
+from pladvisor.errors import PladvisorError
+
+__all__ = [
+    "AsyncClient",
+    "Client",
+    "PladvisorError",
+    "Problem",
+    "ProblemError",
+    "RetryPolicy",
+    "ServiceUnreachableError",
+    "UnreadableAnswerError",
+]
 
 Profile = SchoolProfile | Mapping[str, Any]
-M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+DEFAULT_URL = "http://127.0.0.1:8000"
 RETRY_STATUSES = frozenset({429, 503})
+RETRY_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+"""Failures a later attempt can get past: the service was busy, restarting or far away. A bad URL or a
+request httpx cannot even send would fail the same way every time."""
 MAX_RETRY_AFTER = 60.0
 
 
-class PladvisorError(Exception):
-    """An error response from the service; ``problem`` holds its RFC 9457 problem details."""
+class ProblemError(PladvisorError):
+    """The service answered, and refused: ``problem`` says why, in the service's words."""
 
-    def __init__(self, status_code: int, problem: dict[str, Any]) -> None:
+    def __init__(self, status_code: int, problem: Problem) -> None:
+        # Both in args, so that the error survives pickling (a process pool sends errors back that way).
+        super().__init__(status_code, problem)
         self.status_code = status_code
         self.problem = problem
-        detail = problem.get("detail") or problem.get("title") or "request failed"
-        super().__init__(f"{status_code}: {detail}")
+
+    def __str__(self) -> str:
+        heading = f"{self.status_code} {self.problem.title}".rstrip()
+        return f"{heading}: {self.problem.detail}" if self.problem.detail else heading
 
 
-def _payload(profile: Profile) -> Any:
-    if isinstance(profile, BaseModel):
-        return profile.model_dump(mode="json", exclude_none=True)
-    return profile
+class UnreadableAnswerError(PladvisorError):
+    """The service said yes (2xx), with a body that is not the answer this client knows: usually something
+    other than the service (a proxy, a captive portal) answered, or a service much older than the client."""
 
 
-def _chunks(profiles: Iterable[Profile], size: int) -> Iterator[list[Any]]:
-    iterator = iter(profiles)
-    while chunk := [_payload(p) for p in islice(iterator, size)]:
-        yield chunk
+class ServiceUnreachableError(PladvisorError):
+    """No answer came back on any attempt: the service could not be reached, timed out, or dropped the
+    connection. The httpx exception of the last attempt is the ``__cause__``."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How long one call keeps trying.
+
+    Waits grow exponentially from ``initial`` up to ``maximum`` with full jitter (a uniformly random wait
+    up to that bound), so that clients which failed together do not come back together. A server's
+    ``Retry-After`` replaces the wait. No attempt starts, and no wait is begun that would end, later than
+    ``deadline`` seconds after the call began; a single attempt is bounded by the client's ``timeout``.
+    """
+
+    attempts: int = 4
+    initial: float = 0.25
+    maximum: float = 10.0
+    deadline: float = 120.0
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or min(self.initial, self.maximum, self.deadline) < 0:
+            raise ValueError("a retry policy needs at least one attempt and no negative durations")
+
+    def backoff(self, retry: int) -> float:
+        """A random wait before retry number ``retry`` (1 for the first)."""
+        # Past 2**60 the bound is ``maximum`` anyway; the cap keeps the power from overflowing a float.
+        return random.uniform(0.0, min(self.maximum, self.initial * 2.0 ** min(retry - 1, 60)))
+
+    def wait(self, attempt: int, elapsed: float, retry_after: float | None) -> float | None:
+        """Seconds to wait before trying again after attempt ``attempt`` failed ``elapsed`` seconds into the
+        call, or None when the call must stop with that failure."""
+        if attempt >= self.attempts:
+            return None
+        delay = self.backoff(attempt) if retry_after is None else retry_after
+        return None if elapsed + delay > self.deadline else delay
+
+
+DEFAULT_RETRY = RetryPolicy()
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -72,60 +134,160 @@ def _retry_after(response: httpx.Response) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-def _error(response: httpx.Response) -> PladvisorError:
+def _decode(type_: type[T], content: bytes) -> T:
+    """The one place an answer's body becomes a typed value, so that how (msgspec, or pydantic for the models
+    not yet moved to it) changes here alone."""
     try:
-        problem = response.json()
-    except ValueError:
-        problem = {"title": response.reason_phrase, "detail": response.text[:500]}
-    return PladvisorError(response.status_code, problem if isinstance(problem, dict) else {"detail": str(problem)})
+        if isinstance(type_, type) and issubclass(type_, BaseModel):
+            return type_.model_validate_json(content)
+        return msgspec.json.decode(content, type=type_)
+    except (ValidationError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise UnreadableAnswerError(f"the answer is not a {getattr(type_, '__name__', type_)}: {exc}") from exc
 
 
-def _renumbered(items: list[BatchItem], offset: int) -> list[BatchItem]:
-    """Batch items carry their index in the whole input, not in their chunk."""
-    renumbered = []
-    for item in items:
-        problem = item.problem.model_copy(update={"index": item.index + offset}) if item.problem else None
-        renumbered.append(item.model_copy(update={"index": item.index + offset, "problem": problem}))
-    return renumbered
+def _problem(response: httpx.Response) -> Problem:
+    """The problem an error answer describes, read leniently: a body that is not problem details (a proxy's
+    page, say) becomes one whose detail is the start of that body."""
+    try:
+        members = msgspec.json.decode(response.content)
+        if isinstance(members, dict):
+            given = {name: value for name, value in members.items() if value is not None}
+            return msgspec.convert(
+                {"type": "about:blank", "status": response.status_code, "title": response.reason_phrase, **given},
+                Problem,
+            )
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        pass
+    return Problem(
+        type="about:blank", status=response.status_code, title=response.reason_phrase, detail=response.text[:500]
+    )
 
 
-def _smaller_batches(error: PladvisorError, size: int) -> int | None:
-    """The server's batch limit, when it refused a batch of ``size`` as too large and said what it takes."""
-    limit = error.problem.get("limit")
-    if error.status_code == 413 and isinstance(limit, int) and 0 < limit < size:
-        return limit
-    return None
+def _renumbered(items: Iterable[BatchItem], offset: int) -> list[BatchItem]:
+    """Batch items carry their index in the whole input, not in the batch that carried them."""
+    return [_moved(item, offset) for item in items] if offset else list(items)
 
 
-class _Settings:
-    def __init__(self, base_url: str, timeout: float, api_key: str | None, retries: int, backoff: float) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.headers = {"X-API-Key": api_key} if api_key else {}
-        self.retries = retries
-        self.backoff = backoff
-
-    def delay(self, attempt: int, response: httpx.Response | None) -> float:
-        suggested = _retry_after(response) if response is not None else None
-        return suggested if suggested is not None else self.backoff * 2**attempt
+def _moved(item: BatchItem, offset: int) -> BatchItem:
+    """``item`` as if it stood ``offset`` places later: the one place the client changes an answer."""
+    problem = msgspec.structs.replace(item.problem, index=item.problem.index + offset) if item.problem else None
+    return msgspec.structs.replace(item, index=item.index + offset, problem=problem)
 
 
-class Client:
+def _pieces(error: ProblemError, batch: Sequence[Any]) -> list[tuple[int, Sequence[Any]]] | None:
+    """Where to cut a batch the server refused as larger than it takes, when it said what it takes; None when
+    the refusal was for anything else."""
+    limit = error.problem.limit
+    if error.status_code != 413 or limit is None or not 0 < limit < len(batch):
+        return None
+    return [(start, batch[start:start + limit]) for start in range(0, len(batch), limit)]
+
+
+def _payload(profile: Profile) -> Any:
+    if isinstance(profile, BaseModel):
+        return profile.model_dump(mode="json", exclude_none=True)
+    return profile
+
+
+def _numbered_batches(profiles: Iterable[Profile], size: int) -> Iterator[tuple[int, list[Any]]]:
+    """Batches of at most ``size`` payloads, each with the input position of its first profile."""
+    iterator, offset = iter(profiles), 0
+    while batch := [_payload(p) for p in islice(iterator, size)]:
+        yield offset, batch
+        offset += len(batch)
+
+
+@dataclass(frozen=True, slots=True)
+class _Call(Generic[T]):
+    """One API operation: what to send, and the type its answer decodes to."""
+
+    method: str
+    path: str
+    answer: type[T]
+    body: Any = None
+
+
+def _health() -> _Call[dict[str, Any]]:
+    return _Call("GET", "/health", dict[str, Any])
+
+
+def _assess(profile: Profile) -> _Call[Assessment]:
+    return _Call("POST", "/v1/assessments", Assessment, _payload(profile))
+
+
+def _assess_batch(profiles: Iterable[Profile]) -> _Call[BatchResult]:
+    return _Call("POST", "/v1/assessments/batch", BatchResult, [_payload(p) for p in profiles])
+
+
+def _rules() -> _Call[CatalogView]:
+    return _Call("GET", "/v1/rules", CatalogView)
+
+
+def _rule(rule_id: str) -> _Call[Rule]:
+    # Quoted whole, so that an id holding "/" or "?" names a rule rather than another path.
+    return _Call("GET", f"/v1/rules/{quote(rule_id, safe='')}", Rule)
+
+
+Outcome = httpx.Response | httpx.RequestError
+
+
+class _BaseClient:
+    """What a call does besides I/O: its settings, its request, whether and when to try again, and what
+    its answer means."""
+
+    _http: httpx.Client | httpx.AsyncClient
+    _clock = staticmethod(time.monotonic)
+
+    def __init__(self, base_url: str, *, api_key: str | None, retry: RetryPolicy) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._headers = {"X-API-Key": api_key} if api_key else {}
+        self._retry = retry
+
+    def _request(self, call: _Call[Any]) -> httpx.Request:
+        return self._http.build_request(call.method, call.path, json=call.body)
+
+    def _wait(self, attempt: int, started: float, outcome: Outcome) -> float | None:
+        """Seconds to wait before the next attempt, or None when ``outcome`` is the call's result."""
+        if isinstance(outcome, httpx.Response):
+            if outcome.status_code not in RETRY_STATUSES:
+                return None
+            return self._retry.wait(attempt, self._clock() - started, _retry_after(outcome))
+        if not isinstance(outcome, RETRY_ERRORS):
+            return None
+        return self._retry.wait(attempt, self._clock() - started, None)
+
+    @staticmethod
+    def _answer(call: _Call[T], request: httpx.Request, outcome: Outcome, attempts: int) -> T:
+        """The call's typed answer, or the exception that stands for its failure."""
+        if isinstance(outcome, httpx.RequestError):
+            tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+            raise ServiceUnreachableError(
+                f"{request.method} {request.url}: no answer after {tries} ({type(outcome).__name__}: {outcome})"
+            ) from outcome
+        if not outcome.is_success:
+            raise ProblemError(outcome.status_code, _problem(outcome))
+        return _decode(call.answer, outcome.content)
+
+
+class Client(_BaseClient):
     """Synchronous client. Use as a context manager, or call :meth:`close`."""
+
+    _http: httpx.Client
+    _sleep = staticmethod(time.sleep)
 
     def __init__(
         self,
-        base_url: str = "http://127.0.0.1:8000",
+        base_url: str = DEFAULT_URL,
         *,
         timeout: float = 30.0,
         api_key: str | None = None,
-        retries: int = 3,
-        backoff: float = 0.25,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self._settings = _Settings(base_url, timeout, api_key, retries, backoff)
-        self._http = httpx.Client(base_url=self._settings.base_url, timeout=timeout, headers=self._settings.headers)
+        super().__init__(base_url, api_key=api_key, retry=retry)
+        self._http = httpx.Client(base_url=self._base_url, timeout=timeout, headers=self._headers, transport=transport)
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -134,90 +296,86 @@ class Client:
     def close(self) -> None:
         self._http.close()
 
-    def _send(self, method: str, path: str, body: Any = None) -> httpx.Response:
-        for attempt in range(self._settings.retries + 1):
-            last = attempt == self._settings.retries
+    def _call(self, call: _Call[T]) -> T:
+        request, started, attempt = self._request(call), self._clock(), 1
+        while True:
+            outcome: Outcome
             try:
-                response = self._http.request(method, path, json=body)
-            except httpx.TransportError:
-                if last:
-                    raise
-                time.sleep(self._settings.delay(attempt, None))
-                continue
-            if response.status_code in RETRY_STATUSES and not last:
-                time.sleep(self._settings.delay(attempt, response))
-                continue
-            if response.is_error:
-                raise _error(response)
-            return response
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
-    def _get(self, model: type[M], method: str, path: str, body: Any = None) -> M:
-        return model.model_validate_json(self._send(method, path, body).content)
+                outcome = self._http.send(request)
+            except httpx.RequestError as exc:
+                outcome = exc
+            wait = self._wait(attempt, started, outcome)
+            if wait is None:
+                return self._answer(call, request, outcome, attempt)
+            self._sleep(wait)
+            attempt += 1
 
     def health(self) -> dict[str, Any]:
-        result: dict[str, Any] = self._send("GET", "/health").json()
-        return result
+        return self._call(_health())
 
     def assess(self, profile: Profile) -> Assessment:
-        return self._get(Assessment, "POST", "/v1/assessments", _payload(profile))
+        return self._call(_assess(profile))
 
     def assess_batch(self, profiles: Iterable[Profile]) -> BatchResult:
-        return self._get(BatchResult, "POST", "/v1/assessments/batch", [_payload(p) for p in profiles])
+        return self._call(_assess_batch(profiles))
 
     def rules(self) -> CatalogView:
-        return self._get(CatalogView, "GET", "/v1/rules")
+        return self._call(_rules())
 
     def rule(self, rule_id: str) -> Rule:
-        return self._get(Rule, "GET", f"/v1/rules/{rule_id}")
+        return self._call(_rule(rule_id))
 
-    def _batch_items(self, chunk: list[Any]) -> list[BatchItem]:
+    def _batch_items(self, batch: Sequence[Any]) -> list[BatchItem]:
         """One batch's items; a batch over the server's limit is sent again in pieces the server takes."""
         try:
-            return self.assess_batch(chunk).results
-        except PladvisorError as exc:
-            limit = _smaller_batches(exc, len(chunk))
-            if limit is None:
+            return list(self.assess_batch(batch).results)
+        except ProblemError as exc:
+            pieces = _pieces(exc, batch)
+            if pieces is None:
                 raise
-            return [item for start in range(0, len(chunk), limit)
-                    for item in _renumbered(self._batch_items(chunk[start:start + limit]), start)]
+            return [item for start, piece in pieces for item in _renumbered(self._batch_items(piece), start)]
 
     def assess_many(
         self, profiles: Iterable[Profile], *, batch_size: int = 500, concurrency: int = 4
     ) -> Iterator[BatchItem]:
         """Every profile's result, in input order, sent as batches with at most ``concurrency`` in flight."""
+        pending: deque[tuple[int, Future[list[BatchItem]]]] = deque()
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            pending: deque[tuple[int, Future[list[BatchItem]]]] = deque()
-            offset = 0
-            for chunk in _chunks(profiles, batch_size):
-                if len(pending) == concurrency:
+            try:
+                for offset, batch in _numbered_batches(profiles, batch_size):
+                    if len(pending) == concurrency:
+                        start, future = pending.popleft()
+                        yield from _renumbered(future.result(), start)
+                    pending.append((offset, pool.submit(self._batch_items, batch)))
+                while pending:
                     start, future = pending.popleft()
                     yield from _renumbered(future.result(), start)
-                pending.append((offset, pool.submit(self._batch_items, chunk)))
-                offset += len(chunk)
-            while pending:
-                start, future = pending.popleft()
-                yield from _renumbered(future.result(), start)
+            finally:
+                for _, future in pending:
+                    future.cancel()
 
 
-class AsyncClient:
-    """Asynchronous client. Use as an async context manager, or await :meth:`aclose`."""
+class AsyncClient(_BaseClient):
+    """Asynchronous client (asyncio). Use as an async context manager, or await :meth:`aclose`."""
+
+    _http: httpx.AsyncClient
+    _sleep = staticmethod(asyncio.sleep)
 
     def __init__(
         self,
-        base_url: str = "http://127.0.0.1:8000",
+        base_url: str = DEFAULT_URL,
         *,
         timeout: float = 30.0,
         api_key: str | None = None,
-        retries: int = 3,
-        backoff: float = 0.25,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._settings = _Settings(base_url, timeout, api_key, retries, backoff)
+        super().__init__(base_url, api_key=api_key, retry=retry)
         self._http = httpx.AsyncClient(
-            base_url=self._settings.base_url, timeout=timeout, headers=self._settings.headers
+            base_url=self._base_url, timeout=timeout, headers=self._headers, transport=transport
         )
 
-    async def __aenter__(self) -> AsyncClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -226,68 +384,57 @@ class AsyncClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _send(self, method: str, path: str, body: Any = None) -> httpx.Response:
-        for attempt in range(self._settings.retries + 1):
-            last = attempt == self._settings.retries
+    async def _call(self, call: _Call[T]) -> T:
+        request, started, attempt = self._request(call), self._clock(), 1
+        while True:
+            outcome: Outcome
             try:
-                response = await self._http.request(method, path, json=body)
-            except httpx.TransportError:
-                if last:
-                    raise
-                await asyncio.sleep(self._settings.delay(attempt, None))
-                continue
-            if response.status_code in RETRY_STATUSES and not last:
-                await asyncio.sleep(self._settings.delay(attempt, response))
-                continue
-            if response.is_error:
-                raise _error(response)
-            return response
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
-    async def _get(self, model: type[M], method: str, path: str, body: Any = None) -> M:
-        return model.model_validate_json((await self._send(method, path, body)).content)
+                outcome = await self._http.send(request)
+            except httpx.RequestError as exc:
+                outcome = exc
+            wait = self._wait(attempt, started, outcome)
+            if wait is None:
+                return self._answer(call, request, outcome, attempt)
+            await self._sleep(wait)
+            attempt += 1
 
     async def health(self) -> dict[str, Any]:
-        result: dict[str, Any] = (await self._send("GET", "/health")).json()
-        return result
+        return await self._call(_health())
 
     async def assess(self, profile: Profile) -> Assessment:
-        return await self._get(Assessment, "POST", "/v1/assessments", _payload(profile))
+        return await self._call(_assess(profile))
 
     async def assess_batch(self, profiles: Iterable[Profile]) -> BatchResult:
-        return await self._get(BatchResult, "POST", "/v1/assessments/batch", [_payload(p) for p in profiles])
+        return await self._call(_assess_batch(profiles))
 
     async def rules(self) -> CatalogView:
-        return await self._get(CatalogView, "GET", "/v1/rules")
+        return await self._call(_rules())
 
     async def rule(self, rule_id: str) -> Rule:
-        return await self._get(Rule, "GET", f"/v1/rules/{rule_id}")
+        return await self._call(_rule(rule_id))
 
-    async def _batch_items(self, chunk: list[Any]) -> list[BatchItem]:
+    async def _batch_items(self, batch: Sequence[Any]) -> list[BatchItem]:
         """One batch's items; a batch over the server's limit is sent again in pieces the server takes."""
         try:
-            return (await self.assess_batch(chunk)).results
-        except PladvisorError as exc:
-            limit = _smaller_batches(exc, len(chunk))
-            if limit is None:
+            return list((await self.assess_batch(batch)).results)
+        except ProblemError as exc:
+            pieces = _pieces(exc, batch)
+            if pieces is None:
                 raise
-            return [item for start in range(0, len(chunk), limit)
-                    for item in _renumbered(await self._batch_items(chunk[start:start + limit]), start)]
+            return [item for start, piece in pieces for item in _renumbered(await self._batch_items(piece), start)]
 
     async def assess_many(
         self, profiles: Iterable[Profile], *, batch_size: int = 500, concurrency: int = 4
     ) -> AsyncIterator[BatchItem]:
         """Every profile's result, in input order, sent as batches with at most ``concurrency`` in flight."""
         pending: deque[tuple[int, asyncio.Task[list[BatchItem]]]] = deque()
-        offset = 0
         try:
-            for chunk in _chunks(profiles, batch_size):
+            for offset, batch in _numbered_batches(profiles, batch_size):
                 if len(pending) == concurrency:
                     start, task = pending.popleft()
                     for item in _renumbered(await task, start):
                         yield item
-                pending.append((offset, asyncio.ensure_future(self._batch_items(chunk))))
-                offset += len(chunk)
+                pending.append((offset, asyncio.ensure_future(self._batch_items(batch))))
             while pending:
                 start, task = pending.popleft()
                 for item in _renumbered(await task, start):

@@ -2,8 +2,8 @@
 
 Litestar 2.25 drops a lower bound of 0 (``ge=0`` is skipped as falsy), the length
 bounds of optional lists and a field's ``json_schema_extra``, writes an optional list's
-bound as a string's ``maxLength``, and does not show ``extra="forbid"`` (or a msgspec
-struct's ``forbid_unknown_fields``) as ``additionalProperties: false``. Nor does it know the answers that middleware gives
+bound as a string's ``maxLength``, and does not show ``extra="forbid"`` (or that the
+service writes an answer's declared members only) as ``additionalProperties: false``. Nor does it know the answers that middleware gives
 (401 without a key, 429 past a rate limit) or that the API takes a key, and it gives
 no request examples. Clients,
 generated forms and contract tests read the document, so these facts are restored once,
@@ -36,6 +36,7 @@ import msgspec
 from pydantic import BaseModel
 
 from pladvisor.domain import profile
+from pladvisor.domain.problems import Problem
 
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
     "ApiKey": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header",
@@ -210,8 +211,9 @@ def tighten(app: Litestar) -> None:
         if not isinstance(schema, Schema) or not schema.properties:
             continue
         if not issubclass(model, BaseModel):
-            # An answer's part: Litestar reads its bounds from msgspec's Meta, but not that it is closed.
-            schema.additional_properties = False if model.__struct_config__.forbid_unknown_fields else None
+            # An answer's part: Litestar reads its bounds from msgspec's Meta, but not that the service writes
+            # no other member. A problem may carry further members (RFC 9457).
+            schema.additional_properties = None if model is Problem else False
             continue
         if model.model_config.get("extra") == "forbid":
             schema.additional_properties = False

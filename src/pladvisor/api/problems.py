@@ -10,38 +10,20 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Any
 
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 import msgspec
-from msgspec import Meta
 
-from pladvisor.domain.base import Part
-from pladvisor.domain.problems import WHOLE, FieldError
+from pladvisor.domain.problems import WHOLE, FieldError, Problem
 from pladvisor.domain.profile import MAX_REPORTED
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:pladvisor:problem:"
 
 log = logging.getLogger("pladvisor.api")
-
-
-class Problem(Part, frozen=True, forbid_unknown_fields=False):
-    """An RFC 9457 problem details object; open, since the RFC lets a problem carry further members."""
-
-    type: Annotated[str, Meta(description="URI identifying the kind of problem.")]
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    errors: Annotated[
-        tuple[FieldError, ...] | None,
-        Meta(description="The invalid fields, when the body failed validation: the first 20 at most."),
-    ] = None
-    error_count: Annotated[int | None, Meta(description="How many errors there were in all, when errors is given.")] = None
-    limit: Annotated[int | None, Meta(description="On a 413 for a batch: the most items the server takes at once.")] = None
 
 
 def problem_response(status: int, description: str) -> ResponseSpec:

@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pladvisor.client import Client
 from pladvisor.config import LOOPBACK, KeySourceError, Settings
 from pladvisor.domain.base import to_json
+from pladvisor.errors import PladvisorError
 from pladvisor.cli.records import InputError, count_records, read_records, write_template
 from pladvisor.cli.runs import (
     CsvOutput,
@@ -201,7 +202,12 @@ def score(
     settings = Settings()
     client = Client(api, api_key=api_key) if api else None
     if client is not None:
-        scorer, version = through_api(client, batch_size), client.rules().version
+        try:
+            scorer, version = through_api(client, batch_size), client.rules().version
+        except PladvisorError as exc:
+            client.close()
+            typer.echo(f"error: {api}: {exc}", err=True)
+            raise typer.Exit(2) from exc
     elif workers > 1:
         scorer = in_processes(workers, settings.rules_dir)
         version = load_catalog(settings.rules_dir or default_rules_dir()).version
@@ -235,7 +241,8 @@ def score(
     except InputError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    except WorkerDied as exc:
+    except (WorkerDied, PladvisorError) as exc:
+        # The rows done so far are recorded; ``--resume`` goes on from them.
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(3) from exc
     finally:

@@ -1,4 +1,5 @@
-"""What is wrong with one field of an input, in the one shape the API, batches and the command line share."""
+"""What went wrong, in the shapes the API, its clients, batches and the command line share: a problem
+(RFC 9457) and what is wrong with one field of an input."""
 
 from __future__ import annotations
 
@@ -31,3 +32,19 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
         FieldError(field=dotted(error["loc"]), message=error["msg"])
         for error in exc.errors(include_url=False)[:MAX_REPORTED]
     ]
+
+
+class Problem(Part, frozen=True):
+    """An RFC 9457 problem details object; open, since the RFC lets a problem carry further members."""
+
+    type: Annotated[str, Meta(description="URI identifying the kind of problem.")]
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: Annotated[
+        tuple[FieldError, ...] | None,
+        Meta(description="The invalid fields, when the body failed validation: the first 20 at most."),
+    ] = None
+    error_count: Annotated[int | None, Meta(description="How many errors there were in all, when errors is given.")] = None
+    limit: Annotated[int | None, Meta(description="On a 413 for a batch: the most items the server takes at once.")] = None
