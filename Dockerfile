@@ -17,14 +17,14 @@ WORKDIR /src
 # The dependencies first, read from pyproject.toml alone: a change to the code then reuses this layer rather
 # than building durable-rules again.
 COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+print('\n'.join(p['dependencies'] + p['optional-dependencies']['server']))" > /tmp/requirements.txt \
     && /opt/pladvisor/bin/pip install -r /tmp/requirements.txt
 # The wheel packages rules/ as pladvisor/rules (pyproject's force-include), where the service looks for it.
 COPY README.md LICENSE ./
 COPY src ./src
 COPY rules ./rules
-RUN /opt/pladvisor/bin/pip install --no-deps . \
+RUN /opt/pladvisor/bin/pip install --no-deps ".[server]" \
     && /opt/pladvisor/bin/pladvisor rules > /dev/null
 
 FROM ${PYTHON_IMAGE}

@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 HOST ?= $(or $(PLADVISOR_HOST),127.0.0.1)
 PORT ?= $(or $(PLADVISOR_PORT),8000)
 
-.PHONY: run test bench soak openapi judge sentences clean
+.PHONY: run test lint bench soak openapi judge sentences clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "pladvisor needs Python 3.11 or 3.12 (durable-rules does not build on 3.13)"; exit 1; }
@@ -17,11 +17,11 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[server]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[server,test]'
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
@@ -52,7 +52,15 @@ $(SPECTRAL):
 		echo "npm could not install Spectral: the contract lint test is skipped"; \
 	else echo "npm is not installed: the contract lint test is skipped"; fi
 
-test: $(VENV)/.installed-test system-packages $(SPECTRAL)
+# The gates `make test` runs before the tests: ruff's lint and format check, and mypy (pydantic plugin).
+CHECKED := src tests bench examples
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check $(CHECKED)
+	$(BIN)/ruff format --check $(CHECKED)
+	$(BIN)/mypy $(CHECKED)
+
+test: lint system-packages $(SPECTRAL)
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test

@@ -12,10 +12,28 @@ def test_every_public_name_resolves() -> None:
     assert pladvisor.Advisor.__module__ == "pladvisor.advice.advisor"
 
 
-def test_the_client_alone_never_loads_the_rule_engine() -> None:
-    script = "import sys, pladvisor; pladvisor.Client; print('durable_rules_engine' in sys.modules)"
+SERVER_ONLY = ("durable", "durable_rules_engine", "litestar", "uvicorn", "yaml", "jinja2", "typer", "rich",
+               "structlog", "prometheus_client", "pydantic_settings")
+"""Top-level modules of the ``server`` extra: a client-only install does not have them."""
+
+
+def test_the_client_and_its_answers_need_nothing_from_the_server_extra() -> None:
+    script = f"""
+import sys, httpx, pladvisor
+from pladvisor.advice.advisor import Advisor  # only to make an answer to serve; dropped before the client runs
+from pladvisor.domain.base import to_json
+body = to_json(Advisor.from_directory().assess(pladvisor.profile_from_answers({{"buy_in.approach": "voluntary"}})))
+for name in [m for m in sys.modules if m.split(".")[0] in {SERVER_ONLY!r} or m.startswith("pladvisor")]:
+    del sys.modules[name]
+import pladvisor
+transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+with pladvisor.Client(transport=transport) as client:
+    answer = client.assess({{}})
+assert isinstance(answer, pladvisor.Assessment), answer
+print(sorted({{m.split(".")[0] for m in sys.modules}} & set({SERVER_ONLY!r})))
+"""
     shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert shown.strip() == "False"
+    assert shown.strip() == "[]"
 
 
 def test_the_readme_example_runs_from_the_package_root() -> None:
