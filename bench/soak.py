@@ -40,9 +40,9 @@ sys.path[:0] = [str(ROOT / "examples"), str(ROOT / "bench")]
 from generate import rows  # noqa: E402
 from servers import Server, serving  # noqa: E402
 
-from pladvisor.domain.profile import SchoolProfile  # noqa: E402
 from pladvisor.advice.advisor import Advisor  # noqa: E402
 from pladvisor.cli.records import read_records  # noqa: E402
+from pladvisor.domain.profile import SchoolProfile  # noqa: E402
 
 PLADVISOR = Path(sys.executable).with_name("pladvisor")
 BATCH_SIZE = 100
@@ -100,8 +100,13 @@ class Tally:
 
 
 async def client_loop(
-    http: httpx.AsyncClient, pool: list[dict[str, Any]], expected: dict[str, tuple[Any, ...]], tally: Tally,
-    stop_at: float, target: int, rng: random.Random,
+    http: httpx.AsyncClient,
+    pool: list[dict[str, Any]],
+    expected: dict[str, tuple[Any, ...]],
+    tally: Tally,
+    stop_at: float,
+    target: int,
+    rng: random.Random,
 ) -> None:
     while time.monotonic() < stop_at or tally.assessments < target:
         if time.monotonic() > stop_at + MAX_SECONDS:
@@ -139,16 +144,22 @@ async def sample_rss(server: Server, tally: Tally, every: float) -> None:
         tally.rss_samples.append((tally.assessments, server.rss_mib()))
 
 
-async def drive(server: Server, pool: list[dict[str, Any]], expected: dict[str, tuple[Any, ...]], clients: int,
-                seconds: float, target: int) -> Tally:
+async def drive(
+    server: Server,
+    pool: list[dict[str, Any]],
+    expected: dict[str, tuple[Any, ...]],
+    clients: int,
+    seconds: float,
+    target: int,
+) -> Tally:
     tally = Tally()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     sampler = asyncio.ensure_future(sample_rss(server, tally, every=10))
     async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=limits) as http:
         stop_at = time.monotonic() + seconds
-        await asyncio.gather(*(
-            client_loop(http, pool, expected, tally, stop_at, target, random.Random(i)) for i in range(clients)
-        ))
+        await asyncio.gather(
+            *(client_loop(http, pool, expected, tally, stop_at, target, random.Random(i)) for i in range(clients))
+        )
     sampler.cancel()
     return tally
 
@@ -178,8 +189,16 @@ async def _hold_connections(host: str, port: int, stop_at: float, first_bytes: b
 
 
 async def _made_up_fields(http: httpx.AsyncClient, stop_at: float, hostile: Hostile) -> None:
-    body = json.dumps({"definition": {}, "tools": {}, "professional_development": {}, "buy_in": {},
-                       "measurement": {}, **{f"made_up_{i}": i for i in range(300_000)}}).encode()
+    body = json.dumps(
+        {
+            "definition": {},
+            "tools": {},
+            "professional_development": {},
+            "buy_in": {},
+            "measurement": {},
+            **{f"made_up_{i}": i for i in range(300_000)},
+        }
+    ).encode()
     while time.monotonic() < stop_at:
         response = await http.post("/v1/assessments", content=body, headers={"content-type": "application/json"})
         hostile.refused_bodies += response.status_code == 422
@@ -187,8 +206,9 @@ async def _made_up_fields(http: httpx.AsyncClient, stop_at: float, hostile: Host
         await asyncio.sleep(1)
 
 
-async def _maximal_batches(http: httpx.AsyncClient, pool: list[dict[str, Any]], stop_at: float,
-                           hostile: Hostile) -> None:
+async def _maximal_batches(
+    http: httpx.AsyncClient, pool: list[dict[str, Any]], stop_at: float, hostile: Hostile
+) -> None:
     batch = [pool[i % len(pool)] for i in range(1000)]
     while time.monotonic() < stop_at:
         response = await http.post("/v1/assessments/batch", json=batch)
@@ -211,21 +231,25 @@ async def _probe_health(server: Server, stop_at: float, hostile: Hostile) -> Non
             await asyncio.sleep(0.2)
 
 
-async def drive_hostile(server: Server, pool: list[dict[str, Any]], expected: dict[str, tuple[Any, ...]],
-                        clients: int, seconds: float) -> tuple[Tally, Hostile]:
+async def drive_hostile(
+    server: Server, pool: list[dict[str, Any]], expected: dict[str, tuple[Any, ...]], clients: int, seconds: float
+) -> tuple[Tally, Hostile]:
     hostile = Hostile()
     stop_at = time.monotonic() + seconds
     host, port = server.url.removeprefix("http://").split(":")
     half_head = b"POST /v1/assessments HTTP/1.1\r\nHost: x\r\nContent-Ty"
-    half_body = (b"POST /v1/assessments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: 100000\r\n\r\n{\"definition\":")
+    half_body = (
+        b"POST /v1/assessments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 100000\r\n\r\n{"definition":'
+    )
     holders = [
-        _hold_connections(host, int(port), stop_at, (b"", half_head, half_body)[i % 3])
-        for i in range(IDLE_CONNECTIONS)
+        _hold_connections(host, int(port), stop_at, (b"", half_head, half_body)[i % 3]) for i in range(IDLE_CONNECTIONS)
     ]
     async with httpx.AsyncClient(base_url=server.url, timeout=120) as rough:
         attacks = asyncio.gather(
-            *holders, _made_up_fields(rough, stop_at, hostile), _probe_health(server, stop_at, hostile),
+            *holders,
+            _made_up_fields(rough, stop_at, hostile),
+            _probe_health(server, stop_at, hostile),
             *(_maximal_batches(rough, pool, stop_at, hostile) for _ in range(4)),
         )
         tally = await drive(server, pool, expected, clients, seconds, target=0)
@@ -268,32 +292,56 @@ def main() -> int:
     print(f"errors             {tally.errors}" + "".join(f"\n  {sample}" for sample in tally.error_samples))
     print(f"sent back (busy)   {tally.busy} batches answered 503 with Retry-After, then sent again")
     print(f"mismatched answers {tally.mismatches} (against a sequential in-process run)")
-    print(f"latency, single    p50 {percentile(tally.latencies, 50):.1f} ms / p99 {percentile(tally.latencies, 99):.1f} ms")
-    print(f"latency, batch     p50 {percentile(tally.batch_latencies, 50):.1f} ms / "
-          f"p99 {percentile(tally.batch_latencies, 99):.1f} ms (every call shares one engine)")
+    single = tally.latencies
+    print(f"latency, single    p50 {percentile(single, 50):.1f} ms / p99 {percentile(single, 99):.1f} ms")
+    print(
+        f"latency, batch     p50 {percentile(tally.batch_latencies, 50):.1f} ms / "
+        f"p99 {percentile(tally.batch_latencies, 99):.1f} ms (every call shares one engine)"
+    )
     print(f"server RSS         {rss_start:.1f} MiB after warm-up -> {rss_end:.1f} MiB ({growth:+.2f}%)")
     print("RSS along the run  " + ", ".join(f"{done // 1000}k: {mib:.0f}" for done, mib in tally.rss_samples) + " MiB")
-    print(f"steady-state RSS   {steady:.1f} MiB after the first 10 s of the run -> {rss_end:.1f} MiB "
-          f"({steady_growth:+.2f}%)")
+    print(
+        f"steady-state RSS   {steady:.1f} MiB after the first 10 s of the run -> {rss_end:.1f} MiB "
+        f"({steady_growth:+.2f}%)"
+    )
     ok = tally.errors == 0 and tally.mismatches == 0 and steady_growth < 5 and tally.assessments >= args.assessments
-    print("result             " + ("PASS" if ok else "FAIL") + " (0 errors, 0 mismatches, steady-state RSS growth < 5%)")
+    print(
+        "result             " + ("PASS" if ok else "FAIL") + " (0 errors, 0 mismatches, steady-state RSS growth < 5%)"
+    )
 
     health_p99 = percentile(hostile.health_latencies, 99)
-    print(f"\nhostile phase      {args.hostile_seconds:.0f} s: {IDLE_CONNECTIONS} idle or half-sent connections, "
-          "a 300,000-field body a second, 4 clients sending batches of 1,000, beside the ordinary clients")
-    print(f"ordinary clients   {rough.assessments} assessments, {rough.errors} errors, {rough.mismatches} mismatches"
-          + "".join(f"\n  {sample}" for sample in rough.error_samples))
-    print(f"/health            p99 {health_p99:.0f} ms, {hostile.health_failures} failures "
-          f"({len(hostile.health_latencies)} probes)")
-    print(f"refused bodies     {hostile.refused_bodies} made-up-field bodies answered 422, "
-          f"{hostile.misanswered_bodies} otherwise")
+    print(
+        f"\nhostile phase      {args.hostile_seconds:.0f} s: {IDLE_CONNECTIONS} idle or half-sent connections, "
+        "a 300,000-field body a second, 4 clients sending batches of 1,000, beside the ordinary clients"
+    )
+    print(
+        f"ordinary clients   {rough.assessments} assessments, {rough.errors} errors, {rough.mismatches} mismatches"
+        + "".join(f"\n  {sample}" for sample in rough.error_samples)
+    )
+    print(
+        f"/health            p99 {health_p99:.0f} ms, {hostile.health_failures} failures "
+        f"({len(hostile.health_latencies)} probes)"
+    )
+    print(
+        f"refused bodies     {hostile.refused_bodies} made-up-field bodies answered 422, "
+        f"{hostile.misanswered_bodies} otherwise"
+    )
     print(f"maximal batches    {hostile.maximal_batches} (status: count; 503 is the server asking to come back)")
     print(f"peak server RSS    {hostile.peak_rss:.1f} MiB (limit {HOSTILE_RSS_LIMIT_MIB} MiB)")
-    hostile_ok = (rough.errors == 0 and rough.mismatches == 0 and hostile.health_failures == 0
-                  and hostile.refused_bodies > 0 and hostile.misanswered_bodies == 0
-                  and health_p99 < 1000 and hostile.peak_rss < HOSTILE_RSS_LIMIT_MIB)
-    print("hostile result     " + ("PASS" if hostile_ok else "FAIL")
-          + f" (0 errors for ordinary clients, /health p99 < 1 s, RSS < {HOSTILE_RSS_LIMIT_MIB} MiB)")
+    hostile_ok = (
+        rough.errors == 0
+        and rough.mismatches == 0
+        and hostile.health_failures == 0
+        and hostile.refused_bodies > 0
+        and hostile.misanswered_bodies == 0
+        and health_p99 < 1000
+        and hostile.peak_rss < HOSTILE_RSS_LIMIT_MIB
+    )
+    print(
+        "hostile result     "
+        + ("PASS" if hostile_ok else "FAIL")
+        + f" (0 errors for ordinary clients, /health p99 < 1 s, RSS < {HOSTILE_RSS_LIMIT_MIB} MiB)"
+    )
     return 0 if ok and hostile_ok else 1
 
 

@@ -16,8 +16,8 @@ import csv
 import random
 from pathlib import Path
 
-from pladvisor.domain.fields import ProfileField, profile_fields
 from pladvisor.cli.records import IDENTITY_COLUMNS
+from pladvisor.domain.fields import ProfileField, profile_fields
 
 GOOD_CHOICES = {
     "definition.origin": "developed_locally",
@@ -33,8 +33,11 @@ GOOD_CHOICES = {
 }
 BAD_BOOLEANS = {"tools.purchased_before_goals"}
 """List fields where having items is the weak answer."""
-LOW_IS_GOOD = {"tools.technology_budget_percent", "vision.months_since_why_revisited",
-               "classroom_practice.whole_class_minutes_per_lesson"}
+LOW_IS_GOOD = {
+    "tools.technology_budget_percent",
+    "vision.months_since_why_revisited",
+    "classroom_practice.whole_class_minutes_per_lesson",
+}
 BROKEN = [
     {"definition.written": "maybe"},
     {"tools.technology_budget_percent": "250"},

@@ -20,8 +20,14 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 )
 WINDOW = (1200, 1600)
 
@@ -43,7 +49,10 @@ class Browser:
         profile = tempfile.mkdtemp(dir=self.scratch)
         done = subprocess.run(
             [str(self.executable), *FLAGS, f"--user-data-dir={profile}", *args],
-            capture_output=True, text=True, timeout=120, check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout
@@ -64,7 +73,7 @@ class Browser:
 
 def visible_text(document: str) -> str:
     """Text of a serialised document with tags dropped and whitespace collapsed, as a reader sees it."""
-    body = re.sub(r"<(script|style|title)\b.*?</\1>", " ", document, flags=re.S | re.I)
+    body = re.sub(r"<(script|style|title)\b.*?</\1>", " ", document, flags=re.DOTALL | re.IGNORECASE)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 
@@ -85,9 +94,9 @@ def read_png(data: bytes) -> Png:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     position, image, header = 8, b"", None
     while position < len(data):
-        length, kind = struct.unpack(">I4s", data[position:position + 8])
-        body = data[position + 8:position + 8 + length]
-        assert zlib.crc32(kind + body) == struct.unpack(">I", data[position + 8 + length:position + 12 + length])[0]
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        body = data[position + 8 : position + 8 + length]
+        assert zlib.crc32(kind + body) == struct.unpack(">I", data[position + 8 + length : position + 12 + length])[0]
         position += 12 + length
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", body)
@@ -101,4 +110,4 @@ def read_png(data: bytes) -> Png:
     stride = 1 + width * (3 if colour == 2 else 4)
     pixels = zlib.decompress(image)
     assert len(pixels) == stride * height, "image data does not match the header"
-    return Png(width, height, [pixels[i:i + stride] for i in range(0, len(pixels), stride)])
+    return Png(width, height, [pixels[i : i + stride] for i in range(0, len(pixels), stride)])

@@ -4,8 +4,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from pladvisor.api.app import create_app
 from pladvisor.advice.advisor import Advisor
+from pladvisor.api.app import create_app
 
 from .servers import running_server
 

@@ -62,8 +62,19 @@ def redis_server(directory: Path) -> Iterator[str]:
         pytest.skip("redis-server is not installed: `make test` installs it as root (apt-get install redis-server)")
     port = free_port()
     process = subprocess.Popen(
-        [str(REDIS_SERVER), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(directory)],
+        [
+            str(REDIS_SERVER),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
         stdout=subprocess.DEVNULL,
     )
     try:

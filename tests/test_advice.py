@@ -2,10 +2,10 @@
 
 import pytest
 
-from pladvisor.domain.fields import profile_from_answers
-from pladvisor.domain.rules import Rule
 from pladvisor.advice.advisor import Advisor
 from pladvisor.advice.ranking import MAX_NEXT, MAX_NOW, horizons, rank
+from pladvisor.domain.fields import profile_from_answers
+from pladvisor.domain.rules import Rule
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT
 
@@ -18,7 +18,10 @@ def test_foundations_come_before_anything_about_tools(advisor: Advisor) -> None:
         assert foundation in areas[:first_tools], foundation
     # M7: the article counts missing ongoing support among the most critical mistakes, so it leads.
     assert [item.rule_id for item in plan[:4]] == [
-        "pd-not-ongoing", "why-missing", "definition-not-written", "buy-in-mandated"
+        "pd-not-ongoing",
+        "why-missing",
+        "definition-not-written",
+        "buy-in-mandated",
     ]
     assert [item.rank for item in plan] == list(range(1, len(plan) + 1))
 
@@ -83,8 +86,11 @@ def test_follow_up_questions_favour_what_would_change_the_advice_most(advisor: A
 
 
 def test_area_scores_only_count_what_was_answered(advisor: Advisor) -> None:
-    answers = {"buy_in.approach": "mandate_all_by_date", "professional_development.format": "ongoing",
-               "professional_development.coaching": True}
+    answers = {
+        "buy_in.approach": "mandate_all_by_date",
+        "professional_development.format": "ongoing",
+        "professional_development.coaching": True,
+    }
     areas = {a.area: a for a in advisor.assess(profile_from_answers(answers)).readiness.areas}
     assert areas["buy_in"].score == 0
     assert areas["professional_development"].score == 100
@@ -106,11 +112,23 @@ def test_identity_is_echoed_and_catalog_version_reported(advisor: Advisor) -> No
 
 
 def _rule(rule_id: str, area: str, priority: str, after: list[str] | None = None, order: int = 0) -> Rule:
-    return Rule.model_validate({
-        "id": rule_id, "area": area, "kind": "gap", "basis": "documented", "cites": {"M1": "x"}, "when": {},
-        "priority": priority, "order": order, "title": rule_id, "why": rule_id, "steps": ["s"], "after": after or [],
-        "examples": {"fires": {"a": 1}, "quiet": {"a": 2}},
-    })
+    return Rule.model_validate(
+        {
+            "id": rule_id,
+            "area": area,
+            "kind": "gap",
+            "basis": "documented",
+            "cites": {"M1": "x"},
+            "when": {},
+            "priority": priority,
+            "order": order,
+            "title": rule_id,
+            "why": rule_id,
+            "steps": ["s"],
+            "after": after or [],
+            "examples": {"fires": {"a": 1}, "quiet": {"a": 2}},
+        }
+    )
 
 
 def test_ranking_puts_priority_first_then_foundations_then_order() -> None:

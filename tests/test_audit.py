@@ -3,9 +3,10 @@
 from pathlib import Path
 
 import msgspec
-from pladvisor.domain.fields import profile_from_answers
+
 from pladvisor.advice.advisor import Advisor
 from pladvisor.advice.audit import audit_files, main, table, unexplained_points
+from pladvisor.domain.fields import profile_from_answers
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 NAMED = [EXAMPLES / "profile.json", *sorted((EXAMPLES / "profiles").glob("*.json"))]
@@ -48,5 +49,16 @@ def test_the_command_prints_the_table_and_fails_on_unexplained_points(capsys, ad
     assert main([str(path) for path in NAMED]) == 0
     out = capsys.readouterr().out
     assert out.startswith("school") and "lakeside" in out and "0 points lost with no item listed" in out
-    assert table([]).split() == ["school", "stage", "prov.", "score", "coverage", "now", "next", "later",
-                                 "strengths", "checks", "unexplained"]
+    assert table([]).split() == [
+        "school",
+        "stage",
+        "prov.",
+        "score",
+        "coverage",
+        "now",
+        "next",
+        "later",
+        "strengths",
+        "checks",
+        "unexplained",
+    ]

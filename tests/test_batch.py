@@ -5,12 +5,12 @@ import statistics
 import pytest
 from litestar.testing import TestClient
 
+from pladvisor.advice.advisor import Advisor
+from pladvisor.advice.rollup import RollupBuilder, Summary
 from pladvisor.api.app import create_app
 from pladvisor.config import Settings
 from pladvisor.domain.fields import profile_from_answers
 from pladvisor.domain.rules import PRIORITY_WEIGHT
-from pladvisor.advice.advisor import Advisor
-from pladvisor.advice.rollup import RollupBuilder, Summary
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 
@@ -31,7 +31,9 @@ def test_a_bad_item_never_fails_the_good_ones(client: TestClient) -> None:
     assert results[0]["assessment"]["school_id"] == "a"
     assert results[3]["assessment"]["school_id"] == "d"
     assert results[1]["problem"] == {
-        "index": 1, "school_id": "b", "errors": [{"field": "definition.written", "message": "Input should be a valid boolean"}],
+        "index": 1,
+        "school_id": "b",
+        "errors": [{"field": "definition.written", "message": "Input should be a valid boolean"}],
         "error_count": 1,
     }
     assert results[2]["problem"]["errors"][0]["field"] == "body"
@@ -42,8 +44,14 @@ def test_rollup_matches_hand_computed_figures(client: TestClient, advisor: Advis
         ("r1", RUSHED_DISTRICT),
         ("r2", RUSHED_DISTRICT),
         ("m1", MATURE_SCHOOL),
-        ("p1", {"buy_in.approach": "mandate_all_by_date", "professional_development.format": "ongoing",
-                "professional_development.coaching": True}),
+        (
+            "p1",
+            {
+                "buy_in.approach": "mandate_all_by_date",
+                "professional_development.format": "ongoing",
+                "professional_development.coaching": True,
+            },
+        ),
     ]
     body = [as_body(answers, school_id=sid) for sid, answers in schools] + [{"tools": 1}]
     rollup = client.post("/v1/assessments/batch", json=body).json()["rollup"]
@@ -56,11 +64,15 @@ def test_rollup_matches_hand_computed_figures(client: TestClient, advisor: Advis
     rushed = advisor.assess(profile_from_answers(RUSHED_DISTRICT)).readiness.score
     scores = [rushed, rushed, 100, round(100 * 5 / total)]
     assert (rollup["schools"], rollup["assessed"], rollup["invalid"]) == (5, 4, 1)
-    assert rollup["stages"] == {"undetermined": 0, "exploring": 3, "preparing": 0, "implementing": 0,
-                                "sustaining": 1}
+    assert rollup["stages"] == {"undetermined": 0, "exploring": 3, "preparing": 0, "implementing": 0, "sustaining": 1}
     assert rollup["provisional"] == 3
-    assert rollup["overall"] == {"scored": 4, "mean": round(statistics.fmean(scores), 2),
-                                 "stdev": round(statistics.pstdev(scores), 2), "min": min(scores), "max": 100}
+    assert rollup["overall"] == {
+        "scored": 4,
+        "mean": round(statistics.fmean(scores), 2),
+        "stdev": round(statistics.pstdev(scores), 2),
+        "min": min(scores),
+        "max": 100,
+    }
     pd = next(a for a in rollup["areas"] if a["area"] == "professional_development")
     assert pd["max"] == 100
     buy_in = next(a for a in rollup["areas"] if a["area"] == "buy_in")
@@ -103,8 +115,19 @@ def test_district_priorities_rank_by_weight_times_share_not_by_frequency() -> No
     medium = ("review-results", "Review results together more often", "medium")
     critical = ("pd-not-ongoing", "Build a system of ongoing professional development", "critical")
     for index, recommendations in enumerate([(medium, critical), (medium, critical), (medium,)]):
-        builder.add(Summary(index=index, school_id=None, name=None, score=50, stage="preparing", confidence="high",
-                            areas=(), provisional=False, recommendations=recommendations))
+        builder.add(
+            Summary(
+                index=index,
+                school_id=None,
+                name=None,
+                score=50,
+                stage="preparing",
+                confidence="high",
+                areas=(),
+                provisional=False,
+                recommendations=recommendations,
+            )
+        )
     top = builder.build().top_recommendations
     # Critical (4) for two schools in three: 2.67; medium (2) for all three: 2.0.
     assert [(t.rule_id, t.count, t.impact) for t in top] == [("pd-not-ongoing", 2, 2.6667), ("review-results", 3, 2.0)]

@@ -43,7 +43,9 @@ def test_example_district_scores_every_good_row_and_reports_each_bad_one(tmp_pat
     assert "scored 46 schools, 4 rows failed" in result.output
     errors = jsonl(tmp_path / "out.errors.jsonl")
     assert [e["line"] for e in errors] == [9, 22, 34, 43]
-    assert errors[0]["school_id"] == "school-00008" and "'maybe' is not true or false" in errors[0]["errors"][0]["message"]
+    assert (
+        errors[0]["school_id"] == "school-00008" and "'maybe' is not true or false" in errors[0]["errors"][0]["message"]
+    )
     assert errors[3]["errors"][0]["field"] == "buy_in.approach"
     records = jsonl(out)
     assert len(records) == 46 and len({r["line"] for r in records}) == 46
@@ -65,8 +67,9 @@ def test_district_report_is_written_from_the_rollup(tmp_path: Path) -> None:
     records = jsonl(tmp_path / "out.jsonl")
     gaps = [r for a in records for r in a["assessment"]["recommendations"] if r["kind"] == "gap"]
     weight = {"critical": 4, "high": 3, "medium": 2, "low": 1}
-    top = max({r["rule_id"] for r in gaps},
-              key=lambda rule: sum(weight[r["priority"]] for r in gaps if r["rule_id"] == rule))
+    top = max(
+        {r["rule_id"] for r in gaps}, key=lambda rule: sum(weight[r["priority"]] for r in gaps if r["rule_id"] == rule)
+    )
     title = next(r["title"] for r in gaps if r["rule_id"] == top)
     assert title.replace("'", "&#39;") in text
 
@@ -108,8 +111,11 @@ def test_jsonl_and_json_inputs_round_trip(tmp_path: Path) -> None:
     ("header", "message"),
     [
         pytest.param("school_id,buy_in.deadline", "unknown columns buy_in.deadline", id="unknown-column"),
-        pytest.param("school_id,buy_in.approach,buy_in.approach", "columns appear more than once: buy_in.approach",
-                     id="repeated-column"),
+        pytest.param(
+            "school_id,buy_in.approach,buy_in.approach",
+            "columns appear more than once: buy_in.approach",
+            id="repeated-column",
+        ),
     ],
 )
 def test_a_header_that_cannot_be_read_stops_the_run_with_a_clear_message(
@@ -155,8 +161,13 @@ def test_two_workers_give_the_same_results_as_one(tmp_path: Path) -> None:
     source, one, two = tmp_path / "in.csv", tmp_path / "one.jsonl", tmp_path / "two.jsonl"
     subprocess.run([sys.executable, str(GENERATE), "--count", "300", "--broken", "3", "-o", str(source)], check=True)
     runner.invoke(app, ["score", str(source), "-o", str(one)])
-    result = subprocess.run([str(PLADVISOR), "score", str(source), "-o", str(two), "--workers", "2"],
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [str(PLADVISOR), "score", str(source), "-o", str(two), "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 1 and "scored 297 schools, 3 rows failed" in result.stderr
     assert len(jsonl(two)) == 297
     assert jsonl(two) == jsonl(one)
@@ -178,7 +189,7 @@ def test_killed_run_resumes_scoring_every_school_exactly_once(tmp_path: Path) ->
     interrupted = len(out.read_bytes().splitlines())
     assert 0 < interrupted < 3990
 
-    resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=300, check=False)
     assert resumed.returncode == 1  # the ten broken rows
     lines = [r["line"] for r in jsonl(out)]
     errors = [e["line"] for e in jsonl(tmp_path / "out.errors.jsonl")]
@@ -220,7 +231,9 @@ def test_bad_bytes_and_hostile_lines_fail_only_their_own_rows(tmp_path: Path) ->
     csv_source = tmp_path / "mixed.csv"
     good = "s{0},School {0},voluntary\n"
     csv_source.write_bytes(
-        b"school_id,name,buy_in.approach\n" + good.format(1).encode() + "s2,\u00c9cole,voluntary\n".encode("cp1252")
+        b"school_id,name,buy_in.approach\n"
+        + good.format(1).encode()
+        + "s2,\u00c9cole,voluntary\n".encode("cp1252")
         + good.format(3).encode()
     )
     result = runner.invoke(app, ["score", str(csv_source), "-o", str(tmp_path / "csv.csv")])
@@ -228,8 +241,13 @@ def test_bad_bytes_and_hostile_lines_fail_only_their_own_rows(tmp_path: Path) ->
     assert [r["school_id"] for r in csv_dicts(tmp_path / "csv.csv")] == ["s1", "s3"]
     assert jsonl(tmp_path / "csv.errors.jsonl")[0]["line"] == 3
     jsonl_source = tmp_path / "mixed.jsonl"
-    lines = [json.dumps(as_body({}, school_id="ok-1")), "[" * 100_000, '{"n": ' + "9" * 5000 + "}",
-             "\x89PNG not text \xff", json.dumps(as_body({}, school_id="ok-2"))]
+    lines = [
+        json.dumps(as_body({}, school_id="ok-1")),
+        "[" * 100_000,
+        '{"n": ' + "9" * 5000 + "}",
+        "\x89PNG not text \xff",
+        json.dumps(as_body({}, school_id="ok-2")),
+    ]
     jsonl_source.write_bytes(b"\n".join(line.encode("latin-1") for line in lines) + b"\n")
     result = runner.invoke(app, ["score", str(jsonl_source), "-o", str(tmp_path / "j.csv")])
     assert result.exit_code == 1, result.output
@@ -239,21 +257,30 @@ def test_bad_bytes_and_hostile_lines_fail_only_their_own_rows(tmp_path: Path) ->
 
 def test_text_a_spreadsheet_would_run_as_a_formula_is_written_as_text(tmp_path: Path) -> None:
     source = tmp_path / "formula.csv"
-    profile_csv(source, [{"school_id": "=HYPERLINK(\"http://x\")", "name": "+1-2", "buy_in.approach": "voluntary"},
-                         {"school_id": "@sum", "name": "-cmd", "buy_in.approach": "voluntary"},
-                         {"school_id": "plain", "name": "Oak", "buy_in.approach": "voluntary"}])
+    profile_csv(
+        source,
+        [
+            {"school_id": '=HYPERLINK("http://x")', "name": "+1-2", "buy_in.approach": "voluntary"},
+            {"school_id": "@sum", "name": "-cmd", "buy_in.approach": "voluntary"},
+            {"school_id": "plain", "name": "Oak", "buy_in.approach": "voluntary"},
+        ],
+    )
     assert runner.invoke(app, ["score", str(source), "-o", str(tmp_path / "out.csv")]).exit_code == 0
     rows = csv_dicts(tmp_path / "out.csv")
     assert [(r["school_id"], r["name"]) for r in rows] == [
-        ("'=HYPERLINK(\"http://x\")", "'+1-2"), ("'@sum", "'-cmd"), ("plain", "Oak")
+        ('\'=HYPERLINK("http://x")', "'+1-2"),
+        ("'@sum", "'-cmd"),
+        ("plain", "Oak"),
     ]
 
 
 def test_resume_reads_records_split_on_newlines_only(tmp_path: Path) -> None:
     source = tmp_path / "odd.jsonl"
     names = ["Line\u2028Separator", "Next\u0085Line", "Plain"]
-    source.write_text("".join(json.dumps(as_body({}, school_id=f"s{i}", name=n)) + "\n"
-                              for i, n in enumerate(names)), encoding="utf-8")
+    source.write_text(
+        "".join(json.dumps(as_body({}, school_id=f"s{i}", name=n)) + "\n" for i, n in enumerate(names)),
+        encoding="utf-8",
+    )
     out = tmp_path / "out.jsonl"
     assert runner.invoke(app, ["score", str(source), "-o", str(out), "-o", str(tmp_path / "out.csv")]).exit_code == 0
     again = runner.invoke(app, ["score", str(source), "-o", str(out), "-o", str(tmp_path / "out.csv"), "--resume"])
@@ -262,8 +289,13 @@ def test_resume_reads_records_split_on_newlines_only(tmp_path: Path) -> None:
 
 
 def schools_jsonl(path: Path, count: int, first: int = 0) -> None:
-    path.write_text("".join(json.dumps(as_body(MATURE_SCHOOL if i % 2 else RUSHED_DISTRICT, school_id=f"s{i}")) + "\n"
-                            for i in range(first, first + count)), encoding="utf-8")
+    path.write_text(
+        "".join(
+            json.dumps(as_body(MATURE_SCHOOL if i % 2 else RUSHED_DISTRICT, school_id=f"s{i}")) + "\n"
+            for i in range(first, first + count)
+        ),
+        encoding="utf-8",
+    )
 
 
 def test_a_row_missing_from_one_output_is_written_there_on_resume_and_nowhere_twice(tmp_path: Path) -> None:
@@ -273,8 +305,10 @@ def test_a_row_missing_from_one_output_is_written_there_on_resume_and_nowhere_tw
     # A disk that filled between the two writes: the last row reached the JSONL, and the CSV ends torn.
     text = rows.read_text(encoding="utf-8")
     rows.write_text(text[: text.rindex("\n", 0, len(text) - 1) + 1] + "6,s5,Sch", encoding="utf-8")
-    again = runner.invoke(app, ["score", str(source), "-o", str(full), "-o", str(rows), "--resume",
-                                "--rollup", str(tmp_path / "rollup.json")])
+    again = runner.invoke(
+        app,
+        ["score", str(source), "-o", str(full), "-o", str(rows), "--resume", "--rollup", str(tmp_path / "rollup.json")],
+    )
     assert again.exit_code == 0, again.output
     assert [r["line"] for r in csv_dicts(rows)] == [str(n) for n in range(1, 7)]
     assert [r["line"] for r in jsonl(full)] == list(range(1, 7))
@@ -287,8 +321,9 @@ def test_the_roll_up_after_a_resume_counts_rows_that_failed_before(tmp_path: Pat
     with source.open("a", encoding="utf-8") as handle:
         handle.write('{"definition": "broken"}\n')
     assert runner.invoke(app, ["score", str(source), "-o", str(full)]).exit_code == 1
-    again = runner.invoke(app, ["score", str(source), "-o", str(full), "--resume", "--rollup",
-                                str(tmp_path / "rollup.json")])
+    again = runner.invoke(
+        app, ["score", str(source), "-o", str(full), "--resume", "--rollup", str(tmp_path / "rollup.json")]
+    )
     totals = json.loads((tmp_path / "rollup.json").read_text("utf-8"))
     assert again.exit_code == 0 and (totals["schools"], totals["assessed"], totals["invalid"]) == (4, 3, 1)
 
@@ -313,8 +348,13 @@ def test_a_second_run_on_the_same_outputs_refuses_to_start(tmp_path: Path) -> No
         while not full.exists() or full.stat().st_size == 0:
             assert time.monotonic() < deadline and first.poll() is None
             time.sleep(0.05)
-        second = subprocess.run([str(PLADVISOR), "score", str(source), "-o", str(full)], capture_output=True,
-                                text=True, timeout=60)
+        second = subprocess.run(
+            [str(PLADVISOR), "score", str(source), "-o", str(full)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert second.returncode == 2 and "is being written by another run" in second.stderr
     finally:
         assert first.wait(timeout=120) == 0
@@ -332,8 +372,9 @@ def children(pid: int) -> list[int]:
 def test_a_worker_killed_mid_run_stops_the_run_with_a_message_and_resume_finishes(tmp_path: Path) -> None:
     source, full = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     schools_jsonl(source, 6000)
-    run = subprocess.Popen([str(PLADVISOR), "score", str(source), "-o", str(full), "--workers", "2"],
-                           stderr=subprocess.PIPE, text=True)
+    run = subprocess.Popen(
+        [str(PLADVISOR), "score", str(source), "-o", str(full), "--workers", "2"], stderr=subprocess.PIPE, text=True
+    )
     try:
         deadline = time.monotonic() + 60
         while not full.exists() or full.stat().st_size < 100_000 or not children(run.pid):

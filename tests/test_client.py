@@ -60,9 +60,7 @@ def test_assess_many_chunks_and_keeps_input_order(base_url: str) -> None:
     assert [item.index for item in items] == list(range(23))
     assert items[5].status == "invalid" and items[5].problem is not None
     assert (items[5].problem.index, items[5].problem.school_id) == (5, "broken")
-    assert [item.assessment.school_id for item in items if item.assessment] == [
-        f"s{i}" for i in range(23) if i != 5
-    ]
+    assert [item.assessment.school_id for item in items if item.assessment] == [f"s{i}" for i in range(23) if i != 5]
 
 
 def test_async_client_assess_many_keeps_input_order(base_url: str) -> None:
@@ -71,8 +69,11 @@ def test_async_client_assess_many_keeps_input_order(base_url: str) -> None:
     async def collect() -> list[str | None]:
         async with AsyncClient(base_url) as client:
             assert (await client.assess(profiles[0])).school_id == "a0"
-            return [item.assessment.school_id async for item in client.assess_many(profiles, batch_size=3)
-                    if item.assessment]
+            return [
+                item.assessment.school_id
+                async for item in client.assess_many(profiles, batch_size=3)
+                if item.assessment
+            ]
 
     assert asyncio.run(collect()) == [f"a{i}" for i in range(11)]
 
@@ -155,8 +156,9 @@ class Script:
     An answer is an ``httpx.Response``, or an httpx exception class raised for that request; a handler
     may also move the clock on, as a slow answer would."""
 
-    def __init__(self, *answers: httpx.Response | type[httpx.RequestError], clock: Clock | None = None,
-                 takes: float = 0.0) -> None:
+    def __init__(
+        self, *answers: httpx.Response | type[httpx.RequestError], clock: Clock | None = None, takes: float = 0.0
+    ) -> None:
         self.answers, self.clock, self.takes = list(answers), clock, takes
         self.attempts = 0
 
@@ -276,9 +278,14 @@ def test_other_error_answers_are_never_retried(flavour: str, status: int) -> Non
 @flavours
 def test_a_422_is_raised_with_its_problem_details_typed(flavour: str) -> None:
     problem = {
-        "type": "urn:pladvisor:problem:invalid-body", "title": "Invalid request body", "status": 422,
-        "detail": "Invalid or unknown fields: tools", "instance": None, "future_member": [1, 2],
-        "errors": [{"field": "tools", "message": "Field required"}], "error_count": 1,
+        "type": "urn:pladvisor:problem:invalid-body",
+        "title": "Invalid request body",
+        "status": 422,
+        "detail": "Invalid or unknown fields: tools",
+        "instance": None,
+        "future_member": [1, 2],
+        "errors": [{"field": "tools", "message": "Field required"}],
+        "error_count": 1,
     }
     script = Script(httpx.Response(422, json=problem, headers={"content-type": "application/problem+json"}))
     with pytest.raises(ProblemError) as caught:
@@ -288,7 +295,9 @@ def test_a_422_is_raised_with_its_problem_details_typed(flavour: str) -> None:
     assert isinstance(error, PladvisorError) and PladvisorError is pladvisor.errors.PladvisorError
     assert error.status_code == 422
     assert (error.problem.type, error.problem.title, error.problem.status) == (
-        "urn:pladvisor:problem:invalid-body", "Invalid request body", 422
+        "urn:pladvisor:problem:invalid-body",
+        "Invalid request body",
+        422,
     )
     assert error.problem.errors == (FieldError(field="tools", message="Field required"),)
     assert (error.problem.error_count, error.problem.limit) == (1, None)
@@ -297,8 +306,9 @@ def test_a_422_is_raised_with_its_problem_details_typed(flavour: str) -> None:
 
 @flavours
 @pytest.mark.parametrize(
-    "body", [b"<html>Bad gateway</html>", b'"just a string"', b'{"status": "five hundred"}'], ids=["html", "string",
-                                                                                                  "odd-types"]
+    "body",
+    [b"<html>Bad gateway</html>", b'"just a string"', b'{"status": "five hundred"}'],
+    ids=["html", "string", "odd-types"],
 )
 def test_an_error_body_that_is_not_problem_details_still_reads(flavour: str, body: bytes) -> None:
     with pytest.raises(ProblemError) as caught:

@@ -7,9 +7,9 @@ import json
 import pytest
 from litestar.testing import TestClient
 
-from pladvisor.domain.fields import areas, profile_from_answers
 from pladvisor.advice.advisor import Advisor
 from pladvisor.advice.compare import compare_profiles
+from pladvisor.domain.fields import areas, profile_from_answers
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 
@@ -50,8 +50,10 @@ def test_area_changes_cover_every_area_and_say_which_rose(client: TestClient) ->
     by_area = {a["area"]: a for a in change["areas"]}
     assert list(by_area) == list(areas())
     assert by_area["buy_in"]["change"] > 0
-    assert f"The buy-in score rose from {by_area['buy_in']['before']} to {by_area['buy_in']['after']} " \
-           f"(+{by_area['buy_in']['change']})." in change["improvements"]
+    assert (
+        f"The buy-in score rose from {by_area['buy_in']['before']} to {by_area['buy_in']['after']} "
+        f"(+{by_area['buy_in']['change']})." in change["improvements"]
+    )
     assert by_area["tools"]["change"] == 0
 
 
@@ -115,10 +117,18 @@ def test_identity_comes_from_the_later_profile_when_given(client: TestClient) ->
     [
         pytest.param(b"{not json", 400, None, id="malformed-json"),
         pytest.param(json.dumps({"after": as_body({})}).encode(), 422, ["before"], id="missing-before"),
-        pytest.param(json.dumps({"before": as_body({}), "after": as_body({"definition.written": "yes"})}).encode(),
-                     422, ["after.definition.written"], id="invalid-answer"),
-        pytest.param(json.dumps({"before": as_body({}), "after": as_body({}), "during": {}}).encode(),
-                     422, ["during"], id="unknown-field"),
+        pytest.param(
+            json.dumps({"before": as_body({}), "after": as_body({"definition.written": "yes"})}).encode(),
+            422,
+            ["after.definition.written"],
+            id="invalid-answer",
+        ),
+        pytest.param(
+            json.dumps({"before": as_body({}), "after": as_body({}), "during": {}}).encode(),
+            422,
+            ["during"],
+            id="unknown-field",
+        ),
     ],
 )
 def test_bad_bodies_are_problems_naming_the_fields(

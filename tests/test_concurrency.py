@@ -3,8 +3,8 @@
 import random
 from concurrent.futures import ThreadPoolExecutor
 
-from pladvisor.domain.fields import profile_fields, profile_from_answers
 from pladvisor.advice.advisor import Advisor
+from pladvisor.domain.fields import profile_fields, profile_from_answers
 
 
 def random_answers(rng: random.Random) -> dict:

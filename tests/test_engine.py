@@ -6,8 +6,7 @@ from typing import Any
 from durable import engine
 
 from pladvisor.domain.fields import profile_from_answers
-from pladvisor.engine.catalog import load_catalog
-from pladvisor.engine.catalog import default_rules_dir
+from pladvisor.engine.catalog import default_rules_dir, load_catalog
 from pladvisor.engine.evaluator import ANCHOR_FIELD, ANCHOR_RULE, RuleEvaluator, engine_fact, ruleset_definition
 
 from .test_concurrency import random_answers
@@ -23,6 +22,7 @@ class QuietHost(engine.Host):
 def host_fired(catalog: Any, facts: list[dict]) -> list[list[str]]:
     fired: list[str] = []
     definition = ruleset_definition(catalog)
+
     def recorder(name: str) -> Any:
         # durable-rules treats a two-argument action as asynchronous, so the name is bound here, not as a default.
         return lambda _closure: fired.append(name)

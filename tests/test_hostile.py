@@ -34,13 +34,17 @@ HOSTILE = [
     pytest.param(big_list(10_000), JSON, {422}, id="10000-item-list"),
     pytest.param(deeply_nested(100_000), JSON, {400, 422}, id="deeply-nested"),
     pytest.param(json.dumps(as_body({})).encode(), {"content-type": "text/plain"}, {415}, id="wrong-content-type"),
-    pytest.param(b'{"definition": {}, "tools": {"technology_budget_percent": 1e400}}', JSON, {400, 422},
-                 id="huge-number"),
-    pytest.param(b'{"definition": {}, "tools": {"technology_budget_percent": 99999999999999999999999999}}', JSON,
-                 {400, 422}, id="huge-integer"),
+    pytest.param(
+        b'{"definition": {}, "tools": {"technology_budget_percent": 1e400}}', JSON, {400, 422}, id="huge-number"
+    ),
+    pytest.param(
+        b'{"definition": {}, "tools": {"technology_budget_percent": 99999999999999999999999999}}',
+        JSON,
+        {400, 422},
+        id="huge-integer",
+    ),
     pytest.param(b'{"definition": {}, "tools": {"technology_budget_percent": NaN}}', JSON, {400}, id="nan"),
-    pytest.param(b'{"definition": {}, "tools": {"technology_budget_percent": Infinity}}', JSON, {400},
-                 id="infinity"),
+    pytest.param(b'{"definition": {}, "tools": {"technology_budget_percent": Infinity}}', JSON, {400}, id="infinity"),
     pytest.param(json.dumps({**as_body({}), "name": "x" * 100_000}).encode(), JSON, {422}, id="huge-string"),
 ]
 
@@ -96,6 +100,7 @@ def test_each_batch_item_lists_at_most_twenty_errors_with_the_count(client: Test
 def test_batches_beyond_what_the_server_takes_at_once_get_503_with_retry_after() -> None:
     batch = json.dumps([as_body(MATURE_SCHOOL, school_id=f"s{i}") for i in range(1000)])
     with running_server(PLADVISOR_MAX_CONCURRENT_BATCHES="1") as url:
+
         def send() -> httpx.Response:
             return httpx.post(f"{url}/v1/assessments/batch", content=batch, headers=JSON, timeout=120)
 

@@ -67,6 +67,7 @@ def test_requests_are_counted_by_route_template_and_status_404s_under_one_label(
 
 def test_problem_answers_are_counted_by_their_type(advisor: Advisor) -> None:
     with TestClient(create_app(advisor, Settings(api_keys=[KEY]))) as client:
+
         def count(kind: str) -> float:
             scrape = client.get("/metrics").text
             return sample(scrape, "pladvisor_problems_total", type=f"urn:pladvisor:problem:{kind}")
@@ -78,7 +79,9 @@ def test_problem_answers_are_counted_by_their_type(advisor: Advisor) -> None:
         client.get("/v1/rules/no-such-rule", headers=keyed)
         client.get("/nowhere", headers=keyed)
         assert {kind: count(kind) - before[kind] for kind in before} == {
-            "invalid-body": 1, "unauthorized": 1, "not-found": 2
+            "invalid-body": 1,
+            "unauthorized": 1,
+            "not-found": 2,
         }
 
 
@@ -181,7 +184,8 @@ def served(log: Path, *arguments: str, **env: str) -> Iterator[tuple[str, subpro
     port = free_port()
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [str(PLADVISOR), "serve", "--port", str(port), *arguments], stderr=sink,
+            [str(PLADVISOR), "serve", "--port", str(port), *arguments],
+            stderr=sink,
             env={**os.environ, "PLADVISOR_LOG_LEVEL": "info", **env},
         )
     url = f"http://127.0.0.1:{port}"
@@ -211,8 +215,16 @@ def test_served_log_lines_are_json_uvicorns_own_and_the_access_line_included(tmp
     assert any(e.startswith("Finished server process") for e in uvicorns)
     (access,) = [line for line in lines if line["request_id"] == "log-check"]
     assert access | {"time": None, "duration_ms": None} == {
-        "logger": "pladvisor.access", "level": "info", "event": "request", "request_id": "log-check",
-        "method": "GET", "path": "/v1/rules", "status": 200, "client": "127.0.0.1", "time": None, "duration_ms": None,
+        "logger": "pladvisor.access",
+        "level": "info",
+        "event": "request",
+        "request_id": "log-check",
+        "method": "GET",
+        "path": "/v1/rules",
+        "status": 200,
+        "client": "127.0.0.1",
+        "time": None,
+        "duration_ms": None,
     }
     assert access["duration_ms"] >= 0
 
@@ -220,11 +232,13 @@ def test_served_log_lines_are_json_uvicorns_own_and_the_access_line_included(tmp
 def _half_sent_assessment(url: str) -> tuple[socket.socket, bytes]:
     """A request whose head and half its body have been sent; returns the socket and the rest of the body."""
     body = json.dumps(as_body(RUSHED_DISTRICT, school_id="late")).encode()
-    head = f"POST /v1/assessments HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\n" \
-           f"content-length: {len(body)}\r\n\r\n".encode()
+    head = (
+        f"POST /v1/assessments HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n\r\n".encode()
+    )
     connection = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=30)
     connection.sendall(head + body[: len(body) // 2])
-    return connection, body[len(body) // 2:]
+    return connection, body[len(body) // 2 :]
 
 
 def _answer(connection: socket.socket) -> bytes:
@@ -274,8 +288,10 @@ def test_sigterm_answers_requests_in_flight_and_exits_once_the_drain_bound_is_ov
 
 
 def test_several_workers_add_up_their_metrics_in_a_directory_removed_after(tmp_path: Path) -> None:
-    with served(tmp_path / "server.log", "--workers", "2", PLADVISOR_LOG_LEVEL="warning",
-                TMPDIR=str(tmp_path)) as (url, process):
+    with served(tmp_path / "server.log", "--workers", "2", PLADVISOR_LOG_LEVEL="warning", TMPDIR=str(tmp_path)) as (
+        url,
+        process,
+    ):
         (directory,) = tmp_path.glob("pladvisor-metrics-*")
         for _ in range(12):  # a new connection each, so that both processes take some
             assert httpx.get(f"{url}/v1/rules").status_code == 200
@@ -283,6 +299,7 @@ def test_several_workers_add_up_their_metrics_in_a_directory_removed_after(tmp_p
         writers = {path.stem.rsplit("_", 1)[1] for path in directory.glob("*.db")}
         stop(process)
     assert len(writers) == 2, "each worker process keeps its values in the shared directory"
-    assert {sample(s, "pladvisor_http_requests_total", method="GET", route="/v1/rules", status="200")
-            for s in scrapes} == {12}, "whichever process answers a scrape, it adds up both"
+    assert {
+        sample(s, "pladvisor_http_requests_total", method="GET", route="/v1/rules", status="200") for s in scrapes
+    } == {12}, "whichever process answers a scrape, it adds up both"
     assert not list(tmp_path.glob("pladvisor-metrics-*"))

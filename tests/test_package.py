@@ -12,8 +12,19 @@ def test_every_public_name_resolves() -> None:
     assert pladvisor.Advisor.__module__ == "pladvisor.advice.advisor"
 
 
-SERVER_ONLY = ("durable", "durable_rules_engine", "litestar", "uvicorn", "yaml", "jinja2", "typer", "rich",
-               "structlog", "prometheus_client", "pydantic_settings")
+SERVER_ONLY = (
+    "durable",
+    "durable_rules_engine",
+    "litestar",
+    "uvicorn",
+    "yaml",
+    "jinja2",
+    "typer",
+    "rich",
+    "structlog",
+    "prometheus_client",
+    "pydantic_settings",
+)
 """Top-level modules of the ``server`` extra: a client-only install does not have them."""
 
 

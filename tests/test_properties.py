@@ -3,15 +3,17 @@
 import msgspec
 from hypothesis import HealthCheck, given, settings
 
-from pladvisor.domain.assessment import Assessment
-from pladvisor.domain.profile import SchoolProfile
 from pladvisor.advice.advisor import Advisor
 from pladvisor.advice.ranking import MAX_NOW
+from pladvisor.domain.assessment import Assessment
+from pladvisor.domain.profile import SchoolProfile
 
 from .strategies import profiles
 
 HORIZON_ORDER = {"now": 0, "next": 1, "later": 2}
-property_settings = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+property_settings = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @property_settings

@@ -40,39 +40,69 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Browser:
 SECTIONS = {
     "definition": ["written", "components", "shared_with", "origin", "framed_as", "existing_practices_mapped"],
     "tools": [
-        "plan_centre", "purchased_before_goals", "chosen_after_goals", "technology_budget_percent",
+        "plan_centre",
+        "purchased_before_goals",
+        "chosen_after_goals",
+        "technology_budget_percent",
         "teachers_decide_platform_use",
     ],
     "professional_development": [
-        "format", "methods", "days_per_year", "coaching", "includes_principals", "timely", "matched_to_teacher_stage",
+        "format",
+        "methods",
+        "days_per_year",
+        "coaching",
+        "includes_principals",
+        "timely",
+        "matched_to_teacher_stage",
     ],
     "buy_in": [
-        "approach", "full_implementation_expected_months", "support_at_each_stage", "teachers_choose_entry_point",
+        "approach",
+        "full_implementation_expected_months",
+        "support_at_each_stage",
+        "teachers_choose_entry_point",
         "teachers_asked_for_change",
     ],
     "measurement": [
-        "problem_defined", "baseline", "growth_measure", "formative_checks", "tracks_mastery_per_student",
+        "problem_defined",
+        "baseline",
+        "growth_measure",
+        "formative_checks",
+        "tracks_mastery_per_student",
         "review_frequency",
     ],
     "vision": [
-        "written_why", "why_names_learners_and_community", "months_since_why_revisited", "every_child_commitment",
+        "written_why",
+        "why_names_learners_and_community",
+        "months_since_why_revisited",
+        "every_child_commitment",
         "celebrates_growth",
     ],
     "mindset": [
-        "model_changes_last_year", "pilots_small_first", "mistakes_treated_as_learning",
-        "collaboration_minutes_per_week", "barriers_cited_as_blocking", "barriers_worked_around", "blended_model_use",
+        "model_changes_last_year",
+        "pilots_small_first",
+        "mistakes_treated_as_learning",
+        "collaboration_minutes_per_week",
+        "barriers_cited_as_blocking",
+        "barriers_worked_around",
+        "blended_model_use",
         "visit_focus",
     ],
     "student_agency": ["goal_setting", "choices", "inquiry", "reflection"],
     "classroom_practice": [
-        "whole_class_minutes_per_lesson", "teacher_role", "students_access_content_independently",
+        "whole_class_minutes_per_lesson",
+        "teacher_role",
+        "students_access_content_independently",
         "low_impact_work_reviewed",
     ],
 }
 """Every question of the intake, by section, in form order."""
 FIELDS = [f"{area}.{name}" for area, names in SECTIONS.items() for name in names]
 EMPTY_REQUIRED: dict[str, dict[str, object]] = {
-    "definition": {}, "tools": {}, "professional_development": {}, "buy_in": {}, "measurement": {}
+    "definition": {},
+    "tools": {},
+    "professional_development": {},
+    "buy_in": {},
+    "measurement": {},
 }
 
 
@@ -115,18 +145,27 @@ def test_each_question_says_how_to_answer_it(questionnaire: Questionnaire) -> No
         "or entry by each teacher's readiness?"
     )
     assert [(o.value, o.label) for o in approach.options] == [
-        ("mandate_all_by_date", "a mandate for all staff by a date"), ("phased_pilot", "a phased pilot"),
-        ("voluntary", "voluntary participation"), ("readiness_based", "entry by each teacher's readiness"),
+        ("mandate_all_by_date", "a mandate for all staff by a date"),
+        ("phased_pilot", "a phased pilot"),
+        ("voluntary", "voluntary participation"),
+        ("readiness_based", "entry by each teacher's readiness"),
     ]
     pd_format = asked["professional_development.format"]
     assert [(o.value, o.label) for o in pd_format.options] == [
-        ("none", "none"), ("one_off", "a one-off event"), ("occasional", "occasional sessions"),
+        ("none", "none"),
+        ("one_off", "a one-off event"),
+        ("occasional", "occasional sessions"),
         ("ongoing", "an ongoing system"),
     ]
     components = asked["definition.components"]
     assert components.kind == "choices" and components.label == "Components"
     assert [o.value for o in components.options] == [
-        "path", "pace", "competency_based", "student_voice", "flexible_scheduling", "individual_interests"
+        "path",
+        "pace",
+        "competency_based",
+        "student_voice",
+        "flexible_scheduling",
+        "individual_interests",
     ]
     assert asked["definition.shared_with"].kind == "choices"
     assert [o.value for o in asked["definition.shared_with"].options] == ["teachers", "leaders", "students", "families"]
@@ -144,16 +183,21 @@ def test_each_question_says_how_to_answer_it(questionnaire: Questionnaire) -> No
 def test_questions_name_the_rules_and_documented_points_their_answer_informs(questionnaire: Questionnaire) -> None:
     asked = questions(questionnaire)
     assert (asked["buy_in.approach"].rules, asked["buy_in.approach"].informs) == (
-        ["buy-in-mandated", "buy-in-by-readiness", "buy-in-answers-disagree"], ["M4", "B2"]
+        ["buy-in-mandated", "buy-in-by-readiness", "buy-in-answers-disagree"],
+        ["M4", "B2"],
     )
     assert (asked["tools.technology_budget_percent"].rules, asked["tools.technology_budget_percent"].informs) == (
-        ["tools-budget-tilted-to-products"], ["M2", "M3"]
+        ["tools-budget-tilted-to-products"],
+        ["M2", "M3"],
     )
     assert (asked["measurement.baseline"].rules, asked["measurement.baseline"].informs) == (
-        ["measure-no-baseline"], ["M5"]
+        ["measure-no-baseline"],
+        ["M5"],
     )
     assert asked["definition.components"].rules == [
-        "definition-names-no-components", "definition-shared-language", "definition-answers-disagree"
+        "definition-names-no-components",
+        "definition-shared-language",
+        "definition-answers-disagree",
     ]
     assert asked["definition.components"].informs == ["M1"]
     assert set(asked["student_agency.goal_setting"].informs) == {"R1", "R2", "R3", "R4", "R5"}
@@ -205,9 +249,16 @@ def run_in_form(client: TestClient, browser: Browser, tmp_path: Path, script: st
 def test_an_empty_form_sends_only_the_required_sections_empty(
     client: TestClient, browser: Browser, tmp_path: Path
 ) -> None:
-    body = json.loads(run_in_form(client, browser, tmp_path, """
+    body = json.loads(
+        run_in_form(
+            client,
+            browser,
+            tmp_path,
+            """
         out.textContent = JSON.stringify(collectProfile(document.getElementById("intake")));
-    """))
+    """,
+        )
+    )
     assert body == EMPTY_REQUIRED
     assert client.post("/v1/assessments", json=body).status_code == 200
 
@@ -215,7 +266,12 @@ def test_an_empty_form_sends_only_the_required_sections_empty(
 def test_the_form_sends_typed_answers_and_leaves_out_unanswered_ones(
     client: TestClient, browser: Browser, tmp_path: Path
 ) -> None:
-    body = json.loads(run_in_form(client, browser, tmp_path, """
+    body = json.loads(
+        run_in_form(
+            client,
+            browser,
+            tmp_path,
+            """
         const form = document.getElementById("intake");
         form.elements.name.value = "Ridge Middle School";
         document.getElementById("definition-written").value = "false";
@@ -227,7 +283,9 @@ def test_the_form_sends_typed_answers_and_leaves_out_unanswered_ones(
         options("mindset.barriers_cited_as_blocking").querySelector('[value="building"]').click();
         options("mindset.barriers_cited_as_blocking").querySelector("[data-none]").click();
         out.textContent = JSON.stringify(collectProfile(form));
-    """))
+    """,
+        )
+    )
     assert body == {
         "name": "Ridge Middle School",
         "definition": {"written": False},
@@ -243,7 +301,12 @@ def test_the_form_sends_typed_answers_and_leaves_out_unanswered_ones(
 def test_the_form_hides_and_leaves_out_questions_made_moot(
     client: TestClient, browser: Browser, tmp_path: Path
 ) -> None:
-    shown = json.loads(run_in_form(client, browser, tmp_path, """
+    shown = json.loads(
+        run_in_form(
+            client,
+            browser,
+            tmp_path,
+            """
         const form = document.getElementById("intake");
         const shared = form.querySelector('[data-field="definition.shared_with"]');
         shared.querySelector('input[value="teachers"]').checked = true;
@@ -255,7 +318,9 @@ def test_the_form_hides_and_leaves_out_questions_made_moot(
         written.value = "true";
         written.dispatchEvent(new Event("change", {bubbles: true}));
         out.textContent = JSON.stringify({hidden, without, again: shared.hidden, with: collectProfile(form)});
-    """))
+    """,
+        )
+    )
     assert shown["hidden"] is True and shown["again"] is False
     assert shown["without"]["definition"] == {"written": False}
     assert shown["with"]["definition"] == {"written": True, "shared_with": ["teachers"]}
@@ -265,15 +330,22 @@ def test_the_form_shows_the_assessment_grouped_now_next_later(
     client: TestClient, browser: Browser, tmp_path: Path
 ) -> None:
     assessment = client.post("/v1/assessments", json=as_body(RUSHED_DISTRICT, name="Ridge")).json()
-    shown = run_in_form(client, browser, tmp_path, f"""
+    shown = run_in_form(
+        client,
+        browser,
+        tmp_path,
+        f"""
         showAssessment({json.dumps(assessment)});
         out.textContent = document.getElementById("result").innerText;
-    """)
+    """,
+    )
     text = " ".join(shown.split())
     readiness = assessment["readiness"]
     assert "Result: Ridge" in text
-    assert f"Overall score {readiness['score']} / 100, stage exploring (provisional; the open questions could " \
-           f"lead to {readiness['possible_stage']})" in text
+    assert (
+        f"Overall score {readiness['score']} / 100, stage exploring (provisional; the open questions could "
+        f"lead to {readiness['possible_stage']})" in text
+    )
     assert text.index("Now") < text.index(assessment["recommendations"][0]["title"]) < text.index("Next")
     assert all(r["why"] in text for r in assessment["recommendations"])
     assert all(q["question"] in text for q in assessment["follow_up_questions"])
@@ -281,11 +353,16 @@ def test_the_form_shows_the_assessment_grouped_now_next_later(
 
 def test_the_form_points_at_the_fields_a_refusal_names(client: TestClient, browser: Browser, tmp_path: Path) -> None:
     problem = client.post("/v1/assessments", json=as_body({"tools.technology_budget_percent": 101})).json()
-    shown = run_in_form(client, browser, tmp_path, f"""
+    shown = run_in_form(
+        client,
+        browser,
+        tmp_path,
+        f"""
         showProblem({json.dumps(problem)});
         out.textContent = [...document.querySelectorAll(".invalid")].map((q) => q.dataset.field).join(" ")
             + " | " + document.getElementById("result").innerText;
-    """)
+    """,
+    )
     marked, _, text = shown.partition(" | ")
     assert marked == "tools.technology_budget_percent"
     assert "Invalid request body" in visible_text(text) and "tools.technology_budget_percent" in text
@@ -298,16 +375,23 @@ def test_the_form_posts_to_the_running_service_and_shows_its_answer(
     # call; the virtual time budget lets the page's fetch finish before the document is read.
     page = httpx.get(f"{base_url}/v1/questionnaire/form").text
     harness = tmp_path / "form.html"
-    harness.write_text(page.replace("<head>", f'<head><base href="{base_url}/">', 1).replace("</body>", """<script>
+    harness.write_text(
+        page.replace("<head>", f'<head><base href="{base_url}/">', 1).replace(
+            "</body>",
+            """<script>
         document.getElementById("name").value = "Ridge";
         document.getElementById("definition-written").value = "false";
         document.getElementById("buy_in-approach").value = "mandate_all_by_date";
         document.getElementById("intake").requestSubmit();
-    </script></body>"""), "utf-8")
+    </script></body>""",
+        ),
+        "utf-8",
+    )
     dom = browser.dom(harness, "--disable-web-security", "--virtual-time-budget=10000")
-    expected = httpx.post(f"{base_url}/v1/assessments", json=as_body(
-        {"definition.written": False, "buy_in.approach": "mandate_all_by_date"}, name="Ridge"
-    )).json()
+    expected = httpx.post(
+        f"{base_url}/v1/assessments",
+        json=as_body({"definition.written": False, "buy_in.approach": "mandate_all_by_date"}, name="Ridge"),
+    ).json()
     shown = visible_text(re.search(r'<section id="result".*?</section>', dom, re.DOTALL).group(0))
     assert shown.startswith("Result: Ridge")
     assert all(r["title"] in shown for r in expected["recommendations"])
@@ -316,13 +400,20 @@ def test_the_form_posts_to_the_running_service_and_shows_its_answer(
 def test_questions_that_depend_on_another_answer_say_so(client: TestClient) -> None:
     questions = {q["field"]: q for s in client.get("/v1/questionnaire").json()["sections"] for q in s["questions"]}
     assert questions["definition.shared_with"]["asked_when"] == {"field": "definition.written", "values": [True]}
-    assert questions["vision.months_since_why_revisited"]["asked_when"] == {"field": "vision.written_why",
-                                                                            "values": [True]}
+    assert questions["vision.months_since_why_revisited"]["asked_when"] == {
+        "field": "vision.written_why",
+        "values": [True],
+    }
     assert questions["definition.written"]["asked_when"] is None
 
 
 def test_the_form_sends_the_api_key_it_is_given(client: TestClient, browser: Browser, tmp_path: Path) -> None:
-    sent = json.loads(run_in_form(client, browser, tmp_path, """
+    sent = json.loads(
+        run_in_form(
+            client,
+            browser,
+            tmp_path,
+            """
         const seen = [];
         window.fetch = async (path, init) => { seen.push(init.headers); return new Response("{}", {status: 200}); };
         (async () => {
@@ -331,5 +422,7 @@ def test_the_form_sends_the_api_key_it_is_given(client: TestClient, browser: Bro
             await post("/v1/assessments", {});
             out.textContent = JSON.stringify(seen);
         })();
-    """))
+    """,
+        )
+    )
     assert "x-api-key" not in sent[0] and sent[1]["x-api-key"] == "key-one-0123456789"

@@ -6,18 +6,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pladvisor.advice.advisor import Advisor, answers_of, fact_of
 from pladvisor.domain.assessment import Assessment, Stage
 from pladvisor.domain.fields import profile_fields, profile_from_answers
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.rules import PRIORITY_WEIGHT
-from pladvisor.advice.advisor import Advisor, answers_of, fact_of
 from pladvisor.engine.evaluator import RuleEvaluator
 
 from .profiles import MATURE_SCHOOL
 from .strategies import answered_profiles
 
 STAGE_ORDER = {stage: i for i, stage in enumerate(get_args(Stage))}
-property_settings = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+property_settings = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def answers(profile: SchoolProfile) -> dict:
@@ -115,8 +117,12 @@ def test_skipping_the_vision_section_never_beats_admitting_there_is_no_why(advis
 
 
 def test_no_impact_measurement_holds_a_strong_school_at_preparing(advisor: Advisor) -> None:
-    unmeasured = {**MATURE_SCHOOL, "measurement.problem_defined": False, "measurement.baseline": False,
-                  "measurement.growth_measure": "none"}
+    unmeasured = {
+        **MATURE_SCHOOL,
+        "measurement.problem_defined": False,
+        "measurement.baseline": False,
+        "measurement.growth_measure": "none",
+    }
     readiness = assess(advisor, unmeasured).readiness
     assert readiness.score is not None and readiness.score >= 65
     assert readiness.stage == "preparing"
@@ -133,15 +139,25 @@ def test_an_area_with_no_answer_has_no_score(advisor: Advisor) -> None:
 def test_a_question_made_moot_is_neither_asked_nor_missing(advisor: Advisor) -> None:
     no_definition = assess(advisor, {"definition.written": False})
     asked = {q.field for q in no_definition.follow_up_questions} | set(no_definition.readiness.to_settle)
-    moot = {path for path, info in profile_fields().items() if info.asked_when and info.asked_when[0] == "definition.written"}
+    moot = {
+        path
+        for path, info in profile_fields().items()
+        if info.asked_when and info.asked_when[0] == "definition.written"
+    }
     assert moot and not asked & moot
     definition = next(a for a in no_definition.readiness.areas if a.area == "definition")
     assert definition.questions == sum(1 for info in profile_fields().values() if info.area == "definition") - len(moot)
 
 
 def test_contradictory_answers_are_flagged_and_their_advice_held_back(advisor: Advisor) -> None:
-    answer = assess(advisor, {"tools.purchased_before_goals": ["devices", "lms"], "tools.chosen_after_goals": True,
-                              "tools.plan_centre": "learning_experiences"})
+    answer = assess(
+        advisor,
+        {
+            "tools.purchased_before_goals": ["devices", "lms"],
+            "tools.chosen_after_goals": True,
+            "tools.plan_centre": "learning_experiences",
+        },
+    )
     assert answer.check_answers, "the contradiction is listed"
     held = set(answer.check_answers[0].withheld)
     assert held and not held & {item.rule_id for item in answer.recommendations}

@@ -15,11 +15,11 @@ import pytest
 from litestar.testing import TestClient
 from typer.testing import CliRunner
 
+from pladvisor.advice.advisor import Advisor
 from pladvisor.cli.app import app as cli
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.batch import AreaSpread, CriticalSchool, Rollup, RuleFrequency, Spread
 from pladvisor.domain.fields import areas, profile_from_answers
-from pladvisor.advice.advisor import Advisor
 from pladvisor.reports import render_district_report, render_report
 
 from .browser import Browser, chromium, read_png, visible_text
@@ -141,7 +141,7 @@ def test_strengths_and_follow_up_questions_are_listed(advisor: Advisor) -> None:
 def test_a_school_with_nothing_answered_still_gets_an_honest_page(advisor: Advisor) -> None:
     text = visible_text(render_report(assess(advisor, {})))
     assert "Unnamed school" in text
-    assert "– / 100" in text and "undetermined" in text
+    assert "\N{EN DASH} / 100" in text and "undetermined" in text
     assert text.count("not scored") == len(areas())
     assert "The answers given show no gap to act on." in text
 
@@ -166,19 +166,29 @@ def district(**changes: object) -> Rollup:
         overall=Spread(scored=4, mean=41.5, stdev=30.1, min=0, max=100),
         areas=tuple(AreaSpread(area=area, scored=0, mean=None, stdev=None, min=None, max=None) for area in areas()),
         top_recommendations=(
-            RuleFrequency(rule_id="buy-in-mandated", title="Replace the all-staff deadline with entry by readiness",
-                          priority="critical", count=3, share=0.75, impact=3.0),
-            RuleFrequency(rule_id="pd-not-ongoing", title="Build a system of ongoing support",
-                          priority="critical", count=1, share=0.25, impact=1.0),
+            RuleFrequency(
+                rule_id="buy-in-mandated",
+                title="Replace the all-staff deadline with entry by readiness",
+                priority="critical",
+                count=3,
+                share=0.75,
+                impact=3.0,
+            ),
+            RuleFrequency(
+                rule_id="pd-not-ongoing",
+                title="Build a system of ongoing support",
+                priority="critical",
+                count=1,
+                share=0.25,
+                impact=1.0,
+            ),
         ),
         schools_with_critical=(CriticalSchool(index=2, school_id="s-2", name=HOSTILE, critical=("buy-in-mandated",)),),
     )
     return msgspec.structs.replace(rollup, **changes)
 
 
-def test_the_district_page_charts_the_stage_distribution_and_frequent_advice(
-    browser: Browser, tmp_path: Path
-) -> None:
+def test_the_district_page_charts_the_stage_distribution_and_frequent_advice(browser: Browser, tmp_path: Path) -> None:
     page = render_district_report(district())
     stage_chart, advice_chart, _ = page.split("<svg")[1:]
     assert bar_widths("<svg" + stage_chart) == [0.0, 230.0, 115.0, 0.0, 115.0]
@@ -193,8 +203,14 @@ def test_the_district_page_charts_the_stage_distribution_and_frequent_advice(
 
 def test_a_district_with_nothing_assessed_draws_empty_charts() -> None:
     page = render_district_report(
-        district(assessed=0, invalid=5, stages={}, top_recommendations=(), schools_with_critical=(),
-                 overall=Spread(scored=0, mean=None, stdev=None, min=None, max=None))
+        district(
+            assessed=0,
+            invalid=5,
+            stages={},
+            top_recommendations=(),
+            schools_with_critical=(),
+            overall=Spread(scored=0, mean=None, stdev=None, min=None, max=None),
+        )
     )
     assert bar_widths(page) == []
     text = visible_text(page)

@@ -2,11 +2,10 @@
 
 import pytest
 
+from pladvisor.advice.advisor import Advisor
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.fields import profile_from_answers
-from pladvisor.advice.advisor import Advisor
-from pladvisor.engine.catalog import load_catalog
-from pladvisor.engine.catalog import default_rules_dir
+from pladvisor.engine.catalog import default_rules_dir, load_catalog
 
 RULES = load_catalog(default_rules_dir()).rules
 
@@ -49,8 +48,12 @@ def test_a_fired_rule_explains_itself_with_the_schools_answers(advisor: Advisor)
 def test_an_empty_list_answer_means_none_of_these(advisor: Advisor) -> None:
     none_cited = advisor.assess(profile_from_answers({"mindset.barriers_cited_as_blocking": []}))
     assert "mindset-constraints-not-blocking" in triggered(none_cited)
-    nothing_yet = {"student_agency.goal_setting": "none", "student_agency.choices": [],
-                   "student_agency.inquiry": "none", "student_agency.reflection": "none"}
+    nothing_yet = {
+        "student_agency.goal_setting": "none",
+        "student_agency.choices": [],
+        "student_agency.inquiry": "none",
+        "student_agency.reflection": "none",
+    }
     assert "agency-no-access-point" in triggered(advisor.assess(profile_from_answers(nothing_yet)))
     some_choice = {**nothing_yet, "student_agency.choices": ["where"]}
     assert "agency-no-access-point" not in triggered(advisor.assess(profile_from_answers(some_choice)))

@@ -15,10 +15,10 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
+from pladvisor.advice.advisor import Advisor
 from pladvisor.api.app import create_app
 from pladvisor.api.security import FAILED_KEYS_PER_MINUTE, TRACKED_ADDRESSES, FailureWindow
 from pladvisor.config import KeySourceError, Settings
-from pladvisor.advice.advisor import Advisor
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 from .servers import PLADVISOR, free_port, redis_server, running_server, wait_until_healthy
@@ -84,8 +84,14 @@ def test_a_key_file_that_cannot_supply_keys_fails_closed(tmp_path: Path, content
 def test_serve_refuses_to_start_on_an_unusable_key_file(tmp_path: Path) -> None:
     keys = tmp_path / "keys"
     keys.write_text("# nothing yet\n", encoding="utf-8")
-    started = subprocess.run([str(PLADVISOR), "serve", "--port", str(free_port())], capture_output=True, text=True,
-                             env={**os.environ, "PLADVISOR_API_KEYS_FILE": str(keys)}, timeout=60)
+    started = subprocess.run(
+        [str(PLADVISOR), "serve", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PLADVISOR_API_KEYS_FILE": str(keys)},
+        timeout=60,
+        check=False,
+    )
     assert started.returncode == 2
     assert f"PLADVISOR_API_KEYS_FILE {keys} holds no key" in started.stderr
 
@@ -101,8 +107,10 @@ def test_without_keys_a_made_up_key_buys_no_fresh_allowance(advisor: Advisor) ->
 
 def test_guessing_keys_is_refused_after_a_few_wrong_ones(advisor: Advisor) -> None:
     with service(advisor, api_keys=[ONE]) as client:
-        wrong = [client.get("/v1/rules", headers={"x-api-key": f"guess-{i:012d}"}).status_code
-                 for i in range(FAILED_KEYS_PER_MINUTE)]
+        wrong = [
+            client.get("/v1/rules", headers={"x-api-key": f"guess-{i:012d}"}).status_code
+            for i in range(FAILED_KEYS_PER_MINUTE)
+        ]
         assert wrong == [401] * FAILED_KEYS_PER_MINUTE
         refused = client.get("/v1/rules", headers={"x-api-key": ONE})
         assert refused.status_code == 429 and refused.headers["content-type"] == PROBLEM
@@ -184,21 +192,29 @@ def test_sigterm_lets_in_flight_requests_finish_then_exits_zero() -> None:
     """What shutdown promises is for requests the service has taken in: the signal goes only once all four
     batches are provably being assessed, whatever the machine's speed."""
     port = free_port()
-    process = subprocess.Popen([str(PLADVISOR), "serve", "--port", str(port)],
-                               env={**os.environ, "PLADVISOR_LOG_LEVEL": "warning",
-                                    # In-flight requests are promised the drain period: a long one, so that
-                                    # a slow machine cannot matter.
-                                    "PLADVISOR_MAX_CONCURRENT_BATCHES": "4", "PLADVISOR_DRAIN_SECONDS": "300"})
+    process = subprocess.Popen(
+        [str(PLADVISOR), "serve", "--port", str(port)],
+        env={
+            **os.environ,
+            "PLADVISOR_LOG_LEVEL": "warning",
+            # In-flight requests are promised the drain period: a long one, so that
+            # a slow machine cannot matter.
+            "PLADVISOR_MAX_CONCURRENT_BATCHES": "4",
+            "PLADVISOR_DRAIN_SECONDS": "300",
+        },
+    )
     url = f"http://127.0.0.1:{port}"
-    batch = json.dumps([as_body(RUSHED_DISTRICT if i % 2 else MATURE_SCHOOL, school_id=f"s{i}")
-                        for i in range(1000)]).encode()
+    batch = json.dumps(
+        [as_body(RUSHED_DISTRICT if i % 2 else MATURE_SCHOOL, school_id=f"s{i}") for i in range(1000)]
+    ).encode()
     start = threading.Barrier(4)
     results: list[int] = []
 
     def call() -> None:
         start.wait()
-        response = httpx.post(f"{url}/v1/assessments/batch", content=batch,
-                              headers={"content-type": "application/json"}, timeout=60)
+        response = httpx.post(
+            f"{url}/v1/assessments/batch", content=batch, headers={"content-type": "application/json"}, timeout=60
+        )
         results.append(response.status_code if len(response.json()["results"]) == 1000 else -1)
 
     def four_batches_running() -> bool:
@@ -227,8 +243,9 @@ def test_sigterm_lets_in_flight_requests_finish_then_exits_zero() -> None:
 
 def test_a_forwarded_address_is_believed_only_from_a_configured_proxy() -> None:
     def statuses(url: str) -> list[int]:
-        return [httpx.get(f"{url}/v1/rules", headers={"x-forwarded-for": f"203.0.113.{i}"}).status_code
-                for i in range(5)]
+        return [
+            httpx.get(f"{url}/v1/rules", headers={"x-forwarded-for": f"203.0.113.{i}"}).status_code for i in range(5)
+        ]
 
     with running_server(PLADVISOR_RATE_LIMIT_PER_MINUTE="3") as url:
         assert statuses(url) == [200, 200, 200, 429, 429], "spoofed addresses buy no fresh allowance"
@@ -236,12 +253,20 @@ def test_a_forwarded_address_is_believed_only_from_a_configured_proxy() -> None:
         assert statuses(url) == [200] * 5, "behind a trusted proxy each client address counts on its own"
 
 
-def test_a_request_abandoned_before_any_answer_is_logged_as_aborted(
-    app, caplog: pytest.LogCaptureFixture
-) -> None:
-    scope = {"type": "http", "http_version": "1.1", "method": "GET", "path": "/health", "raw_path": b"/health",
-             "query_string": b"", "headers": [], "client": ("127.0.0.1", 5), "server": ("127.0.0.1", 80),
-             "scheme": "http", "root_path": ""}
+def test_a_request_abandoned_before_any_answer_is_logged_as_aborted(app, caplog: pytest.LogCaptureFixture) -> None:
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "GET",
+        "path": "/health",
+        "raw_path": b"/health",
+        "query_string": b"",
+        "headers": [],
+        "client": ("127.0.0.1", 5),
+        "server": ("127.0.0.1", 80),
+        "scheme": "http",
+        "root_path": "",
+    }
 
     async def receive() -> dict:
         return {"type": "http.disconnect"}
@@ -249,9 +274,11 @@ def test_a_request_abandoned_before_any_answer_is_logged_as_aborted(
     async def send(message: dict) -> None:
         raise OSError("the client is gone")
 
-    with caplog.at_level(logging.INFO, logger="pladvisor.access"):
-        with pytest.raises(Exception, match="response started|gone"):
-            asyncio.run(app(scope, receive, send))
+    with (
+        caplog.at_level(logging.INFO, logger="pladvisor.access"),
+        pytest.raises(Exception, match=r"response started|gone"),
+    ):
+        asyncio.run(app(scope, receive, send))
     (line,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "pladvisor.access"]
     assert line["event"] == "aborted" and line["status"] is None
 
@@ -273,8 +300,13 @@ except ZeroDivisionError:
     started, failed = [json.loads(line) for line in err.splitlines()]
     for line in started, failed:
         assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$", line["time"])
-    assert started | {"time": None} == {"event": "Started server process [7]", "level": "info",
-                                        "logger": "uvicorn.error", "request_id": None, "time": None}
+    assert started | {"time": None} == {
+        "event": "Started server process [7]",
+        "level": "info",
+        "logger": "uvicorn.error",
+        "request_id": None,
+        "time": None,
+    }
     assert failed["level"] == "error" and failed["request_id"] == "req-77" and failed["logger"] == "pladvisor.api"
     assert failed["event"] == "unexpected error"
     traceback = failed["exception"].splitlines()
@@ -292,9 +324,12 @@ def test_html_pages_allow_only_their_own_inline_blocks(client: TestClient) -> No
 
 
 def test_two_worker_processes_share_one_limit_through_redis(tmp_path: Path) -> None:
-    with redis_server(tmp_path) as store, running_server(
-        PLADVISOR_WORKERS="2", PLADVISOR_RATE_LIMIT_PER_MINUTE="5", PLADVISOR_RATE_LIMIT_STORE_URL=store
-    ) as url:
+    with (
+        redis_server(tmp_path) as store,
+        running_server(
+            PLADVISOR_WORKERS="2", PLADVISOR_RATE_LIMIT_PER_MINUTE="5", PLADVISOR_RATE_LIMIT_STORE_URL=store
+        ) as url,
+    ):
         # A new connection per request, so that the kernel hands requests to both processes.
         statuses = [httpx.get(f"{url}/v1/rules").status_code for _ in range(12)]
     assert statuses.count(200) == 5 and statuses.count(429) == 7

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pladvisor.engine.catalog import default_rules_dir
-from pladvisor.engine.catalog import load_catalog
 from pladvisor.advice.sentences import catalog_sentences, document, problems
+from pladvisor.engine.catalog import default_rules_dir, load_catalog
 
 CATALOG = load_catalog(default_rules_dir())
 SENTENCES = list(catalog_sentences(CATALOG))
@@ -21,10 +20,7 @@ DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "sentences.md"
 @pytest.mark.parametrize("sentences", SENTENCES, ids=lambda s: s.compiled.rule.id)
 def test_every_explanation_reads_well_for_every_answer(sentences) -> None:
     rule = sentences.compiled.rule
-    found = {
-        text: problems(text)
-        for text in [*sentences.why, *sentences.why_not, *rule.steps, *rule.sustain]
-    }
+    found = {text: problems(text) for text in [*sentences.why, *sentences.why_not, *rule.steps, *rule.sustain]}
     found[rule.title] = problems(rule.title, whole_sentence=False)
     assert {text: issues for text, issues in found.items() if issues} == {}
 
@@ -53,16 +49,18 @@ def test_the_proofreading_document_is_up_to_date() -> None:
 # The checks themselves, on the broken sentences that prompted them and on their correct forms.
 
 BROKEN = [
-    pytest.param("Teachers are brought in by a entry by each teacher's readiness.", '"a" before a vowel sound',
-                 id="a-before-vowel"),
+    pytest.param(
+        "Teachers are brought in by a entry by each teacher's readiness.",
+        '"a" before a vowel sound',
+        id="a-before-vowel",
+    ),
     pytest.param("The plan centres on a LMS.", '"a" before a vowel sound', id="a-before-acronym"),
     pytest.param("The plan centres on an device.", '"an" before a consonant sound', id="an-before-consonant"),
-    pytest.param("Teachers get 1 days of professional development a year.", "a plural noun after 1",
-                 id="one-days"),
-    pytest.param("Growth is measured only by the state summative test only.", "narrowing said twice",
-                 id="only-twice"),
-    pytest.param("Growth is measured only by the state summative test alone.", "narrowing said twice",
-                 id="only-and-alone"),
+    pytest.param("Teachers get 1 days of professional development a year.", "a plural noun after 1", id="one-days"),
+    pytest.param("Growth is measured only by the state summative test only.", "narrowing said twice", id="only-twice"),
+    pytest.param(
+        "Growth is measured only by the state summative test alone.", "narrowing said twice", id="only-and-alone"
+    ),
     pytest.param("Students may choose: none, but not how.", '"choose: none"', id="choose-none"),
     pytest.param("Professional development is none.", '"is none"', id="is-none"),
     pytest.param("The plan centres on on devices.", "word repeated", id="repeated-word"),

@@ -63,7 +63,13 @@ def test_a_broken_catalog_stops_start_up_naming_file_and_rule(tmp_path: Path) ->
     shutil.copytree(default_rules_dir(), rules)
     text = (rules / "buy_in.yaml").read_text(encoding="utf-8")
     (rules / "buy_in.yaml").write_text(text.replace("{buy_in.approach: mandate_all_by_date}", "{buy_in.aproach: x}", 1))
-    done = subprocess.run([str(PLADVISOR), "serve", "--port", str(free_port())], capture_output=True, text=True,
-                          env={**os.environ, "PLADVISOR_RULES_DIR": str(rules)}, timeout=60)
+    done = subprocess.run(
+        [str(PLADVISOR), "serve", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PLADVISOR_RULES_DIR": str(rules)},
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2
     assert "buy_in.yaml: rule 'buy-in-mandated'" in done.stderr and "buy_in.aproach" in done.stderr

@@ -15,8 +15,11 @@ CAP = 8
 
 @pytest.fixture(scope="module")
 def strict_server() -> Iterator[str]:
-    with running_server(PLADVISOR_HEAD_TIMEOUT_SECONDS=str(DEADLINE), PLADVISOR_BODY_TIMEOUT_SECONDS=str(DEADLINE),
-                        PLADVISOR_MAX_CONNECTIONS=str(CAP)) as url:
+    with running_server(
+        PLADVISOR_HEAD_TIMEOUT_SECONDS=str(DEADLINE),
+        PLADVISOR_BODY_TIMEOUT_SECONDS=str(DEADLINE),
+        PLADVISOR_MAX_CONNECTIONS=str(CAP),
+    ) as url:
         yield url
 
 
@@ -44,8 +47,11 @@ def closed_within(sock: socket.socket, seconds: float) -> bytes:
     [
         pytest.param(b"", id="nothing"),
         pytest.param(b"POST /v1/assessments HTTP/1.1\r\nHost: x\r\nContent-Ty", id="half-a-head"),
-        pytest.param(b"POST /v1/assessments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: 1000\r\n\r\n{\"definition\":", id="half-a-body"),
+        pytest.param(
+            b"POST /v1/assessments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 1000\r\n\r\n{"definition":',
+            id="half-a-body",
+        ),
     ],
 )
 def test_a_connection_that_stalls_is_closed(strict_server: str, sent: bytes) -> None:

@@ -25,7 +25,21 @@ _EXPORTS = {
     "ServiceUnreachableError": "pladvisor.client",
     "UnreadableAnswerError": "pladvisor.client",
 }
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "Advisor",
+    "Assessment",
+    "AsyncClient",
+    "CatalogError",
+    "Client",
+    "PladvisorError",
+    "ProblemError",
+    "RetryPolicy",
+    "SchoolProfile",
+    "ServiceUnreachableError",
+    "UnreadableAnswerError",
+    "__version__",
+    "profile_from_answers",
+]
 
 
 def __getattr__(name: str) -> Any:

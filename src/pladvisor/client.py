@@ -180,7 +180,7 @@ def _pieces(error: ProblemError, batch: Sequence[Any]) -> list[tuple[int, Sequen
     limit = error.problem.limit
     if error.status_code != 413 or limit is None or not 0 < limit < len(batch):
         return None
-    return [(start, batch[start:start + limit]) for start in range(0, len(batch), limit)]
+    return [(start, batch[start : start + limit]) for start in range(0, len(batch), limit)]
 
 
 def _payload(profile: Profile) -> Any:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
 from pladvisor.errors import PladvisorError
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -44,7 +45,8 @@ class Settings(BaseSettings):
         0, ge=0, description="Requests per minute per API key (or client address without keys); 0 turns it off."
     )
     rate_limit_store_url: str | None = Field(
-        None, pattern=r"^(redis|rediss|valkey)://",
+        None,
+        pattern=r"^(redis|rediss|valkey)://",
         description="A Redis or Valkey server holding the rate-limit counts, so that several processes or machines "
         "share one limit (redis://host:6379/0); each process counts alone when unset.",
     )
@@ -61,7 +63,9 @@ class Settings(BaseSettings):
         2048, ge=1, le=1_000_000, description="Open connections per server process; more are answered 503."
     )
     drain_seconds: int = Field(
-        20, ge=1, le=3600,
+        20,
+        ge=1,
+        le=3600,
         description="On SIGTERM, how long requests in flight get to finish before they are cut off and the process "
         "exits; below the orchestrator's own grace period (Kubernetes: 30 s), so the process is not killed first.",
     )
@@ -95,8 +99,10 @@ class Settings(BaseSettings):
                 if line.strip() and not line.strip().startswith("#")
             }
             if not from_file:
-                raise KeySourceError(f"PLADVISOR_API_KEYS_FILE {path} holds no key (blank lines and # comments "
-                                     "do not count); refusing to serve without keys")
+                raise KeySourceError(
+                    f"PLADVISOR_API_KEYS_FILE {path} holds no key (blank lines and # comments "
+                    "do not count); refusing to serve without keys"
+                )
             keys |= from_file
         for where, key in sorted(keys):
             if len(key) < MIN_KEY_LENGTH:

@@ -14,11 +14,11 @@ from typing import Any, get_args
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from pladvisor.domain.assessment import Assessment, Horizon, Recommendation, Source, Stage
-from pladvisor.domain.batch import Rollup
 from pladvisor.advice.advisor import spoken
 from pladvisor.advice.questionnaire import section_title
 from pladvisor.advice.readiness import stage
+from pladvisor.domain.assessment import Assessment, Horizon, Recommendation, Source, Stage
+from pladvisor.domain.batch import Rollup
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REPORT = "report.html"

@@ -16,11 +16,12 @@ from pladvisor.domain.assessment import (
 )
 from pladvisor.domain.fields import areas, label
 from pladvisor.domain.profile import SchoolProfile
-
-from . import ranking
 from pladvisor.engine.catalog import PLACEHOLDER, Catalog, CompiledRule, default_rules_dir, load_catalog
 from pladvisor.engine.evaluator import RuleEvaluator
+
+from . import ranking
 from .readiness import ReadinessModel
+
 
 def fact_of(profile: SchoolProfile) -> dict[str, Any]:
     """The profile's answers by section, unanswered fields and identity left out: what the engine is given."""
@@ -109,9 +110,7 @@ class Advisor:
     def from_directory(cls, directory: Path | str | None = None) -> Advisor:
         return cls(load_catalog(directory or default_rules_dir()))
 
-    def _say(
-        self, compiled: CompiledRule, answers: dict[str, Any], frozen: dict[str, Any], met: bool = True
-    ) -> _Said:
+    def _say(self, compiled: CompiledRule, answers: dict[str, Any], frozen: dict[str, Any], met: bool = True) -> _Said:
         """A rule's explanation (``why``, or ``why_not`` for a strength not in place) and evidence for these
         answers. Remembered, since answers are closed choices and across many schools the same few
         combinations come back again and again; the parts are immutable, so answers share them safely."""
@@ -145,9 +144,18 @@ class Advisor:
             said = self._say(by_id[rule.id], answers, frozen)
             plan.append(
                 Recommendation(
-                    rank=rank, rule_id=rule.id, kind="gap", area=rule.area, priority=rule.priority, horizon=horizon,
-                    basis=rule.basis, title=rule.title, why=said.why, evidence=said.evidence,
-                    next_steps=steps[rule.id], sources=sources[rule.id],
+                    rank=rank,
+                    rule_id=rule.id,
+                    kind="gap",
+                    area=rule.area,
+                    priority=rule.priority,
+                    horizon=horizon,
+                    basis=rule.basis,
+                    title=rule.title,
+                    why=said.why,
+                    evidence=said.evidence,
+                    next_steps=steps[rule.id],
+                    sources=sources[rule.id],
                 )
             )
         in_place = [c.rule for c in self._strengths if c.rule.id in fired and c.rule.id not in withheld]
@@ -156,17 +164,32 @@ class Advisor:
             said = self._say(by_id[rule.id], answers, frozen)
             strengths.append(
                 Strength(
-                    rule_id=rule.id, area=rule.area, basis=rule.basis, title=rule.title, why=said.why,
-                    evidence=said.evidence, sustain=self._sustain[rule.id], sources=sources[rule.id],
+                    rule_id=rule.id,
+                    area=rule.area,
+                    basis=rule.basis,
+                    title=rule.title,
+                    why=said.why,
+                    evidence=said.evidence,
+                    sustain=self._sustain[rule.id],
+                    sources=sources[rule.id],
                 )
             )
         if not plan:
             # With no gap to close, the journey goes on (T2): keep the weightiest strengths going.
             plan = [
                 Recommendation(
-                    rank=rank, rule_id=rule.id, kind="sustain", area=rule.area, priority=rule.priority,
-                    horizon="next", basis=rule.basis, title=rule.title, why=strength.why,
-                    evidence=strength.evidence, next_steps=strength.sustain, sources=strength.sources,
+                    rank=rank,
+                    rule_id=rule.id,
+                    kind="sustain",
+                    area=rule.area,
+                    priority=rule.priority,
+                    horizon="next",
+                    basis=rule.basis,
+                    title=rule.title,
+                    why=strength.why,
+                    evidence=strength.evidence,
+                    next_steps=strength.sustain,
+                    sources=strength.sources,
                 )
                 for rank, (rule, strength) in enumerate(zip(in_place, strengths, strict=True), start=1)
                 if rank <= MAX_SUSTAIN
@@ -178,8 +201,15 @@ class Advisor:
                 said = self._say(c, answers, frozen, met=False)
                 next_level.append(
                     NextLevel(
-                        rule_id=rule.id, area=rule.area, priority=rule.priority, basis=rule.basis, title=rule.title,
-                        why=said.why, evidence=said.evidence, next_steps=steps[rule.id], sources=sources[rule.id],
+                        rule_id=rule.id,
+                        area=rule.area,
+                        priority=rule.priority,
+                        basis=rule.basis,
+                        title=rule.title,
+                        why=said.why,
+                        evidence=said.evidence,
+                        next_steps=steps[rule.id],
+                        sources=sources[rule.id],
                     )
                 )
         checks = []
@@ -188,8 +218,13 @@ class Advisor:
             said = self._say(c, answers, frozen)
             checks.append(
                 AnswerCheck(
-                    rule_id=rule.id, area=rule.area, basis=rule.basis, title=rule.title, why=said.why,
-                    evidence=said.evidence, next_steps=steps[rule.id],
+                    rule_id=rule.id,
+                    area=rule.area,
+                    basis=rule.basis,
+                    title=rule.title,
+                    why=said.why,
+                    evidence=said.evidence,
+                    next_steps=steps[rule.id],
                     withheld=tuple(rule_id for rule_id in rule.withholds if rule_id in fired),
                     sources=sources[rule.id],
                 )

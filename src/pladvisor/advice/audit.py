@@ -18,9 +18,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from pladvisor.cli.records import read_records
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.profile import SchoolProfile
-from pladvisor.cli.records import read_records
 
 from .advisor import Advisor
 
@@ -100,14 +100,25 @@ HEADER = ("school", "stage", "prov.", "score", "coverage", "now", "next", "later
 def table(rows: Iterable[AuditRow]) -> str:
     lines = [HEADER]
     for row in rows:
-        lines.append((
-            row.school[:28], row.stage, "yes" if row.provisional else "", "-" if row.score is None else str(row.score),
-            f"{row.coverage:.0%}", str(row.now), str(row.next), str(row.later), str(row.strengths),
-            str(row.contradictions), str(row.unexplained_points),
-        ))
+        lines.append(
+            (
+                row.school[:28],
+                row.stage,
+                "yes" if row.provisional else "",
+                "-" if row.score is None else str(row.score),
+                f"{row.coverage:.0%}",
+                str(row.now),
+                str(row.next),
+                str(row.later),
+                str(row.strengths),
+                str(row.contradictions),
+                str(row.unexplained_points),
+            )
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(len(HEADER))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-                     for line in lines)
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in lines
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

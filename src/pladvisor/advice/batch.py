@@ -15,6 +15,7 @@ from pladvisor.domain.profile import MAX_TEXT, SchoolProfile
 from .advisor import Advisor
 from .rollup import RollupBuilder, Summary
 
+
 def readable_school_id(raw: Any) -> str | None:
     """The item's school_id if it is a usable string, so a problem can still be matched to its school."""
     school_id = raw.get("school_id") if isinstance(raw, dict) else None
@@ -29,8 +30,12 @@ def assess_raw(advisor: Advisor, index: int, raw: Any) -> Outcome:
     try:
         profile = SchoolProfile.model_validate(raw, strict=True)
     except ValidationError as exc:
-        return ItemProblem(index=index, school_id=readable_school_id(raw), errors=tuple(field_errors(exc)),
-                           error_count=exc.error_count())
+        return ItemProblem(
+            index=index,
+            school_id=readable_school_id(raw),
+            errors=tuple(field_errors(exc)),
+            error_count=exc.error_count(),
+        )
     return advisor.assess(profile)
 
 

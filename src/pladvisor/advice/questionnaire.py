@@ -7,7 +7,6 @@ from collections import defaultdict
 from pladvisor.domain.fields import ProfileField, areas, label, profile_fields, required_areas
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.questionnaire import Option, Question, Questionnaire, QuestionnaireSection, SkipLogic
-
 from pladvisor.engine.catalog import Catalog
 
 
@@ -33,9 +32,9 @@ def _question(info: ProfileField, points: list[str], rules: list[str]) -> Questi
         required=False,
         informs=points,
         rules=rules,
-        asked_when=None if info.asked_when is None else SkipLogic(
-            field=info.asked_when[0], values=list(info.asked_when[1])
-        ),
+        asked_when=None
+        if info.asked_when is None
+        else SkipLogic(field=info.asked_when[0], values=list(info.asked_when[1])),
     )
 
 
@@ -57,8 +56,9 @@ def build_questionnaire(catalog: Catalog) -> Questionnaire:
                 title=section_title(area),
                 description=SchoolProfile.model_fields[area].description or "",
                 required=area in required,
-                questions=[_question(info, points[path], rules[path]) for path, info in fields.items()
-                           if info.area == area],
+                questions=[
+                    _question(info, points[path], rules[path]) for path, info in fields.items() if info.area == area
+                ],
             )
             for area in areas()
         ],

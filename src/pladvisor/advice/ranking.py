@@ -50,9 +50,7 @@ def rank(rules: Sequence[Rule]) -> list[Rule]:
     ordered = sorted(rules, key=_base_key)
     position = {rule.id: i for i, rule in enumerate(ordered)}
     priority = {rule.id: rule.priority for rule in ordered}
-    waiting = {
-        rule.id: {b for b in rule.after if b in position and priority[b] == rule.priority} for rule in ordered
-    }
+    waiting = {rule.id: {b for b in rule.after if b in position and priority[b] == rule.priority} for rule in ordered}
     if not any(waiting.values()):
         return ordered
     followers: dict[str, list[str]] = {rule.id: [] for rule in ordered}

@@ -20,7 +20,8 @@ property tests hold the model to them:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Set
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -37,13 +38,15 @@ from pladvisor.domain.assessment import (
 )
 from pladvisor.domain.fields import profile_fields
 from pladvisor.domain.rules import PRIORITY_WEIGHT, SCORED_KINDS
-
 from pladvisor.engine.catalog import Catalog
 from pladvisor.engine.conditions import Decider
 
 MAX_FOLLOW_UPS = 5
 SCORE_BANDS: tuple[tuple[int, Stage], ...] = (
-    (85, "sustaining"), (65, "implementing"), (40, "preparing"), (0, "exploring")
+    (85, "sustaining"),
+    (65, "implementing"),
+    (40, "preparing"),
+    (0, "exploring"),
 )
 GATED: frozenset[Stage] = frozenset({"implementing", "sustaining"})
 """Stages that need every foundation met, whatever the score."""
@@ -127,10 +130,13 @@ class ReadinessModel:
         }
         """Every entry ``held_down_by`` can hold, made once and shared by every answer."""
         self._foundations = [
-            (tuple(f.rules), {
-                status: FoundationStatus(id=f.id, title=f.title, status=status, rules=tuple(f.rules))
-                for status in get_args(FoundationState)
-            })
+            (
+                tuple(f.rules),
+                {
+                    status: FoundationStatus(id=f.id, title=f.title, status=status, rules=tuple(f.rules))
+                    for status in get_args(FoundationState)
+                },
+            )
             for f in catalog.foundations
         ]
         self._foundation_rules = {rule_id for f in catalog.foundations for rule_id in f.rules}
@@ -151,7 +157,7 @@ class ReadinessModel:
         for check in self._checks:
             self._max_points[check.area] += check.weight
 
-    def outcome(self, answers: Mapping[str, Any], fired: Set[str]) -> Outcome:
+    def outcome(self, answers: Mapping[str, Any], fired: AbstractSet[str]) -> Outcome:
         """Decide every check: the engine says what fired; skip logic and three-valued logic settle the rest.
 
         A check reading a skip-logic question waits for the parent's answer, even when the other answers
@@ -178,11 +184,8 @@ class ReadinessModel:
                     else:
                         inapplicable.add(rule_id)
                     break
-            if not guarded:
-                if check.paths <= answered:
-                    state = False
-                elif check.decide(answers) is False:
-                    state = False
+            if not guarded and (check.paths <= answered or check.decide(answers) is False):
+                state = False
             decided[rule_id] = state
         return Outcome(decided, frozenset(inapplicable))
 
@@ -191,7 +194,7 @@ class ReadinessModel:
         return {info.path for info in self._skippable if info.moot(answers)}
 
     def measure(
-        self, answers: Mapping[str, Any], outcome: Outcome, withheld: Set[str], contradicted: bool
+        self, answers: Mapping[str, Any], outcome: Outcome, withheld: AbstractSet[str], contradicted: bool
     ) -> tuple[Readiness, tuple[FollowUpQuestion, ...]]:
         """The readiness of an answer and the questions worth asking next."""
         decided = outcome.decided
@@ -287,7 +290,7 @@ class ReadinessModel:
         return readiness, follow_ups
 
     def _ranked_questions(
-        self, answers: Mapping[str, Any], outcome: Outcome, moot: Set[str]
+        self, answers: Mapping[str, Any], outcome: Outcome, moot: AbstractSet[str]
     ) -> list[tuple[str, list[_Check]]]:
         """Unanswered questions that apply, with the open checks waiting on them: those bearing on a
         foundation first, then by the weight waiting, then in form order. A moot question is never asked."""

@@ -10,7 +10,7 @@ from typing import get_args
 import msgspec
 
 from pladvisor.domain.assessment import Assessment, Stage
-from pladvisor.domain.batch import AreaSpread, CriticalSchool, RuleFrequency, Rollup, Spread
+from pladvisor.domain.batch import AreaSpread, CriticalSchool, Rollup, RuleFrequency, Spread
 from pladvisor.domain.fields import areas
 from pladvisor.domain.rules import PRIORITY_WEIGHT
 
@@ -116,8 +116,12 @@ class RollupBuilder:
             ),
             top_recommendations=tuple(
                 RuleFrequency(
-                    rule_id=rule_id, title=self.titles[rule_id][0], priority=self.titles[rule_id][1], count=count,
-                    share=round(count / assessed, 4), impact=round(weight[rule_id] * count / assessed, 4),
+                    rule_id=rule_id,
+                    title=self.titles[rule_id][0],
+                    priority=self.titles[rule_id][1],
+                    count=count,
+                    share=round(count / assessed, 4),
+                    impact=round(weight[rule_id] * count / assessed, 4),
                 )
                 for rule_id, count in top
             ),

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pladvisor.domain.fields import ProfileField, areas, profile_fields
+from pladvisor.engine.catalog import PLACEHOLDER, Catalog, CompiledRule, default_rules_dir, load_catalog
 
 from .advisor import explain
-from pladvisor.engine.catalog import PLACEHOLDER, Catalog, CompiledRule, default_rules_dir, load_catalog
 
 # --- Rendering -------------------------------------------------------------------------------------------
 
@@ -43,9 +43,7 @@ def quoted_fields(template: str) -> list[str]:
     return list(dict.fromkeys(path for path, _noun in PLACEHOLDER.findall(template)))
 
 
-def renderings(
-    compiled: CompiledRule, template: str, example: dict[str, Any], shown: bool | None = None
-) -> list[str]:
+def renderings(compiled: CompiledRule, template: str, example: dict[str, Any], shown: bool | None = None) -> list[str]:
     """Each distinct sentence ``template`` yields: first with the example's answers, then with one quoted
     field at a time set to each of its sample answers (the other quoted fields kept at the example's
     answer, or at their first sample answer when the example leaves them out).
@@ -154,7 +152,7 @@ def problems(text: str, *, whole_sentence: bool = True) -> list[str]:
             found.append(f'word repeated: "{match.group(0)}"')
         limiting = [w for w in re.findall(r"[a-z]+", sentence.lower()) if w in LIMITING]
         if len(limiting) > 1:
-            found.append(f'narrowing said twice in one sentence: {", ".join(limiting)}')
+            found.append(f"narrowing said twice in one sentence: {', '.join(limiting)}")
         if re.search(r"\bis none\b", sentence, re.IGNORECASE):
             found.append('"is none"')
         if re.search(r"\bchoose:\s*none\b", sentence, re.IGNORECASE):

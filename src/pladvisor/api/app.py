@@ -15,22 +15,22 @@ from litestar.stores.base import Store
 from litestar.types import Middleware
 
 from pladvisor import __version__
-from pladvisor.config import Settings
 from pladvisor.advice.advisor import Advisor
+from pladvisor.config import Settings
 
 from .assessments import AssessmentController
 from .batch import assess_many
 from .compare import CompareController
 from .content import require_json_body
 from .contract import SECURITY_SCHEMES, TAGS, tighten
-from .service import Service
+from .health import HEALTH_HANDLERS, PUBLIC_PATHS, drain_on_sigterm, mark_draining, mark_ready
+from .metrics import MetricsController
 from .problems import problem_details_plugin
 from .questionnaire import QuestionnaireController
 from .reports import ReportController, template_config
 from .rules import RuleController
-from .health import HEALTH_HANDLERS, PUBLIC_PATHS, drain_on_sigterm, mark_draining, mark_ready
-from .metrics import MetricsController
 from .security import ApiKeyMiddleware, rate_limit_identity
+from .service import Service
 
 
 def shared_store(url: str) -> Store:
@@ -60,8 +60,14 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
             stores[limit.store] = shared_store(settings.rate_limit_store_url)
     app = Service(
         route_handlers=[
-            AssessmentController, assess_many, CompareController, RuleController, QuestionnaireController,
-            ReportController, *HEALTH_HANDLERS, MetricsController,
+            AssessmentController,
+            assess_many,
+            CompareController,
+            RuleController,
+            QuestionnaireController,
+            ReportController,
+            *HEALTH_HANDLERS,
+            MetricsController,
         ],
         on_startup=[mark_ready, drain_on_sigterm],
         on_shutdown=[mark_draining],

@@ -16,7 +16,7 @@ from .state import advisor_of
 
 class AssessmentController(Controller):
     path = "/v1/assessments"
-    tags = ["assessments"]
+    tags = ("assessments",)
 
     @post("/", status_code=200, responses=BAD_BODY, summary="Assess one school")
     async def assess(self, data: JSONBody[SchoolProfile], state: State) -> Assessment:

@@ -6,19 +6,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 from litestar import MediaType, Response, post
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Reference, RequestBody, Schema
 from litestar.params import JSONBody
 
+from pladvisor.advice.batch import BatchJson
 from pladvisor.config import Settings
 from pladvisor.domain.batch import BatchResult
-from pladvisor.advice.batch import BatchJson
 
 from .metrics import record_batch_item
-from .problems import problem, problem_response
-from .problems import BAD_BODY
+from .problems import BAD_BODY, problem, problem_response
 from .state import advisor_of
 
 
@@ -79,7 +79,10 @@ async def assess_many(data: JSONBody[list[Any]], state: State) -> Response[bytes
     limit: int = state.settings.batch_limit
     if len(data) > limit:
         raise problem(
-            413, "batch-too-large", "Batch too large", f"The batch has {len(data)} items; the limit is {limit}.",
+            413,
+            "batch-too-large",
+            "Batch too large",
+            f"The batch has {len(data)} items; the limit is {limit}.",
             limit=limit,
         )
     # Each batch holds its answers' JSON until it is sent, so only a few run at once; the rest come back later.
@@ -87,7 +90,9 @@ async def assess_many(data: JSONBody[list[Any]], state: State) -> Response[bytes
     running: int = state.get("batches_running", 0)
     if running >= state.settings.max_concurrent_batches:
         raise problem(
-            503, "busy", "Too many batches at once",
+            503,
+            "busy",
+            "Too many batches at once",
             f"{running} batches are being assessed; send this one again in a moment.",
             headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
         )
@@ -97,7 +102,7 @@ async def assess_many(data: JSONBody[list[Any]], state: State) -> Response[bytes
         for position, raw in enumerate(data, start=1):
             record_batch_item(writer.add(raw))
             if position % ITEMS_BETWEEN_TURNS == 0:
-                await anyio.sleep(0)
+                await anyio.lowlevel.checkpoint()
         return Response(writer.finish(), media_type=MediaType.JSON)
     finally:
         state.batches_running -= 1

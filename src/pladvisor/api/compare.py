@@ -6,8 +6,8 @@ from litestar import Controller, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
 
-from pladvisor.domain.compare import Comparison, ComparisonRequest
 from pladvisor.advice.compare import compare_profiles
+from pladvisor.domain.compare import Comparison, ComparisonRequest
 
 from .problems import BAD_BODY
 from .state import advisor_of
@@ -15,7 +15,7 @@ from .state import advisor_of
 
 class CompareController(Controller):
     path = "/v1/assessments/compare"
-    tags = ["assessments"]
+    tags = ("assessments",)
 
     @post("/", status_code=200, responses=BAD_BODY, summary="Compare two assessments")
     async def compare(self, data: JSONBody[ComparisonRequest], state: State) -> Comparison:

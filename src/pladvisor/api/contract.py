@@ -3,9 +3,9 @@
 Litestar 2.25 drops a lower bound of 0 (``ge=0`` is skipped as falsy), the length
 bounds of optional lists and a field's ``json_schema_extra``, writes an optional list's
 bound as a string's ``maxLength``, and does not show ``extra="forbid"`` (or that the
-service writes an answer's declared members only) as ``additionalProperties: false``. Nor does it know the answers that middleware gives
-(401 without a key, 429 past a rate limit) or that the API takes a key, and it gives
-no request examples. Clients,
+service writes an answer's declared members only) as ``additionalProperties: false``.
+Nor does it know the answers that middleware gives (401 without a key, 429 past a rate
+limit) or that the API takes a key, and it gives no request examples. Clients,
 generated forms and contract tests read the document, so these facts are restored once,
 before the document is first served or exported.
 """
@@ -18,29 +18,33 @@ from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Any, Literal, Union, get_args, get_origin
 
+import msgspec
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import (
     OpenAPIMediaType,
+    OpenAPIResponse,
     OpenAPIType,
     Operation,
-    OpenAPIResponse,
     Reference,
     RequestBody,
     Schema,
     SecurityScheme,
     Tag,
 )
-import msgspec
 from pydantic import BaseModel
 
 from pladvisor.domain import profile
 from pladvisor.domain.problems import Problem
 
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
-    "ApiKey": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header",
-                             description="Needed when the service is configured with keys (PLADVISOR_API_KEYS)."),
+    "ApiKey": SecurityScheme(
+        type="apiKey",
+        name="X-API-Key",
+        security_scheme_in="header",
+        description="Needed when the service is configured with keys (PLADVISOR_API_KEYS).",
+    ),
     "Bearer": SecurityScheme(type="http", scheme="bearer", description="The same key as a bearer token."),
 }
 OPTIONAL_KEY: list[dict[str, list[str]]] = [{}, {"ApiKey": []}, {"Bearer": []}]
@@ -92,7 +96,10 @@ def _problem(description: str) -> OpenAPIResponse:
 
 
 NUMBER_BOUNDS = (
-    (Ge, "ge", "minimum"), (Le, "le", "maximum"), (Gt, "gt", "exclusive_minimum"), (Lt, "lt", "exclusive_maximum")
+    (Ge, "ge", "minimum"),
+    (Le, "le", "maximum"),
+    (Gt, "gt", "exclusive_minimum"),
+    (Lt, "lt", "exclusive_maximum"),
 )
 LIST_BOUNDS = ((MinLen, "min_length", "min_items"), (MaxLen, "max_length", "max_items"))
 
@@ -203,6 +210,9 @@ def _name_choices(prop: Schema, schemas: dict[str, Any]) -> None:
 
 
 def tighten(app: Litestar) -> None:
+    # A handler with several paths lists them as a set, so their order changed from run to run; sorted, the
+    # exported document changes only when the API does.
+    app.openapi_schema.paths = dict(sorted((app.openapi_schema.paths or {}).items()))
     _document_access(app)
     _document_examples(app)
     schemas = app.openapi_schema.components.schemas or {}

@@ -38,11 +38,14 @@ REQUESTS = Counter(
     "pladvisor_http_requests", "Responses sent, by method, route template and status.", ["method", "route", "status"]
 )
 LATENCY = Histogram(
-    "pladvisor_http_request_duration_seconds", "Time from a request's arrival to its last byte handed to the server.",
-    ["method", "route"], buckets=LATENCY_BUCKETS,
+    "pladvisor_http_request_duration_seconds",
+    "Time from a request's arrival to its last byte handed to the server.",
+    ["method", "route"],
+    buckets=LATENCY_BUCKETS,
 )
 IN_PROGRESS = Gauge(
-    "pladvisor_http_requests_in_progress", "Requests being served now (a scrape counts itself).",
+    "pladvisor_http_requests_in_progress",
+    "Requests being served now (a scrape counts itself).",
     multiprocess_mode="livesum",
 )
 PROBLEMS = Counter("pladvisor_problems", "RFC 9457 problem answers sent, by their type.", ["type"])

@@ -11,8 +11,6 @@ import base64
 import hashlib
 import re
 
-
-
 from litestar.types import HTTPResponseStartEvent, Message, Send
 
 INLINE = re.compile(rb"<(script|style)(?:\s[^>]*)?>(.*?)</\1>", re.DOTALL | re.IGNORECASE)
@@ -57,8 +55,11 @@ def with_page_headers(send: Send) -> Send:
                 return
             page = b"".join(body)
             headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
-            headers += [*FIXED_HEADERS, (b"content-security-policy", content_security_policy(page)),
-                        (b"content-length", str(len(page)).encode())]
+            headers += [
+                *FIXED_HEADERS,
+                (b"content-security-policy", content_security_policy(page)),
+                (b"content-length", str(len(page)).encode()),
+            ]
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": page, "more_body": False})
             return

@@ -12,10 +12,10 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import msgspec
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
-import msgspec
 
 from pladvisor.domain.problems import WHOLE, FieldError, Problem
 from pladvisor.domain.profile import MAX_REPORTED
@@ -52,14 +52,25 @@ def field_errors(extra: Any) -> list[FieldError] | None:
     ]
 
 
-def problem(status: int, kind: str, title: str, detail: str, errors: list[FieldError] | None = None,
-            headers: dict[str, str] | None = None, **fields: Any) -> ProblemDetailsException:
+def problem(
+    status: int,
+    kind: str,
+    title: str,
+    detail: str,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    **fields: Any,
+) -> ProblemDetailsException:
     """A problem; ``fields`` are further members of the problem object (RFC 9457 allows them)."""
     extra = dict(fields)
     if errors:
         extra |= {"errors": msgspec.to_builtins(errors[:MAX_REPORTED]), "error_count": len(errors)}
     return ProblemDetailsException(
-        status_code=status, type_=TYPE_PREFIX + kind, title=title, detail=detail, extra=extra or None,
+        status_code=status,
+        type_=TYPE_PREFIX + kind,
+        title=title,
+        detail=detail,
+        extra=extra or None,
         headers=headers,
     )
 

@@ -10,10 +10,10 @@ from litestar import Controller, MediaType, get
 from litestar.datastructures import State
 from litestar.response import Template
 
+from pladvisor.advice.questionnaire import build_questionnaire
 from pladvisor.domain.fields import areas, required_areas
 from pladvisor.domain.profile import MAX_TEXT
 from pladvisor.domain.questionnaire import Questionnaire
-from pladvisor.advice.questionnaire import build_questionnaire
 from pladvisor.reports import FORM
 
 from .state import advisor_of
@@ -21,7 +21,7 @@ from .state import advisor_of
 
 class QuestionnaireController(Controller):
     path = "/v1/questionnaire"
-    tags = ["questionnaire"]
+    tags = ("questionnaire",)
 
     @get("/", summary="The intake questionnaire")
     async def questionnaire(self, state: State) -> Questionnaire:

@@ -23,7 +23,7 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 
 class ReportController(Controller):
     path = "/v1/reports"
-    tags = ["reports"]
+    tags = ("reports",)
 
     @post("/", status_code=200, media_type=MediaType.HTML, responses=BAD_BODY, summary="Printable report")
     async def report(self, data: JSONBody[SchoolProfile], state: State) -> Template:

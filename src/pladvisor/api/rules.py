@@ -14,7 +14,7 @@ from .state import advisor_of
 
 class RuleController(Controller):
     path = "/v1/rules"
-    tags = ["rules"]
+    tags = ("rules",)
 
     @get("/", summary="The rule catalog")
     async def catalog(self, state: State) -> CatalogView:
@@ -22,7 +22,9 @@ class RuleController(Controller):
         advises, its source, and whether the article says it (documented) or the catalog judges it (practice)."""
         catalog = advisor_of(state).catalog
         return CatalogView(
-            version=catalog.version, points=list(catalog.points.values()), foundations=list(catalog.foundations),
+            version=catalog.version,
+            points=list(catalog.points.values()),
+            foundations=list(catalog.foundations),
             rules=[c.rule for c in catalog.rules],
         )
 

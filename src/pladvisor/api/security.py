@@ -27,7 +27,6 @@ TRACKED_ADDRESSES = 10_000
 """Addresses remembered for failed keys; the oldest are forgotten first, so memory stays bounded."""
 
 
-
 def presented_key(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     """The key from ``X-API-Key`` or ``Authorization: Bearer``, if any."""
     key = connection.headers.get("x-api-key")
@@ -84,8 +83,9 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
         key = presented_key(connection)
         if key is None:
             self._failures.record(address)
-            raise NotAuthorizedException("Send an API key in X-API-Key or Authorization: Bearer.",
-                                         headers={"WWW-Authenticate": "Bearer"})
+            raise NotAuthorizedException(
+                "Send an API key in X-API-Key or Authorization: Bearer.", headers={"WWW-Authenticate": "Bearer"}
+            )
         candidate = key.encode()
         # Compare against every key, always, so timing reveals neither the key nor which one matched.
         matched = [hmac.compare_digest(candidate, accepted) for accepted in self._keys]

@@ -42,12 +42,14 @@ def _settings() -> Settings:
 
 
 def _problem_response(status: int, reason: str, detail: str, extra_headers: str = "") -> bytes:
-    body = json.dumps({
-        "type": f"urn:pladvisor:problem:{reason.lower().replace(' ', '-')}",
-        "title": reason,
-        "status": status,
-        "detail": detail,
-    }).encode()
+    body = json.dumps(
+        {
+            "type": f"urn:pladvisor:problem:{reason.lower().replace(' ', '-')}",
+            "title": reason,
+            "status": status,
+            "detail": detail,
+        }
+    ).encode()
     head = (
         f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/problem+json\r\n"
         f"content-length: {len(body)}\r\n{extra_headers}connection: close\r\n\r\n"
@@ -59,7 +61,9 @@ HEAD_TOO_LARGE = _problem_response(
     431, "Request Header Fields Too Large", f"The request head is larger than {MAX_HEAD_BYTES} bytes."
 )
 OVER_CAPACITY = _problem_response(
-    503, "Service Unavailable", "The server has as many connections open as it takes; try again shortly.",
+    503,
+    "Service Unavailable",
+    "The server has as many connections open as it takes; try again shortly.",
     f"retry-after: {RETRY_AFTER_SECONDS}\r\n",
 )
 

@@ -18,7 +18,7 @@ from litestar import Litestar
 from litestar.types import HTTPScope, Message, Receive, Scope, Send
 
 from .metrics import IN_PROGRESS, observe_request, record_problem
-from .observability import access_log, access_line, current_request_id
+from .observability import access_line, access_log, current_request_id
 from .page_headers import with_page_headers
 from .problems import PROBLEM_MEDIA_TYPE
 
@@ -59,8 +59,10 @@ class Service(Litestar):
                 refused_preflight = message["status"] == 400 and _is_preflight(scope)
                 if refused_preflight:
                     headers = [(k, v) for k, v in headers if k not in (b"content-type", b"content-length")]
-                    headers += [(b"content-type", PROBLEM_CONTENT_TYPE),
-                                (b"content-length", str(len(PREFLIGHT_REFUSED)).encode())]
+                    headers += [
+                        (b"content-type", PROBLEM_CONTENT_TYPE),
+                        (b"content-length", str(len(PREFLIGHT_REFUSED)).encode()),
+                    ]
                 message["headers"] = headers
                 if message["status"] >= 400 and (b"content-type", PROBLEM_CONTENT_TYPE) in headers:
                     problem = []
@@ -90,18 +92,18 @@ class Service(Litestar):
             current_request_id.reset(token)
 
 
-PREFLIGHT_REFUSED = json.dumps({
-    "type": "urn:pladvisor:problem:cors-refused",
-    "title": "Cross-origin request refused",
-    "status": 400,
-    "detail": "This origin, method or header is not allowed to call the API; PLADVISOR_CORS_ORIGINS lists the "
-    "origins that are.",
-}).encode()
+PREFLIGHT_REFUSED = json.dumps(
+    {
+        "type": "urn:pladvisor:problem:cors-refused",
+        "title": "Cross-origin request refused",
+        "status": 400,
+        "detail": "This origin, method or header is not allowed to call the API; PLADVISOR_CORS_ORIGINS lists the "
+        "origins that are.",
+    }
+).encode()
 
 
 def _is_preflight(scope: Scope) -> bool:
     return scope.get("method") == "OPTIONS" and any(
         name == b"access-control-request-method" for name, _ in scope.get("headers", [])
     )
-
-

@@ -15,14 +15,9 @@ from typing import Any
 import msgspec
 import typer
 import uvicorn
-
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pladvisor.client import Client
-from pladvisor.config import LOOPBACK, KeySourceError, Settings
-from pladvisor.domain.base import to_json
-from pladvisor.errors import PladvisorError
 from pladvisor.cli.records import InputError, count_records, read_records, write_template
 from pladvisor.cli.runs import (
     CsvOutput,
@@ -38,6 +33,10 @@ from pladvisor.cli.runs import (
     run_fingerprint,
     through_api,
 )
+from pladvisor.client import Client
+from pladvisor.config import LOOPBACK, KeySourceError, Settings
+from pladvisor.domain.base import to_json
+from pladvisor.errors import PladvisorError
 
 KEEP_ALIVE_SECONDS = 75
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
@@ -59,8 +58,7 @@ def _log_config(level: str) -> dict[str, Any]:
 
 def _check_catalog(settings: Settings) -> None:
     """Refuse to start on a broken catalog with the file and rule at fault, not a traceback from a worker."""
-    from pladvisor.engine.catalog import default_rules_dir
-    from pladvisor.engine.catalog import CatalogError, load_catalog
+    from pladvisor.engine.catalog import CatalogError, default_rules_dir, load_catalog
 
     try:
         load_catalog(settings.rules_dir or default_rules_dir())
@@ -179,16 +177,17 @@ def score(
     api: str | None = typer.Option(None, help="Score through a running service at this URL instead of in-process."),
     api_key: str | None = typer.Option(None, envvar="PLADVISOR_API_KEY", help="API key for --api."),
     batch_size: int = typer.Option(
-        500, min=1, max=100_000, help="Profiles per request with --api (a server that takes fewer says so, and gets "
-        "smaller batches)."
+        500,
+        min=1,
+        max=100_000,
+        help="Profiles per request with --api (a server that takes fewer says so, and gets smaller batches).",
     ),
     workers: int = typer.Option(1, min=1, max=64, help="Processes to score with (in-process only)."),
 ) -> None:
     """Score every school of a file; bad rows go to the errors file and the run goes on."""
     from pladvisor.advice.advisor import Advisor
-    from pladvisor.engine.catalog import default_rules_dir
-    from pladvisor.engine.catalog import load_catalog
     from pladvisor.advice.rollup import RollupBuilder
+    from pladvisor.engine.catalog import default_rules_dir, load_catalog
 
     for path in output:
         if path.suffix.lower() not in (".jsonl", ".csv"):
@@ -218,8 +217,9 @@ def score(
     opened: list[JsonlOutput | CsvOutput | ErrorsOutput] = []
     try:
         for path in output:
-            outputs.append(JsonlOutput(path, resume, summarize) if path.suffix.lower() == ".jsonl"
-                           else CsvOutput(path, resume))
+            outputs.append(
+                JsonlOutput(path, resume, summarize) if path.suffix.lower() == ".jsonl" else CsvOutput(path, resume)
+            )
             opened.append(outputs[-1])
         errors_output = ErrorsOutput(errors, resume)
         opened.append(errors_output)
@@ -232,12 +232,17 @@ def score(
     builder = RollupBuilder(version) if summarize else None
     try:
         with Progress(
-            TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=Console(stderr=True), disable=not sys.stderr.isatty(),
+            TextColumn("scoring"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            disable=not sys.stderr.isatty(),
         ) as progress:
             task = progress.add_task("score", total=count_records(input_file))
-            summary = run(read_records(input_file), outputs, errors_output, scorer, builder,
-                          lambda: progress.advance(task))
+            summary = run(
+                read_records(input_file), outputs, errors_output, scorer, builder, lambda: progress.advance(task)
+            )
     except InputError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -273,8 +278,8 @@ def report(
     """Write one school's printable HTML report: the page POST /v1/reports serves, made without a server."""
     from pydantic import ValidationError
 
-    from pladvisor.domain.profile import SchoolProfile
     from pladvisor.advice.advisor import Advisor
+    from pladvisor.domain.profile import SchoolProfile
     from pladvisor.reports import render_report
 
     try:

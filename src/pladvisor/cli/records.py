@@ -71,10 +71,9 @@ class _Lines:
         self.number = 0
 
     def __iter__(self) -> Iterator[str]:
-        for chunk in self._raw:
+        for raw in self._raw:
             self.number += 1
-            if self.number == 1 and chunk.startswith(BOM.encode()):
-                chunk = chunk[len(BOM.encode()):]
+            chunk = raw[len(BOM.encode()) :] if self.number == 1 and raw.startswith(BOM.encode()) else raw
             try:
                 yield chunk.decode("utf-8")
             except UnicodeDecodeError:

@@ -14,31 +14,28 @@ import json
 import multiprocessing
 import os
 import sys
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 import msgspec
 
+from pladvisor.advice.advisor import Advisor
+from pladvisor.advice.batch import Outcome, assess_raw
+from pladvisor.advice.rollup import RollupBuilder, Summary
+from pladvisor.client import Client
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.base import Part, to_json
 from pladvisor.domain.batch import ItemProblem
 from pladvisor.domain.problems import FieldError
-from pladvisor.advice.advisor import Advisor
-from pladvisor.advice.batch import Outcome, assess_raw
-from pladvisor.advice.rollup import RollupBuilder, Summary
 
-from pladvisor.client import Client
 from .records import Record
 
-CSV_COLUMNS = (
-    "line", "school_id", "name", "score", "stage", "provisional", "confidence", "next_1", "next_2", "next_3"
-)
+CSV_COLUMNS = ("line", "school_id", "name", "score", "stage", "provisional", "confidence", "next_1", "next_2", "next_3")
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,9 +207,17 @@ class CsvOutput:
         assert summary is not None
         top = [rule_id for rule_id, _, _ in summary.recommendations[:3]]
         self._writer.writerow(
-            [scored.line, spreadsheet_safe(summary.school_id or ""), spreadsheet_safe(summary.name or ""),
-             "" if summary.score is None else summary.score,
-             summary.stage, "yes" if summary.provisional else "no", summary.confidence, *top, *[""] * (3 - len(top))]
+            [
+                scored.line,
+                spreadsheet_safe(summary.school_id or ""),
+                spreadsheet_safe(summary.name or ""),
+                "" if summary.score is None else summary.score,
+                summary.stage,
+                "yes" if summary.provisional else "no",
+                summary.confidence,
+                *top,
+                *[""] * (3 - len(top)),
+            ]
         )
         self._handle.flush()
 
@@ -258,7 +263,8 @@ def in_process(advisor: Advisor) -> Scorer:
     return score
 
 
-_worker_advisor: Advisor | None = None
+_worker: dict[str, Advisor] = {}
+"""A scoring process's advisor, made once when the process starts."""
 CHUNK = 64
 """Rows sent to a worker at a time: large enough to amortize the trip, small enough to keep results flowing."""
 
@@ -268,8 +274,7 @@ class WorkerDied(Exception):
 
 
 def _start_worker(rules_dir: Path | None) -> None:
-    global _worker_advisor
-    _worker_advisor = Advisor.from_directory(rules_dir)
+    _worker["advisor"] = Advisor.from_directory(rules_dir)
 
 
 def _chunks(pairs: Iterable[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]]]:
@@ -279,8 +284,8 @@ def _chunks(pairs: Iterable[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]]]
 
 
 def _score_chunk(pairs: list[tuple[int, Any]]) -> list[Scored]:
-    assert _worker_advisor is not None
-    return [Scored.of(line, assess_raw(_worker_advisor, line, raw)) for line, raw in pairs]
+    advisor = _worker["advisor"]
+    return [Scored.of(line, assess_raw(advisor, line, raw)) for line, raw in pairs]
 
 
 def in_processes(workers: int, rules_dir: Path | None) -> Scorer:
@@ -296,8 +301,7 @@ def in_processes(workers: int, rules_dir: Path | None) -> Scorer:
         # fork: workers start in milliseconds. The parent holds no engine, and its only other thread (the
         # progress bar's) is never used by a worker.
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                 initargs=(rules_dir,)) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(rules_dir,)) as pool:
             chunks = _chunks(pairs)
             pending: deque[Future[list[Scored]]] = deque()
             try:

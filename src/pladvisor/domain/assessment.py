@@ -42,9 +42,10 @@ BasisOf = Annotated[
 class Recommendation(Part, frozen=True):
     rank: Annotated[int, Meta(ge=1, description="1 is the first thing to do.")]
     rule_id: str
-    kind: Annotated[PlanItemKind, Meta(
-        description="gap: advice to act on; sustain: keeping a strength, offered when there is no gap to close."
-    )]
+    kind: Annotated[
+        PlanItemKind,
+        Meta(description="gap: advice to act on; sustain: keeping a strength, offered when there is no gap to close."),
+    ]
     area: str
     priority: Priority
     horizon: Annotated[Horizon, Meta(description="now (at most 3), next (at most 5), or later.")]
@@ -97,28 +98,38 @@ class AnswerCheck(Part, frozen=True):
 
 class HeldDown(Part, frozen=True):
     rule_id: str
-    kind: Annotated[HeldDownKind, Meta(
-        description="gap: an item of the plan; next_level: a strength not yet reached (see next_level); "
-        "check_answers: a gap held back while contradictory answers are checked (see check_answers)."
-    )]
+    kind: Annotated[
+        HeldDownKind,
+        Meta(
+            description="gap: an item of the plan; next_level: a strength not yet reached (see next_level); "
+            "check_answers: a gap held back while contradictory answers are checked (see check_answers)."
+        ),
+    ]
     points: Annotated[int, Meta(ge=1, description="Points this rule costs the area (its priority weight).")]
 
 
 class AreaReadiness(Part, frozen=True):
     area: str
-    score: Annotated[int | None, Meta(
-        description="0-100: the share of this area's checked points that are met; null when the answers decide "
-        "none of its checks."
-    )]
+    score: Annotated[
+        int | None,
+        Meta(
+            description="0-100: the share of this area's checked points that are met; null when the answers decide "
+            "none of its checks."
+        ),
+    ]
     points: Annotated[int, Meta(ge=0, description="Points met.")]
     checked_points: Annotated[int, Meta(ge=0, description="Points of the checks the answers decide.")]
-    max_points: Annotated[int, Meta(
-        ge=0, description="Points of every check in this area that applies (a gap about a moot question does not)."
-    )]
+    max_points: Annotated[
+        int,
+        Meta(
+            ge=0, description="Points of every check in this area that applies (a gap about a moot question does not)."
+        ),
+    ]
     coverage: Annotated[float, Meta(ge=0, le=1, description="checked_points / max_points.")]
-    held_down_by: Annotated[tuple[HeldDown, ...], Meta(
-        description="Every check that costs this area points; their points add up to checked_points - points."
-    )]
+    held_down_by: Annotated[
+        tuple[HeldDown, ...],
+        Meta(description="Every check that costs this area points; their points add up to checked_points - points."),
+    ]
     answered: Annotated[int, Meta(ge=0, description="Questions of this area that were answered and apply.")]
     questions: Annotated[int, Meta(ge=0, description="Questions of this area that apply, given the answers.")]
     completeness: Annotated[float, Meta(ge=0, le=1)]
@@ -128,9 +139,10 @@ class AreaReadiness(Part, frozen=True):
 class FoundationStatus(Part, frozen=True):
     id: str
     title: str
-    status: Annotated[FoundationState, Meta(
-        description="met: every rule is checked and none fires; not_met: one fires; unknown: not yet answered."
-    )]
+    status: Annotated[
+        FoundationState,
+        Meta(description="met: every rule is checked and none fires; not_met: one fires; unknown: not yet answered."),
+    ]
     rules: tuple[str, ...]
 
 
@@ -142,33 +154,44 @@ class FollowUpQuestion(Part, frozen=True):
 
 
 class Readiness(Part, frozen=True):
-    score: Annotated[int | None, Meta(
-        description="0-100: the share of the points of every check that applies that the answers show are met. "
-        "An unanswered check earns nothing, so leaving a question blank never raises it; null when no check is "
-        "decided."
-    )]
-    ceiling: Annotated[int | None, Meta(
-        description="The score if every check still open were met; null when no check is decided."
-    )]
+    score: Annotated[
+        int | None,
+        Meta(
+            description="0-100: the share of the points of every check that applies that the answers show are met. "
+            "An unanswered check earns nothing, so leaving a question blank never raises it; null when no check is "
+            "decided."
+        ),
+    ]
+    ceiling: Annotated[
+        int | None, Meta(description="The score if every check still open were met; null when no check is decided.")
+    ]
     stage: Annotated[Stage, Meta(description="The highest stage the answers support.")]
-    provisional: Annotated[bool, Meta(
-        description="True when answering the open questions could still change the stage, or answers contradict "
-        "each other."
-    )]
+    provisional: Annotated[
+        bool,
+        Meta(
+            description="True when answering the open questions could still change the stage, or answers contradict "
+            "each other."
+        ),
+    ]
     possible_stage: Annotated[Stage, Meta(description="The highest stage the open questions could still lead to.")]
-    coverage: Annotated[float, Meta(
-        ge=0, le=1, description="Share of the points of every check that applies that the answers decide."
-    )]
-    completeness: Annotated[float, Meta(ge=0, le=1, description="Share of the questions that apply that were answered.")]
+    coverage: Annotated[
+        float, Meta(ge=0, le=1, description="Share of the points of every check that applies that the answers decide.")
+    ]
+    completeness: Annotated[
+        float, Meta(ge=0, le=1, description="Share of the questions that apply that were answered.")
+    ]
     confidence: Confidence
-    foundations: Annotated[tuple[FoundationStatus, ...], Meta(
-        description="What implementing and sustaining require: each must be met."
-    )]
+    foundations: Annotated[
+        tuple[FoundationStatus, ...], Meta(description="What implementing and sustaining require: each must be met.")
+    ]
     held_back_by: Annotated[tuple[str, ...], Meta(description="Ids of the foundations not (yet) shown to be met.")]
-    to_settle: Annotated[tuple[str, ...], Meta(
-        description="Unanswered questions whose answers could change the stage, most weight first; empty when "
-        "the stage is settled."
-    )]
+    to_settle: Annotated[
+        tuple[str, ...],
+        Meta(
+            description="Unanswered questions whose answers could change the stage, most weight first; empty when "
+            "the stage is settled."
+        ),
+    ]
     areas: tuple[AreaReadiness, ...]
 
 
@@ -177,10 +200,15 @@ class Assessment(Part, frozen=True):
     name: str | None
     catalog_version: str
     readiness: Readiness
-    recommendations: Annotated[tuple[Recommendation, ...], Meta(
-        description="The plan: gaps in rank order; a school with no gap gets a short plan to sustain its strengths."
-    )]
+    recommendations: Annotated[
+        tuple[Recommendation, ...],
+        Meta(
+            description="The plan: gaps in rank order; a school with no gap gets a short plan to sustain its strengths."
+        ),
+    ]
     strengths: tuple[Strength, ...]
     next_level: Annotated[tuple[NextLevel, ...], Meta(description="Strengths not reached yet, most weight first.")]
-    check_answers: Annotated[tuple[AnswerCheck, ...], Meta(description="Answers that contradict each other; check these first.")]
+    check_answers: Annotated[
+        tuple[AnswerCheck, ...], Meta(description="Answers that contradict each other; check these first.")
+    ]
     follow_up_questions: tuple[FollowUpQuestion, ...]

@@ -45,9 +45,14 @@ class RuleFrequency(Part, frozen=True):
     priority: str
     count: Annotated[int, Meta(ge=1, description="Schools this recommendation was made to.")]
     share: Annotated[float, Meta(ge=0, le=1, description="count / schools assessed.")]
-    impact: Annotated[float, Meta(
-        ge=0, le=4, description="Priority weight (critical 4, high 3, medium 2, low 1) times share: the ranking key."
-    )]
+    impact: Annotated[
+        float,
+        Meta(
+            ge=0,
+            le=4,
+            description="Priority weight (critical 4, high 3, medium 2, low 1) times share: the ranking key.",
+        ),
+    ]
 
 
 class CriticalSchool(Part, frozen=True):
@@ -63,13 +68,18 @@ class Rollup(Part, frozen=True):
     invalid: Annotated[int, Meta(ge=0)]
     catalog_version: str
     stages: dict[Stage, int]
-    provisional: Annotated[int, Meta(ge=0, description="Schools whose stage is provisional (see Readiness.provisional).")]
+    provisional: Annotated[
+        int, Meta(ge=0, description="Schools whose stage is provisional (see Readiness.provisional).")
+    ]
     overall: Spread
     areas: tuple[AreaSpread, ...]
-    top_recommendations: Annotated[tuple[RuleFrequency, ...], Meta(
-        description="The district's priorities: recommendations ranked by priority weight times the share of "
-        "schools they apply to."
-    )]
+    top_recommendations: Annotated[
+        tuple[RuleFrequency, ...],
+        Meta(
+            description="The district's priorities: recommendations ranked by priority weight times the share of "
+            "schools they apply to."
+        ),
+    ]
     schools_with_critical: tuple[CriticalSchool, ...]
 
 

@@ -39,17 +39,25 @@ class Comparison(Part, frozen=True):
     overall: ScoreChange
     stage: StageChange
     areas: Annotated[tuple[AreaChange, ...], Meta(description="Every area, in profile order.")]
-    resolved: Annotated[tuple[Recommendation, ...], Meta(
-        description="Advice given before that the later answers show no longer applies, as it read before (its "
-        "rank is the earlier one)."
-    )]
-    unconfirmed: Annotated[tuple[Recommendation, ...], Meta(
-        description="Advice given before and not now, although not resolved: its questions were left blank, or "
-        "the later answers contradict each other. As it read before."
-    )]
+    resolved: Annotated[
+        tuple[Recommendation, ...],
+        Meta(
+            description="Advice given before that the later answers show no longer applies, as it read before (its "
+            "rank is the earlier one)."
+        ),
+    ]
+    unconfirmed: Annotated[
+        tuple[Recommendation, ...],
+        Meta(
+            description="Advice given before and not now, although not resolved: its questions were left blank, or "
+            "the later answers contradict each other. As it read before."
+        ),
+    ]
     no_longer_answered: Annotated[tuple[str, ...], Meta(description="Questions answered before and left blank now.")]
     newly_answered: Annotated[tuple[str, ...], Meta(description="Questions answered now and left blank before.")]
-    new: Annotated[tuple[Recommendation, ...], Meta(description="Advice given now that was not given before, as it reads now.")]
+    new: Annotated[
+        tuple[Recommendation, ...], Meta(description="Advice given now that was not given before, as it reads now.")
+    ]
     still_open: Annotated[tuple[Recommendation, ...], Meta(description="Advice given both times, as it reads now.")]
     strengths_gained: tuple[Strength, ...]
     strengths_lost: tuple[Strength, ...]

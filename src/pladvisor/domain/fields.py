@@ -80,8 +80,13 @@ def _leaf(path: str, area: str, info: Any) -> ProfileField:
         low = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
         high = next((m.le for m in info.metadata if isinstance(m, Le)), None)
         return ProfileField(
-            path, area, "int", question, minimum=low if isinstance(low, int) else None,
-            maximum=high if isinstance(high, int) else None, asked_when=skip,
+            path,
+            area,
+            "int",
+            question,
+            minimum=low if isinstance(low, int) else None,
+            maximum=high if isinstance(high, int) else None,
+            asked_when=skip,
         )
     if get_origin(annotation) is Literal:
         return ProfileField(path, area, "choice", question, options=get_args(annotation), asked_when=skip)
@@ -164,7 +169,8 @@ LABELS: dict[str, str] = {
 
 
 def profile_from_answers(answers: Mapping[str, Any], **identity: str) -> SchoolProfile:
-    """A strictly validated profile from ``{"buy_in.approach": "voluntary", ...}``; required sections default to empty."""
+    """A strictly validated profile from ``{"buy_in.approach": "voluntary", ...}``; required sections default
+    to empty."""
     sections: dict[str, dict[str, Any]] = {area: {} for area in required_areas()}
     for path, value in answers.items():
         area, _, name = path.partition(".")

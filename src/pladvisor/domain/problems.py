@@ -46,5 +46,9 @@ class Problem(Part, frozen=True):
         tuple[FieldError, ...] | None,
         Meta(description="The invalid fields, when the body failed validation: the first 20 at most."),
     ] = None
-    error_count: Annotated[int | None, Meta(description="How many errors there were in all, when errors is given.")] = None
-    limit: Annotated[int | None, Meta(description="On a 413 for a batch: the most items the server takes at once.")] = None
+    error_count: Annotated[int | None, Meta(description="How many errors there were in all, when errors is given.")] = (
+        None
+    )
+    limit: Annotated[int | None, Meta(description="On a 413 for a batch: the most items the server takes at once.")] = (
+        None
+    )

@@ -85,9 +85,7 @@ class Section(Model):
         return data
 
 
-Component = Literal[
-    "path", "pace", "competency_based", "student_voice", "flexible_scheduling", "individual_interests"
-]
+Component = Literal["path", "pace", "competency_based", "student_voice", "flexible_scheduling", "individual_interests"]
 Audience = Literal["teachers", "leaders", "students", "families"]
 DefinitionOrigin = Literal["developed_locally", "adapted_from_model", "adopted_model_as_is"]
 Framing = Literal["program", "philosophy"]
@@ -98,12 +96,14 @@ class Definition(Section):
         None, description="Is there a written definition of personalized learning for this school or district?"
     )
     components: Annotated[Choices[Component], asked_when("definition.written", True)] = Field(
-        None, max_length=6,
-        description="Which components does the definition name (path, pace, competency-based progression, ...)?"
+        None,
+        max_length=6,
+        description="Which components does the definition name (path, pace, competency-based progression, ...)?",
     )
     shared_with: Annotated[Choices[Audience], asked_when("definition.written", True)] = Field(
-        None, max_length=4,
-        description="Who uses the definition as common language (teachers, leaders, students, families)?"
+        None,
+        max_length=4,
+        description="Who uses the definition as common language (teachers, leaders, students, families)?",
     )
     origin: Annotated[DefinitionOrigin | None, asked_when("definition.written", True)] = Field(
         None, description="Was the definition developed locally, adapted from a published model, or adopted as-is?"
@@ -124,17 +124,22 @@ Tool = Literal["devices", "lms", "adaptive_software", "content_library"]
 
 class Tools(Section):
     plan_centre: PlanCentre | None = Field(
-        None, description="What does the personalized-learning plan centre on: devices, software, an LMS, or "
-        "students' learning experiences?"
+        None,
+        description="What does the personalized-learning plan centre on: devices, software, an LMS, or "
+        "students' learning experiences?",
     )
     purchased_before_goals: Choices[Tool] = Field(
-        None, max_length=4, description="Which tools were bought before the learning goals were set? (an empty list: none)"
+        None,
+        max_length=4,
+        description="Which tools were bought before the learning goals were set? (an empty list: none)",
     )
     chosen_after_goals: bool | None = Field(
         None, description="Were tools chosen after, and because of, the learning goals?"
     )
     technology_budget_percent: Count | None = Field(
-        None, ge=0, le=100,
+        None,
+        ge=0,
+        le=100,
         description="Share of the personalized-learning budget spent on devices and software, in percent.",
     )
     teachers_decide_platform_use: bool | None = Field(
@@ -151,13 +156,15 @@ HAS_PD = ("one_off", "occasional", "ongoing")
 
 class ProfessionalDevelopment(Section):
     format: PDFormat | None = Field(
-        None, description="How is professional development on personalized learning delivered: none, a one-off "
-        "event, occasional sessions, or an ongoing system?"
+        None,
+        description="How is professional development on personalized learning delivered: none, a one-off "
+        "event, occasional sessions, or an ongoing system?",
     )
     methods: Annotated[Choices[PDMethod], asked_when("professional_development.format", *HAS_PD)] = Field(
-        None, max_length=5,
+        None,
+        max_length=5,
         description="How is it delivered: workshops, coaching, collaborative planning, classroom observation, "
-        "online courses? (choose every way that applies)"
+        "online courses? (choose every way that applies)",
     )
     days_per_year: Count | None = Field(
         None, ge=0, le=60, description="Days of personalized-learning professional development per teacher per year."
@@ -179,12 +186,12 @@ BuyInApproach = Literal["mandate_all_by_date", "phased_pilot", "voluntary", "rea
 
 class BuyIn(Section):
     approach: BuyInApproach | None = Field(
-        None, description="How are teachers brought in: a mandate for all staff by a date, a phased pilot, "
-        "voluntary participation, or entry by each teacher's readiness?"
+        None,
+        description="How are teachers brought in: a mandate for all staff by a date, a phased pilot, "
+        "voluntary participation, or entry by each teacher's readiness?",
     )
     full_implementation_expected_months: Count | None = Field(
-        None, ge=0, le=240, description="In how many months do leaders expect every classroom to be fully "
-        "personalized?"
+        None, ge=0, le=240, description="In how many months do leaders expect every classroom to be fully personalized?"
     )
     support_at_each_stage: bool | None = Field(
         None, description="Is there support for teachers at each stage, including those not yet convinced?"
@@ -197,9 +204,7 @@ class BuyIn(Section):
     )
 
 
-GrowthMeasure = Literal[
-    "none", "state_summative_only", "interim_adaptive", "other_interim", "summative_and_interim"
-]
+GrowthMeasure = Literal["none", "state_summative_only", "interim_adaptive", "other_interim", "summative_and_interim"]
 ReviewFrequency = Literal["never", "yearly", "termly", "monthly", "weekly"]
 
 
@@ -209,19 +214,16 @@ class Measurement(Section):
     )
     baseline: bool | None = Field(None, description="Was a baseline measured before starting?")
     growth_measure: GrowthMeasure | None = Field(
-        None, description="How is student growth measured: not at all, the state summative test only, an interim "
+        None,
+        description="How is student growth measured: not at all, the state summative test only, an interim "
         "adaptive growth test (such as NWEA MAP), another interim measure, or the state test together with an "
-        "interim measure?"
+        "interim measure?",
     )
-    formative_checks: bool | None = Field(
-        None, description="Do teachers use regular formative checks of learning?"
-    )
+    formative_checks: bool | None = Field(None, description="Do teachers use regular formative checks of learning?")
     tracks_mastery_per_student: bool | None = Field(
         None, description="Can teachers see, per student, which skills are mastered and which gaps remain?"
     )
-    review_frequency: ReviewFrequency | None = Field(
-        None, description="How often do staff review results together?"
-    )
+    review_frequency: ReviewFrequency | None = Field(None, description="How often do staff review results together?")
 
 
 class Vision(Section):
@@ -229,8 +231,8 @@ class Vision(Section):
         None, description="Is there a written statement of why the school is personalizing learning?"
     )
     why_names_learners_and_community: Annotated[bool | None, asked_when("vision.written_why", True)] = Field(
-        None, description="Does the why say what you want for learners and why personalized learning fits this "
-        "community?"
+        None,
+        description="Does the why say what you want for learners and why personalized learning fits this community?",
     )
     months_since_why_revisited: Annotated[Count | None, asked_when("vision.written_why", True)] = Field(
         None, ge=0, le=240, description="How many months ago did leaders and staff last revisit the why together?"
@@ -262,20 +264,25 @@ class Mindset(Section):
         None, ge=0, le=3000, description="Minutes per week teachers have to create and learn together."
     )
     barriers_cited_as_blocking: Choices[Barrier] = Field(
-        None, max_length=4, description="Which constraints do staff cite as reasons personalized learning cannot work here? "
-        "(an empty list: none)"
+        None,
+        max_length=4,
+        description="Which constraints do staff cite as reasons personalized learning cannot work here? "
+        "(an empty list: none)",
     )
     barriers_worked_around: Choices[Barrier] = Field(
-        None, max_length=4, description="Which constraints do staff name but work around rather than stop at? "
-        "(an empty list: none)"
+        None,
+        max_length=4,
+        description="Which constraints do staff name but work around rather than stop at? (an empty list: none)",
     )
     blended_model_use: ModelUse | None = Field(
-        None, description="How is a published blended-learning model taxonomy used: not at all, as a reference, "
-        "or as a template to copy?"
+        None,
+        description="How is a published blended-learning model taxonomy used: not at all, as a reference, "
+        "or as a template to copy?",
     )
     visit_focus: VisitFocus | None = Field(
-        None, description="On visits to other schools, what do staff mostly ask about: the digital content used, "
-        "or how decisions are made and what changed year over year?"
+        None,
+        description="On visits to other schools, what do staff mostly ask about: the digital content used, "
+        "or how decisions are made and what changed year over year?",
     )
 
 
@@ -288,11 +295,13 @@ class StudentAgency(Section):
         None, description="How widely do students set habit or academic goals and meet their teacher about them?"
     )
     choices: Choices[Choice] = Field(
-        None, max_length=4, description="What may students choose: where they learn, how, which tools, how they show learning?"
+        None,
+        max_length=4,
+        description="What may students choose: where they learn, how, which tools, how they show learning?",
     )
     inquiry: Reach | None = Field(
-        None, description="How widely do students research essential questions and their own, and present to an "
-        "audience?"
+        None,
+        description="How widely do students research essential questions and their own, and present to an audience?",
     )
     reflection: Reach | None = Field(
         None, description="How widely do students reflect with rubrics, data or feedback and act on it?"
@@ -307,8 +316,9 @@ class ClassroomPractice(Section):
         None, ge=0, le=240, description="Typical minutes of whole-class instruction per lesson."
     )
     teacher_role: TeacherRole | None = Field(
-        None, description="What is the teacher's usual role: direct instruction, a mix, or guiding students who "
-        "lead their own learning?"
+        None,
+        description="What is the teacher's usual role: direct instruction, a mix, or guiding students who "
+        "lead their own learning?",
     )
     students_access_content_independently: bool | None = Field(
         None, description="Can students reach content and answers without step-by-step directions from the teacher?"

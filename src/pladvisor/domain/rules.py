@@ -67,9 +67,7 @@ class Rule(Model):
         "a threshold no article gives."
     )
     cites: dict[str, str] = Field(description="Documented point ids this rule encodes, each with its source file.")
-    when: dict[str, Any] = Field(
-        description="Condition in durable-rules JSON syntax over dotted profile paths."
-    )
+    when: dict[str, Any] = Field(description="Condition in durable-rules JSON syntax over dotted profile paths.")
     examples: RuleExamples = Field(description="Answers that fire the rule and answers that do not.")
     priority: Priority = Field(description="How much this matters: critical, high, medium or low.")
     order: int = Field(0, ge=0, le=1000, description="Tie-break among rules of equal priority: lower comes first.")

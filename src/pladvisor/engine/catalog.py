@@ -8,9 +8,9 @@ the service with the file and the rule named, instead of surfacing as a wrong an
 from __future__ import annotations
 
 import re
-from importlib import resources
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -116,8 +116,9 @@ def _load_points(path: Path) -> tuple[str, dict[str, Point], tuple[Foundation, .
         or not isinstance(data["foundations"], list)
     ):
         raise CatalogError(
-            path, "expected 'version' (text), 'points' (a mapping of id to title and source) and 'foundations' "
-            "(a list of id, title and rules)"
+            path,
+            "expected 'version' (text), 'points' (a mapping of id to title and source) and 'foundations' "
+            "(a list of id, title and rules)",
         )
     points: dict[str, Point] = {}
     for point_id, body in data["points"].items():
@@ -193,7 +194,8 @@ def _compile_rule(raw: Any, area: str, path: Path, points: dict[str, Point]) -> 
             raise CatalogError(path, f"cites unknown point {point_id!r}", rule.id)
         if points[point_id].source != source:
             raise CatalogError(
-                path, f"cites {point_id} from {source!r}, but {point_id} comes from {points[point_id].source!r}",
+                path,
+                f"cites {point_id} from {source!r}, but {point_id} comes from {points[point_id].source!r}",
                 rule.id,
             )
     for name, answers in (("fires", rule.examples.fires), ("quiet", rule.examples.quiet)):
@@ -208,7 +210,9 @@ def _compile_rule(raw: Any, area: str, path: Path, points: dict[str, Point]) -> 
                     path, f"{key} quotes {{{placeholder}}}, which is not a field of SchoolProfile", rule.id
                 )
             if noun and fields[placeholder].kind != "int":
-                raise CatalogError(path, f"{key} gives {{{placeholder}:{noun}}} a noun, but it is not a number", rule.id)
+                raise CatalogError(
+                    path, f"{key} gives {{{placeholder}:{noun}}} a noun, but it is not a number", rule.id
+                )
     return CompiledRule(rule=rule, file=path.name, paths=tuple(paths), decide=decide)
 
 
@@ -221,13 +225,16 @@ def _check_relations(rules: list[CompiledRule], foundations: tuple[Foundation, .
         twin = seen.setdefault(form, compiled)
         if twin is not compiled:
             raise CatalogError(
-                compiled.file, f"has the same condition as {twin.rule.id!r} ({twin.file}); merge them into one rule",
+                compiled.file,
+                f"has the same condition as {twin.rule.id!r} ({twin.file}); merge them into one rule",
                 compiled.rule.id,
             )
     for compiled in rules:
         for withheld in compiled.rule.withholds:
             if withheld not in known or known[withheld].rule.kind not in SCORED_KINDS:
-                raise CatalogError(compiled.file, f"withholds {withheld!r}, which is not a gap or strength", compiled.rule.id)
+                raise CatalogError(
+                    compiled.file, f"withholds {withheld!r}, which is not a gap or strength", compiled.rule.id
+                )
     in_foundation: set[str] = set()
     for foundation in foundations:
         for rule_id in foundation.rules:
@@ -237,7 +244,8 @@ def _check_relations(rules: list[CompiledRule], foundations: tuple[Foundation, .
     for compiled in rules:
         if compiled.rule.priority == "critical" and compiled.rule.id not in in_foundation:
             raise CatalogError(
-                compiled.file, "is critical but in no foundation; critical is kept for what gates the top stages",
+                compiled.file,
+                "is critical but in no foundation; critical is kept for what gates the top stages",
                 compiled.rule.id,
             )
 
@@ -254,7 +262,7 @@ def _check_after(rules: list[CompiledRule]) -> None:
         if state.get(rule_id) == 2:
             return
         if state.get(rule_id) == 1:
-            cycle = " -> ".join([*trail[trail.index(rule_id):], rule_id])
+            cycle = " -> ".join([*trail[trail.index(rule_id) :], rule_id])
             raise CatalogError(known[rule_id].file, f"ordering hints form a cycle: {cycle}", rule_id)
         state[rule_id] = 1
         for before in known[rule_id].rule.after:

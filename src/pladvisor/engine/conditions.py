@@ -106,7 +106,11 @@ Decider = Callable[[Answers], bool | None]
 """A condition evaluated over partial answers: True, False, or None when the answers do not decide it."""
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "$neq": operator.ne, "$lt": operator.lt, "$lte": operator.le, "$gt": operator.gt, "$gte": operator.ge,
+    "$neq": operator.ne,
+    "$lt": operator.lt,
+    "$lte": operator.le,
+    "$gt": operator.gt,
+    "$gte": operator.ge,
 }
 
 

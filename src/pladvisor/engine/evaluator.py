@@ -33,7 +33,6 @@ from typing import Any
 
 import durable_rules_engine
 
-
 from pladvisor.domain.base import to_json
 from pladvisor.domain.fields import NONE_ITEM
 
