@@ -15,7 +15,8 @@ import uuid
 from typing import cast
 
 from litestar import Litestar
-from litestar.types import HTTPScope, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import HTTPScope, LifeSpanReceive, LifeSpanScope, LifeSpanSend, Message, Receive, Scope, Send
 
 from .metrics import IN_PROGRESS, observe_request, record_problem
 from .observability import access_line, access_log, current_request_id
@@ -39,12 +40,15 @@ class Service(Litestar):
     """The Litestar application with a request id on every response, one JSON log line per request, and the
     request counted in the metrics (and its problem type, when it is answered with a problem)."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+    async def __call__(
+        self, scope: Scope | LifeSpanScope, receive: Receive | LifeSpanReceive, send: Send | LifeSpanSend
+    ) -> None:
+        if scope["type"] != ScopeType.HTTP:
             await super().__call__(scope, receive, send)
             return
-        http = cast("HTTPScope", scope)
-        request_id = _incoming_id(scope) or uuid.uuid4().hex
+        # Lifespan and WebSocket scopes went to Litestar above: only HTTP comes this far.
+        http, send = cast("HTTPScope", scope), cast("Send", send)
+        request_id = _incoming_id(http) or uuid.uuid4().hex
         token = current_request_id.set(request_id)
         started = time.perf_counter()
         status: int | None = None
@@ -56,7 +60,7 @@ class Service(Litestar):
             nonlocal status, refused_preflight, problem
             if message["type"] == "http.response.start":
                 headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
-                refused_preflight = message["status"] == 400 and _is_preflight(scope)
+                refused_preflight = message["status"] == 400 and _is_preflight(http)
                 if refused_preflight:
                     headers = [(k, v) for k, v in headers if k not in (b"content-type", b"content-length")]
                     headers += [
@@ -88,7 +92,7 @@ class Service(Litestar):
             # The router has put the matched route's template in the scope by now; a 404 or 405 has none.
             observe_request(http["method"], http.get("path_template"), status, time.perf_counter() - started)
             if access_log.isEnabledFor(logging.INFO):
-                access_log.info(access_line(scope, status, request_id, started))
+                access_log.info(access_line(http, status, request_id, started))
             current_request_id.reset(token)
 
 
