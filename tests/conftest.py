@@ -28,6 +28,6 @@ def base_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def client(app: Litestar) -> Iterator[TestClient]:
+def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
     with TestClient(app) as test_client:
         yield test_client

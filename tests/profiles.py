@@ -1,5 +1,8 @@
 """Example school profiles used across the tests, as dotted answers."""
 
+from collections.abc import Mapping
+from typing import Any
+
 RUSHED_DISTRICT = {
     "definition.written": False,
     "tools.plan_centre": "devices",
@@ -68,9 +71,15 @@ MATURE_SCHOOL = {
 """Answers every question, and answers each one well."""
 
 
-def as_body(answers: dict, **identity: str) -> dict:
+def as_body(answers: Mapping[str, object], **identity: str) -> dict[str, Any]:
     """The JSON body of an assessment request for dotted answers (required sections default to empty)."""
-    body: dict = {"definition": {}, "tools": {}, "professional_development": {}, "buy_in": {}, "measurement": {}}
+    body: dict[str, dict[str, object]] = {
+        "definition": {},
+        "tools": {},
+        "professional_development": {},
+        "buy_in": {},
+        "measurement": {},
+    }
     for path, value in answers.items():
         area, name = path.split(".")
         body.setdefault(area, {})[name] = value

@@ -5,6 +5,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from pladvisor import __version__
@@ -18,7 +19,7 @@ OPENAPI = ROOT / "openapi" / "openapi.json"
 PROBLEM = "application/problem+json"
 
 
-def test_assessment_returns_ranked_explained_advice(client: TestClient) -> None:
+def test_assessment_returns_ranked_explained_advice(client: TestClient[Litestar]) -> None:
     response = client.post("/v1/assessments", json=as_body(RUSHED_DISTRICT, school_id="d-7", name="Rushed"))
     assert response.status_code == 200
     answer = response.json()
@@ -29,13 +30,13 @@ def test_assessment_returns_ranked_explained_advice(client: TestClient) -> None:
     assert answer["readiness"]["stage"] == "exploring"
 
 
-def test_mature_school_over_http(client: TestClient) -> None:
+def test_mature_school_over_http(client: TestClient[Litestar]) -> None:
     answer = client.post("/v1/assessments", json=as_body(MATURE_SCHOOL)).json()
     assert answer["readiness"]["stage"] == "sustaining"
     assert answer["strengths"]
 
 
-def test_rule_catalog_is_readable(client: TestClient) -> None:
+def test_rule_catalog_is_readable(client: TestClient[Litestar]) -> None:
     catalog = client.get("/v1/rules").json()
     assert len(catalog["points"]) == 27
     rule = client.get("/v1/rules/buy-in-mandated").json()
@@ -44,21 +45,21 @@ def test_rule_catalog_is_readable(client: TestClient) -> None:
     assert catalog["version"] == client.get("/health").json()["catalog_version"]
 
 
-def test_unknown_rule_is_a_404_problem(client: TestClient) -> None:
+def test_unknown_rule_is_a_404_problem(client: TestClient[Litestar]) -> None:
     response = client.get("/v1/rules/no-such-rule")
     assert response.status_code == 404
     assert response.headers["content-type"] == PROBLEM
     assert "no-such-rule" in response.json()["detail"]
 
 
-def test_health_reports_the_catalog_version(client: TestClient) -> None:
+def test_health_reports_the_catalog_version(client: TestClient[Litestar]) -> None:
     body = client.get("/health").json()
     assert body["status"] == "ok" and body["catalog_version"] and body["rules"] > 27
     assert body["version"] == __version__
 
 
 @pytest.mark.parametrize("path", ["/health", "/health/live", "/health/ready"])
-def test_health_answers_get_and_head_once_started(client: TestClient, path: str) -> None:
+def test_health_answers_get_and_head_once_started(client: TestClient[Litestar], path: str) -> None:
     assert client.get(path).status_code == 200
     head = client.head(path)
     assert head.status_code == 200 and head.content == b""
@@ -116,7 +117,7 @@ BAD_BODIES = [
 
 @pytest.mark.parametrize(("body", "status", "fields"), BAD_BODIES)
 def test_bad_input_is_a_problem_naming_the_fields(
-    client: TestClient, body: bytes, status: int, fields: list[str] | None
+    client: TestClient[Litestar], body: bytes, status: int, fields: list[str] | None
 ) -> None:
     response = client.post("/v1/assessments", content=body, headers={"content-type": "application/json"})
     assert response.status_code == status
@@ -128,18 +129,18 @@ def test_bad_input_is_a_problem_naming_the_fields(
         assert all(field in problem["detail"] for field in fields)
 
 
-def test_wrong_method_is_a_problem(client: TestClient) -> None:
+def test_wrong_method_is_a_problem(client: TestClient[Litestar]) -> None:
     response = client.delete("/v1/assessments")
     assert response.status_code == 405
     assert response.headers["content-type"] == PROBLEM
 
 
-def test_served_openapi_equals_the_checked_in_document(client: TestClient) -> None:
+def test_served_openapi_equals_the_checked_in_document(client: TestClient[Litestar]) -> None:
     served = client.get("/schema/openapi.json").json()
     assert served == json.loads(OPENAPI.read_text(encoding="utf-8")), "run `make openapi` and commit the result"
 
 
-def test_openapi_documents_every_field_with_a_description(client: TestClient) -> None:
+def test_openapi_documents_every_field_with_a_description(client: TestClient[Litestar]) -> None:
     schemas = client.get("/schema/openapi.json").json()["components"]["schemas"]
     section_names = [
         "Definition",
@@ -158,13 +159,13 @@ def test_openapi_documents_every_field_with_a_description(client: TestClient) ->
             assert prop.get("description"), f"{name}.{field}"
 
 
-def test_an_empty_body_is_refused_in_words(client: TestClient) -> None:
+def test_an_empty_body_is_refused_in_words(client: TestClient[Litestar]) -> None:
     response = client.post("/v1/assessments", content=b"", headers={"content-type": "application/json"})
     assert response.status_code == 400 and response.headers["content-type"] == PROBLEM
     assert response.json()["detail"] == "The request body is empty; send the JSON this operation takes."
 
 
-def test_the_contract_declares_keys_and_the_answers_middleware_gives(client: TestClient) -> None:
+def test_the_contract_declares_keys_and_the_answers_middleware_gives(client: TestClient[Litestar]) -> None:
     document = client.get("/schema/openapi.json").json()
     assert set(document["components"]["securitySchemes"]) == {"ApiKey", "Bearer"}
     for path, item in document["paths"].items():
@@ -181,7 +182,7 @@ def test_the_contract_declares_keys_and_the_answers_middleware_gives(client: Tes
     assert arrays_with_string_bounds == []
 
 
-def test_every_request_body_has_an_example_the_service_accepts(client: TestClient) -> None:
+def test_every_request_body_has_an_example_the_service_accepts(client: TestClient[Litestar]) -> None:
     document = client.get("/schema/openapi.json").json()
     bodies = [(path, op) for path, item in document["paths"].items() for op in item.values() if "requestBody" in op]
     assert len(bodies) == 4
@@ -218,7 +219,7 @@ def test_the_contract_passes_spectrals_openapi_rules() -> None:
     assert linted.returncode == 0, linted.stdout[-3000:]
 
 
-def test_every_nullable_choice_is_one_named_enum_or_null(client: TestClient) -> None:
+def test_every_nullable_choice_is_one_named_enum_or_null(client: TestClient[Litestar]) -> None:
     schemas = client.get("/schema/openapi.json").json()["components"]["schemas"]
     for model in (
         "Definition",

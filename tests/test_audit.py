@@ -3,16 +3,17 @@
 from pathlib import Path
 
 import msgspec
+import pytest
 
 from pladvisor.advice.advisor import Advisor
-from pladvisor.advice.audit import audit_files, main, table, unexplained_points
+from pladvisor.advice.audit import AuditRow, audit_files, main, table, unexplained_points
 from pladvisor.domain.fields import profile_from_answers
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 NAMED = [EXAMPLES / "profile.json", *sorted((EXAMPLES / "profiles").glob("*.json"))]
 
 
-def rows_by_school(advisor: Advisor) -> dict:
+def rows_by_school(advisor: Advisor) -> dict[str, AuditRow]:
     return {row.school: row for row in audit_files(advisor, [EXAMPLES / "district.csv", *NAMED])}
 
 
@@ -45,7 +46,9 @@ def test_an_area_short_of_points_with_no_entry_is_counted(advisor: Advisor) -> N
     assert unexplained_points(stripped) > 0
 
 
-def test_the_command_prints_the_table_and_fails_on_unexplained_points(capsys, advisor: Advisor) -> None:
+def test_the_command_prints_the_table_and_fails_on_unexplained_points(
+    capsys: pytest.CaptureFixture[str], advisor: Advisor
+) -> None:
     assert main([str(path) for path in NAMED]) == 0
     out = capsys.readouterr().out
     assert out.startswith("school") and "lakeside" in out and "0 points lost with no item listed" in out

@@ -3,6 +3,7 @@
 import statistics
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from pladvisor.advice.advisor import Advisor
@@ -17,7 +18,7 @@ from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 PROBLEM = "application/problem+json"
 
 
-def test_a_bad_item_never_fails_the_good_ones(client: TestClient) -> None:
+def test_a_bad_item_never_fails_the_good_ones(client: TestClient[Litestar]) -> None:
     body = [
         as_body(RUSHED_DISTRICT, school_id="a"),
         {**as_body({}), "school_id": "b", "definition": {"written": "maybe"}},
@@ -39,7 +40,7 @@ def test_a_bad_item_never_fails_the_good_ones(client: TestClient) -> None:
     assert results[2]["problem"]["errors"][0]["field"] == "body"
 
 
-def test_rollup_matches_hand_computed_figures(client: TestClient, advisor: Advisor) -> None:
+def test_rollup_matches_hand_computed_figures(client: TestClient[Litestar], advisor: Advisor) -> None:
     schools = [
         ("r1", RUSHED_DISTRICT),
         ("r2", RUSHED_DISTRICT),
@@ -62,6 +63,7 @@ def test_rollup_matches_hand_computed_figures(client: TestClient, advisor: Advis
     # catalog's whole weight. r1 and r2 are the rushed district, m1 the mature school (100, sustaining).
     total = sum(PRIORITY_WEIGHT[c.rule.priority] for c in advisor.catalog.rules if c.rule.kind != "inconsistency")
     rushed = advisor.assess(profile_from_answers(RUSHED_DISTRICT)).readiness.score
+    assert rushed is not None, "the rushed district answers enough to be scored"
     scores = [rushed, rushed, 100, round(100 * 5 / total)]
     assert (rollup["schools"], rollup["assessed"], rollup["invalid"]) == (5, 4, 1)
     assert rollup["stages"] == {"undetermined": 0, "exploring": 3, "preparing": 0, "implementing": 0, "sustaining": 1}
@@ -95,7 +97,7 @@ def test_batch_over_the_limit_is_refused_with_the_limit(advisor: Advisor) -> Non
 
 
 @pytest.mark.parametrize(("body", "status"), [({"not": "a list"}, 422), (b"[{", 400)])
-def test_a_batch_body_that_is_not_a_list_is_a_problem(client: TestClient, body: object, status: int) -> None:
+def test_a_batch_body_that_is_not_a_list_is_a_problem(client: TestClient[Litestar], body: object, status: int) -> None:
     if isinstance(body, bytes):
         response = client.post("/v1/assessments/batch", content=body, headers={"content-type": "application/json"})
     else:
@@ -104,7 +106,7 @@ def test_a_batch_body_that_is_not_a_list_is_a_problem(client: TestClient, body: 
     assert response.headers["content-type"] == PROBLEM
 
 
-def test_empty_batch_has_an_empty_rollup(client: TestClient) -> None:
+def test_empty_batch_has_an_empty_rollup(client: TestClient[Litestar]) -> None:
     answer = client.post("/v1/assessments/batch", json=[]).json()
     assert answer["results"] == []
     assert answer["rollup"]["schools"] == 0 and answer["rollup"]["overall"]["mean"] is None

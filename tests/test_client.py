@@ -45,6 +45,7 @@ def test_server_problems_surface_as_exceptions(base_url: str) -> None:
         with pytest.raises(ProblemError) as caught:
             client.assess({"definition": {}})
         assert caught.value.status_code == 422 == caught.value.problem.status
+        assert caught.value.problem.errors is not None
         assert {e.field for e in caught.value.problem.errors} >= {"tools", "buy_in"}
         with pytest.raises(ProblemError, match="404"):
             client.rule("no-such-rule")

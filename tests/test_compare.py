@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any, cast
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from pladvisor.advice.advisor import Advisor
@@ -18,17 +20,17 @@ FIXED_FOUNDATIONS = {**RUSHED_DISTRICT, "definition.written": True, "buy_in.appr
 """The rushed district after it wrote its definition and let teachers enter by readiness."""
 
 
-def post(client: TestClient, before: dict, after: dict) -> dict:
+def post(client: TestClient[Litestar], before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     response = client.post("/v1/assessments/compare", json={"before": before, "after": after})
     assert response.status_code == 200, response.text
-    return response.json()
+    return cast("dict[str, Any]", response.json())
 
 
-def ids(items: list[dict]) -> list[str]:
+def ids(items: list[dict[str, Any]]) -> list[str]:
     return [item["rule_id"] for item in items]
 
 
-def test_fixing_definition_and_buy_in_resolves_that_advice_and_raises_the_score(client: TestClient) -> None:
+def test_fixing_definition_and_buy_in_resolves_that_advice_and_raises_the_score(client: TestClient[Litestar]) -> None:
     change = post(client, as_body(RUSHED_DISTRICT, name="Ridge"), as_body(FIXED_FOUNDATIONS, name="Ridge"))
     assert ids(change["resolved"]) == ["definition-not-written", "buy-in-mandated"]
     assert change["new"] == []
@@ -45,7 +47,7 @@ def test_fixing_definition_and_buy_in_resolves_that_advice_and_raises_the_score(
     assert change["name"] == "Ridge"
 
 
-def test_area_changes_cover_every_area_and_say_which_rose(client: TestClient) -> None:
+def test_area_changes_cover_every_area_and_say_which_rose(client: TestClient[Litestar]) -> None:
     change = post(client, as_body(RUSHED_DISTRICT), as_body(FIXED_FOUNDATIONS))
     by_area = {a["area"]: a for a in change["areas"]}
     assert list(by_area) == list(areas())
@@ -57,7 +59,7 @@ def test_area_changes_cover_every_area_and_say_which_rose(client: TestClient) ->
     assert by_area["tools"]["change"] == 0
 
 
-def test_going_backwards_is_reported_as_setbacks(client: TestClient) -> None:
+def test_going_backwards_is_reported_as_setbacks(client: TestClient[Litestar]) -> None:
     change = post(client, as_body(FIXED_FOUNDATIONS), as_body(RUSHED_DISTRICT))
     assert ids(change["new"]) == ["definition-not-written", "buy-in-mandated"]
     assert change["resolved"] == [] and change["overall"]["change"] < 0
@@ -66,7 +68,7 @@ def test_going_backwards_is_reported_as_setbacks(client: TestClient) -> None:
     assert not any("rose" in line for line in change["improvements"])
 
 
-def test_a_stage_move_is_called_out(client: TestClient) -> None:
+def test_a_stage_move_is_called_out(client: TestClient[Litestar]) -> None:
     change = post(client, as_body(RUSHED_DISTRICT), as_body(MATURE_SCHOOL))
     assert change["stage"] == {"before": "exploring", "after": "sustaining"}
     assert "The stage moved from exploring to sustaining." in change["improvements"]
@@ -93,7 +95,7 @@ def test_the_same_answers_twice_change_nothing(advisor: Advisor) -> None:
     assert change.overall.change == 0
 
 
-def test_a_question_left_blank_the_second_time_is_not_progress(client: TestClient) -> None:
+def test_a_question_left_blank_the_second_time_is_not_progress(client: TestClient[Litestar]) -> None:
     blanked = {k: v for k, v in RUSHED_DISTRICT.items() if k != "buy_in.approach"}
     change = post(client, as_body(RUSHED_DISTRICT), as_body(blanked))
     assert "buy-in-mandated" not in ids(change["resolved"])
@@ -102,12 +104,12 @@ def test_a_question_left_blank_the_second_time_is_not_progress(client: TestClien
     assert not any("Replace the all-staff deadline" in line for line in change["improvements"])
 
 
-def test_a_question_answered_for_the_first_time_is_named(client: TestClient) -> None:
+def test_a_question_answered_for_the_first_time_is_named(client: TestClient[Litestar]) -> None:
     change = post(client, as_body(RUSHED_DISTRICT), as_body({**RUSHED_DISTRICT, "measurement.baseline": True}))
     assert change["newly_answered"] == ["measurement.baseline"] and change["no_longer_answered"] == []
 
 
-def test_identity_comes_from_the_later_profile_when_given(client: TestClient) -> None:
+def test_identity_comes_from_the_later_profile_when_given(client: TestClient[Litestar]) -> None:
     change = post(client, as_body({}, school_id="old", name="Old name"), as_body({}, school_id="new"))
     assert (change["school_id"], change["name"]) == ("new", "Old name")
 
@@ -132,7 +134,7 @@ def test_identity_comes_from_the_later_profile_when_given(client: TestClient) ->
     ],
 )
 def test_bad_bodies_are_problems_naming_the_fields(
-    client: TestClient, body: bytes, status: int, fields: list[str] | None
+    client: TestClient[Litestar], body: bytes, status: int, fields: list[str] | None
 ) -> None:
     response = client.post("/v1/assessments/compare", content=body, headers={"content-type": "application/json"})
     assert response.status_code == status

@@ -2,13 +2,14 @@
 
 import random
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from pladvisor.advice.advisor import Advisor
 from pladvisor.domain.fields import profile_fields, profile_from_answers
 
 
-def random_answers(rng: random.Random) -> dict:
-    answers: dict = {}
+def random_answers(rng: random.Random) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
     for path, info in profile_fields().items():
         if rng.random() < 0.4:
             continue

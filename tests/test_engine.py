@@ -6,20 +6,20 @@ from typing import Any
 from durable import engine
 
 from pladvisor.domain.fields import profile_from_answers
-from pladvisor.engine.catalog import default_rules_dir, load_catalog
+from pladvisor.engine.catalog import Catalog, default_rules_dir, load_catalog
 from pladvisor.engine.evaluator import ANCHOR_FIELD, ANCHOR_RULE, RuleEvaluator, engine_fact, ruleset_definition
 
 from .test_concurrency import random_answers
 
 
-class QuietHost(engine.Host):
+class QuietHost(engine.Host):  # type: ignore[misc]  # durable-rules ships no type information
     """durable-rules' public Host, without its timer threads (this test makes every call itself)."""
 
     def _run(self) -> None:
         return None
 
 
-def host_fired(catalog: Any, facts: list[dict]) -> list[list[str]]:
+def host_fired(catalog: Catalog, facts: list[dict[str, Any]]) -> list[list[str]]:
     fired: list[str] = []
     definition = ruleset_definition(catalog)
 

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from pladvisor.domain.profile import MAX_REPORTED
@@ -87,7 +88,7 @@ def test_a_body_of_made_up_fields_costs_little_to_refuse(base_url: str) -> None:
     assert elapsed < 10, "bounded, not proportional to every made-up key"
 
 
-def test_each_batch_item_lists_at_most_twenty_errors_with_the_count(client: TestClient) -> None:
+def test_each_batch_item_lists_at_most_twenty_errors_with_the_count(client: TestClient[Litestar]) -> None:
     item = as_body({})
     item["definition"] = {f"junk_{i}": i for i in range(MAX_REPORTED)}
     item["tools"] = {"plan_centre": 1, "chosen_after_goals": "yes", "technology_budget_percent": "x"}

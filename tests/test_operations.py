@@ -8,7 +8,7 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,7 +44,7 @@ def sample(scrape: str, name: str, **labels: str) -> float:
     return 0.0
 
 
-def test_requests_are_counted_by_route_template_and_status_404s_under_one_label(client: TestClient) -> None:
+def test_requests_are_counted_by_route_template_and_status_404s_under_one_label(client: TestClient[Litestar]) -> None:
     def counts() -> tuple[float, ...]:
         scrape = client.get("/metrics").text
         return (
@@ -93,8 +93,8 @@ def test_metrics_need_no_key_escape_rate_limits_and_stay_out_of_the_api_descript
         assert "/metrics" not in client.get("/schema/openapi.json").json()["paths"]
 
 
-def test_assessments_rules_fired_and_batch_items_are_counted(client: TestClient, advisor: Advisor) -> None:
-    def fired(answers: dict) -> set[str]:
+def test_assessments_rules_fired_and_batch_items_are_counted(client: TestClient[Litestar], advisor: Advisor) -> None:
+    def fired(answers: Mapping[str, object]) -> set[str]:
         return fired_rules(advisor.assess(SchoolProfile.model_validate(as_body(answers), strict=True)))
 
     (rule_id, *_) = sorted(fired(RUSHED_DISTRICT) - fired(MATURE_SCHOOL))
@@ -115,7 +115,9 @@ def test_assessments_rules_fired_and_batch_items_are_counted(client: TestClient,
     assert [a - b for a, b in zip(after, before, strict=True)] == [3, 2, 2, 1]
 
 
-def test_recorded_batch_items_and_assessments_show_in_the_scrape(client: TestClient, advisor: Advisor) -> None:
+def test_recorded_batch_items_and_assessments_show_in_the_scrape(
+    client: TestClient[Litestar], advisor: Advisor
+) -> None:
     assessment = advisor.assess(SchoolProfile.model_validate(as_body(RUSHED_DISTRICT), strict=True))
     rule_id = min(fired_rules(assessment))
 
@@ -164,7 +166,9 @@ def test_sigterm_makes_readiness_fail_at_once_then_hands_over_to_the_servers_han
 
     async def serve(app: Litestar) -> tuple[int, int]:
         # In the main thread, as under uvicorn, whose handler is installed before the application starts.
-        transport = httpx.ASGITransport(app=app)
+        # A Litestar app is an ASGI app, but its TypedDict scopes and events do not match httpx's MutableMapping
+        # signature for one (encode/httpx#3111).
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
         async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             before = (await client.get("/health/ready")).status_code
             signal.raise_signal(signal.SIGTERM)

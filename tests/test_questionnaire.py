@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from pladvisor.advice.advisor import Advisor
@@ -204,7 +205,7 @@ def test_questions_name_the_rules_and_documented_points_their_answer_informs(que
     assert [field for field, q in asked.items() if not q.rules or not q.informs] == [], "every answer is read"
 
 
-def test_the_api_serves_the_questionnaire(client: TestClient, questionnaire: Questionnaire) -> None:
+def test_the_api_serves_the_questionnaire(client: TestClient[Litestar], questionnaire: Questionnaire) -> None:
     response = client.get("/v1/questionnaire")
     assert response.status_code == 200
     assert Questionnaire.model_validate(response.json()) == questionnaire
@@ -226,14 +227,14 @@ def form_fields(page: str) -> list[str]:
     return parser.fields
 
 
-def test_the_form_asks_every_question_once(client: TestClient) -> None:
+def test_the_form_asks_every_question_once(client: TestClient[Litestar]) -> None:
     response = client.get("/v1/questionnaire/form")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert form_fields(response.text) == FIELDS
 
 
-def run_in_form(client: TestClient, browser: Browser, tmp_path: Path, script: str) -> str:
+def run_in_form(client: TestClient[Litestar], browser: Browser, tmp_path: Path, script: str) -> str:
     """Loads the served form in the browser with ``script`` run after the page's own, and returns what it wrote.
 
     The script puts its result in ``#out``; the page is opened from a file, so nothing is sent anywhere.
@@ -243,11 +244,13 @@ def run_in_form(client: TestClient, browser: Browser, tmp_path: Path, script: st
     runner = f'<pre id="out"></pre><script>const out = document.getElementById("out");{script}</script></body>'
     harness.write_text(page.replace("</body>", runner), "utf-8")
     dom = browser.dom(harness)
-    return html.unescape(re.search(r'<pre id="out">(.*?)</pre>', dom, re.DOTALL).group(1))
+    out = re.search(r'<pre id="out">(.*?)</pre>', dom, re.DOTALL)
+    assert out is not None, "the page has no #out"
+    return html.unescape(out.group(1))
 
 
 def test_an_empty_form_sends_only_the_required_sections_empty(
-    client: TestClient, browser: Browser, tmp_path: Path
+    client: TestClient[Litestar], browser: Browser, tmp_path: Path
 ) -> None:
     body = json.loads(
         run_in_form(
@@ -264,7 +267,7 @@ def test_an_empty_form_sends_only_the_required_sections_empty(
 
 
 def test_the_form_sends_typed_answers_and_leaves_out_unanswered_ones(
-    client: TestClient, browser: Browser, tmp_path: Path
+    client: TestClient[Litestar], browser: Browser, tmp_path: Path
 ) -> None:
     body = json.loads(
         run_in_form(
@@ -299,7 +302,7 @@ def test_the_form_sends_typed_answers_and_leaves_out_unanswered_ones(
 
 
 def test_the_form_hides_and_leaves_out_questions_made_moot(
-    client: TestClient, browser: Browser, tmp_path: Path
+    client: TestClient[Litestar], browser: Browser, tmp_path: Path
 ) -> None:
     shown = json.loads(
         run_in_form(
@@ -327,7 +330,7 @@ def test_the_form_hides_and_leaves_out_questions_made_moot(
 
 
 def test_the_form_shows_the_assessment_grouped_now_next_later(
-    client: TestClient, browser: Browser, tmp_path: Path
+    client: TestClient[Litestar], browser: Browser, tmp_path: Path
 ) -> None:
     assessment = client.post("/v1/assessments", json=as_body(RUSHED_DISTRICT, name="Ridge")).json()
     shown = run_in_form(
@@ -351,7 +354,9 @@ def test_the_form_shows_the_assessment_grouped_now_next_later(
     assert all(q["question"] in text for q in assessment["follow_up_questions"])
 
 
-def test_the_form_points_at_the_fields_a_refusal_names(client: TestClient, browser: Browser, tmp_path: Path) -> None:
+def test_the_form_points_at_the_fields_a_refusal_names(
+    client: TestClient[Litestar], browser: Browser, tmp_path: Path
+) -> None:
     problem = client.post("/v1/assessments", json=as_body({"tools.technology_budget_percent": 101})).json()
     shown = run_in_form(
         client,
@@ -392,12 +397,14 @@ def test_the_form_posts_to_the_running_service_and_shows_its_answer(
         f"{base_url}/v1/assessments",
         json=as_body({"definition.written": False, "buy_in.approach": "mandate_all_by_date"}, name="Ridge"),
     ).json()
-    shown = visible_text(re.search(r'<section id="result".*?</section>', dom, re.DOTALL).group(0))
+    result = re.search(r'<section id="result".*?</section>', dom, re.DOTALL)
+    assert result is not None, "the form shows no result"
+    shown = visible_text(result.group(0))
     assert shown.startswith("Result: Ridge")
     assert all(r["title"] in shown for r in expected["recommendations"])
 
 
-def test_questions_that_depend_on_another_answer_say_so(client: TestClient) -> None:
+def test_questions_that_depend_on_another_answer_say_so(client: TestClient[Litestar]) -> None:
     questions = {q["field"]: q for s in client.get("/v1/questionnaire").json()["sections"] for q in s["questions"]}
     assert questions["definition.shared_with"]["asked_when"] == {"field": "definition.written", "values": [True]}
     assert questions["vision.months_since_why_revisited"]["asked_when"] == {
@@ -407,7 +414,7 @@ def test_questions_that_depend_on_another_answer_say_so(client: TestClient) -> N
     assert questions["definition.written"]["asked_when"] is None
 
 
-def test_the_form_sends_the_api_key_it_is_given(client: TestClient, browser: Browser, tmp_path: Path) -> None:
+def test_the_form_sends_the_api_key_it_is_given(client: TestClient[Litestar], browser: Browser, tmp_path: Path) -> None:
     sent = json.loads(
         run_in_form(
             client,

@@ -1,6 +1,6 @@
 """How readiness is judged: evidence before verdict, every lost point named, foundations gating the top stages."""
 
-from typing import get_args
+from typing import Any, get_args
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,11 +22,11 @@ property_settings = settings(
 )
 
 
-def answers(profile: SchoolProfile) -> dict:
+def answers(profile: SchoolProfile) -> dict[str, Any]:
     return answers_of(fact_of(profile))
 
 
-def assess(advisor: Advisor, given: dict) -> Assessment:
+def assess(advisor: Advisor, given: dict[str, Any]) -> Assessment:
     return advisor.assess(profile_from_answers(given))
 
 

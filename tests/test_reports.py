@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from typer.testing import CliRunner
 
@@ -39,11 +42,11 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Browser:
     return Browser(chromium(), tmp_path_factory.mktemp("chromium"))
 
 
-def assess(advisor: Advisor, answers: dict, **identity: str) -> Assessment:
+def assess(advisor: Advisor, answers: Mapping[str, object], **identity: str) -> Assessment:
     return advisor.assess(profile_from_answers(answers, **identity))
 
 
-def write_report_with_cli(tmp_path: Path, body: dict) -> Path:
+def write_report_with_cli(tmp_path: Path, body: dict[str, Any]) -> Path:
     profile, page = tmp_path / "profile.json", tmp_path / "report.html"
     profile.write_text(json.dumps(body), encoding="utf-8")
     result = CliRunner().invoke(cli, ["report", str(profile), "-o", str(page)])
@@ -80,7 +83,7 @@ def test_the_report_prints_to_several_pages(browser: Browser, tmp_path: Path) ->
     assert max(int(n) for n in re.findall(rb"/Count (\d+)", pdf)) >= 2
 
 
-def test_the_api_serves_the_page_the_cli_writes(client: TestClient, tmp_path: Path) -> None:
+def test_the_api_serves_the_page_the_cli_writes(client: TestClient[Litestar], tmp_path: Path) -> None:
     body = as_body(ALL_HORIZONS, name="Ridge", school_id="r-7")
     response = client.post("/v1/reports", json=body)
     assert response.status_code == 200
@@ -88,14 +91,16 @@ def test_the_api_serves_the_page_the_cli_writes(client: TestClient, tmp_path: Pa
     assert response.text == write_report_with_cli(tmp_path, body).read_text(encoding="utf-8")
 
 
-def test_hostile_names_are_shown_as_text(client: TestClient, browser: Browser, tmp_path: Path) -> None:
+def test_hostile_names_are_shown_as_text(client: TestClient[Litestar], browser: Browser, tmp_path: Path) -> None:
     body = as_body(RUSHED_DISTRICT, name=HOSTILE, school_id='"><img src=x onerror=alert(2)>')
     page = client.post("/v1/reports", json=body).text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script" not in page and "<img" not in page
     (tmp_path / "report.html").write_text(page, encoding="utf-8")
     dom = browser.dom(tmp_path / "report.html")
-    assert re.search(r'<h1 id="school">(.*?)</h1>', dom).group(1) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    heading = re.search(r'<h1 id="school">(.*?)</h1>', dom)
+    assert heading is not None
+    assert heading.group(1) == "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert HOSTILE in visible_text(dom)
 
 

@@ -5,7 +5,7 @@ import pytest
 from pladvisor.advice.advisor import Advisor
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.fields import profile_from_answers
-from pladvisor.engine.catalog import default_rules_dir, load_catalog
+from pladvisor.engine.catalog import CompiledRule, default_rules_dir, load_catalog
 
 RULES = load_catalog(default_rules_dir()).rules
 
@@ -20,19 +20,19 @@ def triggered(assessment: Assessment) -> set[str]:
 
 
 @pytest.mark.parametrize("compiled", RULES, ids=lambda c: c.rule.id)
-def test_rule_fires_on_its_example(advisor: Advisor, compiled) -> None:
+def test_rule_fires_on_its_example(advisor: Advisor, compiled: CompiledRule) -> None:
     assessment = advisor.assess(profile_from_answers(compiled.rule.examples.fires))
     assert compiled.rule.id in triggered(assessment)
 
 
 @pytest.mark.parametrize("compiled", RULES, ids=lambda c: c.rule.id)
-def test_rule_stays_quiet_on_its_counter_example(advisor: Advisor, compiled) -> None:
+def test_rule_stays_quiet_on_its_counter_example(advisor: Advisor, compiled: CompiledRule) -> None:
     assessment = advisor.assess(profile_from_answers(compiled.rule.examples.quiet))
     assert compiled.rule.id not in triggered(assessment)
 
 
 @pytest.mark.parametrize("compiled", RULES, ids=lambda c: c.rule.id)
-def test_unanswered_questions_never_fire_a_rule(advisor: Advisor, compiled) -> None:
+def test_unanswered_questions_never_fire_a_rule(advisor: Advisor, compiled: CompiledRule) -> None:
     assert compiled.rule.id not in triggered(advisor.assess(profile_from_answers({})))
 
 

@@ -1,6 +1,9 @@
 """Generated requests against every operation of the API contract: no server errors, every response as documented."""
 
+from __future__ import annotations
+
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 import schemathesis
@@ -8,6 +11,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from pladvisor.api.app import create_app
+
+if TYPE_CHECKING:
+    # schemathesis.Case is generic in its operation; this is its own name for a case of an OpenAPI operation.
+    from schemathesis.specs.openapi.schemas import OpenApiCase
 
 app = create_app()
 # A batch over the documented maxItems is refused with 413 and the limit, the status RFC 9110 gives for it.
@@ -20,14 +27,14 @@ EXAMPLES_PER_OPERATION = 150
 
 
 @pytest.fixture
-def generated() -> Iterator[list[schemathesis.Case]]:
+def generated() -> Iterator[list[OpenApiCase]]:
     """One operation's generated requests, counted once Hypothesis is done with it: a strategy that quietly
     yields few cases (filtered away, say) would leave the contract untested while every check passes.
 
     The count belongs to the test that generated the cases, so it holds whatever else runs, in any order.
     Only the fuzzing phase is counted: the coverage phase's fixed cases would hide a fuzzer that gave up.
     """
-    cases: list[schemathesis.Case] = []
+    cases: list[OpenApiCase] = []
     yield cases
     assert cases, "no request was generated"
     operation = cases[0].operation
@@ -39,7 +46,7 @@ def generated() -> Iterator[list[schemathesis.Case]]:
 
 @schema.parametrize()
 @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_contract(case: schemathesis.Case, generated: list[schemathesis.Case]) -> None:
+def test_api_contract(case: OpenApiCase, generated: list[OpenApiCase]) -> None:
     generated.append(case)
     # Every check, the batch included: its contract says any item is accepted and answered in the 200.
     case.call_and_validate()

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
+from litestar.types import HTTPDisconnectEvent, Message
 
 from pladvisor.advice.advisor import Advisor
 from pladvisor.api.app import create_app
@@ -28,8 +30,8 @@ ONE, TWO = "key-one-0123456789", "key-two-0123456789"
 """Keys long enough to be accepted (16 characters at least)."""
 
 
-def service(advisor: Advisor, **settings: object) -> TestClient:
-    return TestClient(create_app(advisor, Settings(**settings)))
+def service(advisor: Advisor, settings: Settings | None = None) -> TestClient[Litestar]:
+    return TestClient(create_app(advisor, settings))
 
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -47,7 +49,7 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp
 
 
 def test_with_keys_set_a_request_without_one_gets_401(advisor: Advisor) -> None:
-    with service(advisor, api_keys=[ONE, TWO]) as client:
+    with service(advisor, Settings(api_keys=[ONE, TWO])) as client:
         missing = client.post("/v1/assessments", json=as_body(MATURE_SCHOOL))
         assert missing.status_code == 401
         assert missing.headers["content-type"] == PROBLEM
@@ -97,7 +99,7 @@ def test_serve_refuses_to_start_on_an_unusable_key_file(tmp_path: Path) -> None:
 
 
 def test_without_keys_a_made_up_key_buys_no_fresh_allowance(advisor: Advisor) -> None:
-    with service(advisor, rate_limit_per_minute=5) as client:
+    with service(advisor, Settings(rate_limit_per_minute=5)) as client:
         statuses = [
             client.get("/v1/rules", headers={"authorization": f"Bearer random-{i}", "x-api-key": f"k{i}"}).status_code
             for i in range(8)
@@ -106,7 +108,7 @@ def test_without_keys_a_made_up_key_buys_no_fresh_allowance(advisor: Advisor) ->
 
 
 def test_guessing_keys_is_refused_after_a_few_wrong_ones(advisor: Advisor) -> None:
-    with service(advisor, api_keys=[ONE]) as client:
+    with service(advisor, Settings(api_keys=[ONE])) as client:
         wrong = [
             client.get("/v1/rules", headers={"x-api-key": f"guess-{i:012d}"}).status_code
             for i in range(FAILED_KEYS_PER_MINUTE)
@@ -131,12 +133,12 @@ def test_the_failure_window_forgets_after_a_minute_and_stays_bounded() -> None:
     assert len(window._seen) == TRACKED_ADDRESSES
 
 
-def test_without_keys_nothing_is_required(client: TestClient) -> None:
+def test_without_keys_nothing_is_required(client: TestClient[Litestar]) -> None:
     assert client.get("/v1/rules").status_code == 200
 
 
 def test_rate_limit_is_per_key_with_retry_after(advisor: Advisor) -> None:
-    with service(advisor, api_keys=[ONE, TWO], rate_limit_per_minute=2) as client:
+    with service(advisor, Settings(api_keys=[ONE, TWO], rate_limit_per_minute=2)) as client:
         statuses = [client.get("/v1/rules", headers={"x-api-key": ONE}).status_code for _ in range(3)]
         assert statuses == [200, 200, 429]
         limited = client.get("/v1/rules", headers={"x-api-key": ONE})
@@ -148,7 +150,7 @@ def test_rate_limit_is_per_key_with_retry_after(advisor: Advisor) -> None:
 
 def test_cors_allows_only_listed_origins(advisor: Advisor) -> None:
     preflight = {"access-control-request-method": "POST"}
-    with service(advisor, cors_origins=["https://portal.example"]) as client:
+    with service(advisor, Settings(cors_origins=["https://portal.example"])) as client:
         allowed = client.options("/v1/assessments", headers={**preflight, "origin": "https://portal.example"})
         assert allowed.headers["access-control-allow-origin"] == "https://portal.example"
         refused = client.options("/v1/assessments", headers={**preflight, "origin": "https://elsewhere.example"})
@@ -160,7 +162,7 @@ def test_cors_allows_only_listed_origins(advisor: Advisor) -> None:
         assert "access-control-allow-origin" not in response.headers
 
 
-def test_every_response_carries_a_request_id_echoed_when_sent(client: TestClient) -> None:
+def test_every_response_carries_a_request_id_echoed_when_sent(client: TestClient[Litestar]) -> None:
     generated = client.get("/health").headers["x-request-id"]
     assert len(generated) == 32
     assert client.get("/health").headers["x-request-id"] != generated
@@ -171,7 +173,7 @@ def test_every_response_carries_a_request_id_echoed_when_sent(client: TestClient
 
 
 def test_access_log_is_one_json_line_per_request_with_its_id(
-    client: TestClient, caplog: pytest.LogCaptureFixture
+    client: TestClient[Litestar], caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="pladvisor.access"):
         client.post("/v1/assessments", json=as_body({}), headers={"x-request-id": "log-me"})
@@ -253,7 +255,9 @@ def test_a_forwarded_address_is_believed_only_from_a_configured_proxy() -> None:
         assert statuses(url) == [200] * 5, "behind a trusted proxy each client address counts on its own"
 
 
-def test_a_request_abandoned_before_any_answer_is_logged_as_aborted(app, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_request_abandoned_before_any_answer_is_logged_as_aborted(
+    app: Litestar, caplog: pytest.LogCaptureFixture
+) -> None:
     scope = {
         "type": "http",
         "http_version": "1.1",
@@ -268,17 +272,18 @@ def test_a_request_abandoned_before_any_answer_is_logged_as_aborted(app, caplog:
         "root_path": "",
     }
 
-    async def receive() -> dict:
+    async def receive() -> HTTPDisconnectEvent:
         return {"type": "http.disconnect"}
 
-    async def send(message: dict) -> None:
+    async def send(message: Message) -> None:
         raise OSError("the client is gone")
 
     with (
         caplog.at_level(logging.INFO, logger="pladvisor.access"),
         pytest.raises(Exception, match=r"response started|gone"),
     ):
-        asyncio.run(app(scope, receive, send))
+        # The bare scope a server sends: Litestar's HTTPScope type also lists the keys Litestar adds itself.
+        asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
     (line,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "pladvisor.access"]
     assert line["event"] == "aborted" and line["status"] is None
 
@@ -313,7 +318,7 @@ except ZeroDivisionError:
     assert traceback[0] == "Traceback (most recent call last):" and traceback[-1].startswith("ZeroDivisionError")
 
 
-def test_html_pages_allow_only_their_own_inline_blocks(client: TestClient) -> None:
+def test_html_pages_allow_only_their_own_inline_blocks(client: TestClient[Litestar]) -> None:
     page = client.get("/v1/questionnaire/form")
     policy = page.headers["content-security-policy"]
     assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "'unsafe-inline'" not in policy

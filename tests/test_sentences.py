@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pladvisor.advice.sentences import catalog_sentences, document, problems
+from pladvisor.advice.sentences import RuleSentences, catalog_sentences, document, problems
 from pladvisor.engine.catalog import default_rules_dir, load_catalog
 
 CATALOG = load_catalog(default_rules_dir())
@@ -18,7 +18,7 @@ DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "sentences.md"
 
 
 @pytest.mark.parametrize("sentences", SENTENCES, ids=lambda s: s.compiled.rule.id)
-def test_every_explanation_reads_well_for_every_answer(sentences) -> None:
+def test_every_explanation_reads_well_for_every_answer(sentences: RuleSentences) -> None:
     rule = sentences.compiled.rule
     found = {text: problems(text) for text in [*sentences.why, *sentences.why_not, *rule.steps, *rule.sustain]}
     found[rule.title] = problems(rule.title, whole_sentence=False)

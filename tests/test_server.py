@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -25,7 +26,7 @@ def test_real_server_answers_an_assessment(base_url: str) -> None:
 def test_real_server_keeps_concurrent_answers_apart(base_url: str) -> None:
     bodies = [as_body(RUSHED_DISTRICT if i % 2 else MATURE_SCHOOL, school_id=f"s{i}") for i in range(200)]
 
-    async def run() -> list[dict]:
+    async def run() -> list[dict[str, Any]]:
         async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
             responses = await asyncio.gather(*(client.post("/v1/assessments", json=b) for b in bodies))
         return [r.json() for r in responses]
@@ -43,7 +44,7 @@ def test_real_server_keeps_concurrent_answers_apart(base_url: str) -> None:
 def test_two_worker_processes_serve_the_same_answers(base_url: str) -> None:
     body = as_body(RUSHED_DISTRICT, school_id="w")
     expected = httpx.post(f"{base_url}/v1/assessments", json=body).json()
-    answers: list[dict] = []
+    answers: list[dict[str, Any]] = []
     # With no shared store each process counts requests against its own limit, here one a minute: a second
     # answer within the minute can only come from the other process.
     with running_server(PLADVISOR_WORKERS="2", PLADVISOR_RATE_LIMIT_PER_MINUTE="1") as url:
