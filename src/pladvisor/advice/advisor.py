@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from pladvisor.domain.assessment import (
     AnswerCheck,
@@ -77,13 +77,6 @@ def explain(compiled: CompiledRule, answers: dict[str, Any], template: str | Non
     return render(parts, answers)
 
 
-class _Said(NamedTuple):
-    """What any item says of one rule for some answers: the part that depends on the answers."""
-
-    why: str
-    evidence: tuple[Evidence, ...]
-
-
 class Advisor:
     """Holds one validated catalog and its compiled durable-rules ruleset for the life of the process."""
 
@@ -92,7 +85,7 @@ class Advisor:
         self.catalog = catalog
         self._evaluator = RuleEvaluator(catalog)
         self._readiness = ReadinessModel(catalog)
-        self._said: dict[tuple[Any, ...], _Said] = {}
+        self._remembered: dict[tuple[Any, ...], dict[str, Any]] = {}
         self._sources = {
             c.rule.id: tuple(
                 Source(point=p, title=catalog.points[p].title, file=catalog.points[p].source) for p in c.rule.cites
@@ -110,20 +103,29 @@ class Advisor:
     def from_directory(cls, directory: Path | str | None = None) -> Advisor:
         return cls(load_catalog(directory or default_rules_dir()))
 
-    def _say(self, compiled: CompiledRule, answers: dict[str, Any], frozen: dict[str, Any], met: bool = True) -> _Said:
-        """A rule's explanation (``why``, or ``why_not`` for a strength not in place) and evidence for these
-        answers. Remembered, since answers are closed choices and across many schools the same few
-        combinations come back again and again; the parts are immutable, so answers share them safely."""
+    def _about(
+        self, compiled: CompiledRule, answers: dict[str, Any], frozen: dict[str, Any], met: bool = True
+    ) -> dict[str, Any]:
+        """The members every kind of item has for one rule and these answers: its explanation (``why``, or
+        ``why_not`` for a strength not in place), evidence and sources. Remembered, since answers are closed
+        choices and across many schools the same few combinations come back again and again; callers only
+        unpack it into an item, whose members are immutable, so answers share them safely."""
         key = (compiled.rule.id, met, *map(frozen.get, compiled.quoted))
-        said = self._said.get(key)
-        if said is None:
-            said = _Said(
-                why=render(compiled.template if met else compiled.template_not, answers),
-                evidence=tuple(Evidence(field=p, value=frozen[p]) for p in compiled.paths if p in frozen),
-            )
-            if len(self._said) < MAX_REMEMBERED:
-                self._said[key] = said
-        return said
+        about = self._remembered.get(key)
+        if about is None:
+            rule = compiled.rule
+            about = {
+                "rule_id": rule.id,
+                "area": rule.area,
+                "basis": rule.basis,
+                "title": rule.title,
+                "why": render(compiled.template if met else compiled.template_not, answers),
+                "evidence": tuple(Evidence(field=p, value=frozen[p]) for p in compiled.paths if p in frozen),
+                "sources": self._sources[rule.id],
+            }
+            if len(self._remembered) < MAX_REMEMBERED:
+                self._remembered[key] = about
+        return about
 
     def assess(self, profile: SchoolProfile) -> Assessment:
         """The assessment of ``profile``: readiness, the plan, strengths, what would reach the next level,
@@ -136,99 +138,53 @@ class Advisor:
         contradictions = [c for c in self._inconsistencies if c.rule.id in fired]
         withheld = {rule_id for c in contradictions for rule_id in c.rule.withholds if rule_id in fired}
         outcome = self._readiness.outcome(answers, fired)
-        sources, steps = self._sources, self._steps
+        steps = self._steps
 
         gaps = ranking.rank([by_id[r].rule for r in fired if by_id[r].rule.kind == "gap" and r not in withheld])
-        plan = []
-        for rank, (rule, horizon) in enumerate(zip(gaps, ranking.horizons(gaps), strict=True), start=1):
-            said = self._say(by_id[rule.id], answers, frozen)
-            plan.append(
-                Recommendation(
-                    rank=rank,
-                    rule_id=rule.id,
-                    kind="gap",
-                    area=rule.area,
-                    priority=rule.priority,
-                    horizon=horizon,
-                    basis=rule.basis,
-                    title=rule.title,
-                    why=said.why,
-                    evidence=said.evidence,
-                    next_steps=steps[rule.id],
-                    sources=sources[rule.id],
-                )
+        plan = [
+            Recommendation(
+                **self._about(by_id[rule.id], answers, frozen),
+                rank=rank,
+                kind="gap",
+                priority=rule.priority,
+                horizon=horizon,
+                next_steps=steps[rule.id],
             )
-        in_place = [c.rule for c in self._strengths if c.rule.id in fired and c.rule.id not in withheld]
-        strengths = []
-        for rule in in_place:
-            said = self._say(by_id[rule.id], answers, frozen)
-            strengths.append(
-                Strength(
-                    rule_id=rule.id,
-                    area=rule.area,
-                    basis=rule.basis,
-                    title=rule.title,
-                    why=said.why,
-                    evidence=said.evidence,
-                    sustain=self._sustain[rule.id],
-                    sources=sources[rule.id],
-                )
-            )
+            for rank, (rule, horizon) in enumerate(zip(gaps, ranking.horizons(gaps), strict=True), start=1)
+        ]
+        in_place = [
+            (c.rule, self._about(c, answers, frozen))
+            for c in self._strengths
+            if c.rule.id in fired and c.rule.id not in withheld
+        ]
         if not plan:
             # With no gap to close, the journey goes on (T2): keep the weightiest strengths going.
             plan = [
                 Recommendation(
+                    **about,
                     rank=rank,
-                    rule_id=rule.id,
                     kind="sustain",
-                    area=rule.area,
                     priority=rule.priority,
                     horizon="next",
-                    basis=rule.basis,
-                    title=rule.title,
-                    why=strength.why,
-                    evidence=strength.evidence,
-                    next_steps=strength.sustain,
-                    sources=strength.sources,
+                    next_steps=self._sustain[rule.id],
                 )
-                for rank, (rule, strength) in enumerate(zip(in_place, strengths, strict=True), start=1)
-                if rank <= MAX_SUSTAIN
+                for rank, (rule, about) in enumerate(in_place[:MAX_SUSTAIN], start=1)
             ]
-        next_level = []
-        for c in self._strengths:
-            if outcome.decided[c.rule.id] is False:
-                rule = c.rule
-                said = self._say(c, answers, frozen, met=False)
-                next_level.append(
-                    NextLevel(
-                        rule_id=rule.id,
-                        area=rule.area,
-                        priority=rule.priority,
-                        basis=rule.basis,
-                        title=rule.title,
-                        why=said.why,
-                        evidence=said.evidence,
-                        next_steps=steps[rule.id],
-                        sources=sources[rule.id],
-                    )
-                )
-        checks = []
-        for c in contradictions:
-            rule = c.rule
-            said = self._say(c, answers, frozen)
-            checks.append(
-                AnswerCheck(
-                    rule_id=rule.id,
-                    area=rule.area,
-                    basis=rule.basis,
-                    title=rule.title,
-                    why=said.why,
-                    evidence=said.evidence,
-                    next_steps=steps[rule.id],
-                    withheld=tuple(rule_id for rule_id in rule.withholds if rule_id in fired),
-                    sources=sources[rule.id],
-                )
+        next_level = [
+            NextLevel(
+                **self._about(c, answers, frozen, met=False), priority=c.rule.priority, next_steps=steps[c.rule.id]
             )
+            for c in self._strengths
+            if outcome.decided[c.rule.id] is False
+        ]
+        checks = [
+            AnswerCheck(
+                **self._about(c, answers, frozen),
+                next_steps=steps[c.rule.id],
+                withheld=tuple(rule_id for rule_id in c.rule.withholds if rule_id in fired),
+            )
+            for c in contradictions
+        ]
         readiness, follow_ups = self._readiness.measure(answers, outcome, withheld, bool(contradictions))
         return Assessment(
             school_id=profile.school_id,
@@ -236,7 +192,7 @@ class Advisor:
             catalog_version=self.catalog.version,
             readiness=readiness,
             recommendations=tuple(plan),
-            strengths=tuple(strengths),
+            strengths=tuple(Strength(**about, sustain=self._sustain[rule.id]) for rule, about in in_place),
             next_level=tuple(next_level),
             check_answers=tuple(checks),
             follow_up_questions=follow_ups,
