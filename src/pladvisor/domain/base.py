@@ -18,12 +18,16 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Part(msgspec.Struct, frozen=True, kw_only=True):
+class Part(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A part of an answer. Its sequences are tuples, so an answer shares parts with others safely.
 
     Reading an answer back (the client, ``score --resume``) ignores members it does not know, so that a
     client keeps working against a later service that says more; the service itself writes exactly the
     declared members, and its API document says so (``additionalProperties: false``).
+
+    Not tracked by the garbage collector (``gc=False``): a part holds only text, numbers and tuples of other
+    parts, made before it, so it can never be in a reference cycle, and an answer's hundreds of parts no
+    longer make each collection longer.
 
     Subclasses repeat ``frozen=True``: msgspec inherits it, but type checkers read each class statement on its
     own (PEP 681).
