@@ -93,25 +93,27 @@ def test_metrics_need_no_key_escape_rate_limits_and_stay_out_of_the_api_descript
         assert "/metrics" not in client.get("/schema/openapi.json").json()["paths"]
 
 
+def application_counts(client: TestClient[Litestar]) -> tuple[float, ...]:
+    """Assessments, rules fired, and batch items ok and invalid, as a scrape shows them now."""
+    scrape = client.get("/metrics").text
+    return (
+        sample(scrape, "pladvisor_assessments_total"),
+        sample(scrape, "pladvisor_rules_fired_total"),
+        sample(scrape, "pladvisor_batch_items_total", outcome="ok"),
+        sample(scrape, "pladvisor_batch_items_total", outcome="invalid"),
+    )
+
+
 def test_assessments_rules_fired_and_batch_items_are_counted(client: TestClient[Litestar], advisor: Advisor) -> None:
     def fired(answers: Mapping[str, object]) -> set[str]:
         return fired_rules(advisor.assess(SchoolProfile.model_validate(as_body(answers), strict=True)))
 
     rushed, mature = len(fired(RUSHED_DISTRICT)), len(fired(MATURE_SCHOOL))
 
-    def counts() -> tuple[float, ...]:
-        scrape = client.get("/metrics").text
-        return (
-            sample(scrape, "pladvisor_assessments_total"),
-            sample(scrape, "pladvisor_rules_fired_total"),
-            sample(scrape, "pladvisor_batch_items_total", outcome="ok"),
-            sample(scrape, "pladvisor_batch_items_total", outcome="invalid"),
-        )
-
-    before = counts()
+    before = application_counts(client)
     client.post("/v1/assessments", json=as_body(RUSHED_DISTRICT))
     client.post("/v1/assessments/batch", json=[as_body(RUSHED_DISTRICT), as_body(MATURE_SCHOOL), {"tools": 3}])
-    after = counts()
+    after = application_counts(client)
     assert [a - b for a, b in zip(after, before, strict=True)] == [3, 2 * rushed + mature, 2, 1]
 
 
@@ -121,19 +123,10 @@ def test_recorded_batch_items_and_assessments_show_in_the_scrape(
     assessment = advisor.assess(SchoolProfile.model_validate(as_body(RUSHED_DISTRICT), strict=True))
     fired = len(fired_rules(assessment))
 
-    def counts() -> tuple[float, ...]:
-        scrape = client.get("/metrics").text
-        return (
-            sample(scrape, "pladvisor_assessments_total"),
-            sample(scrape, "pladvisor_rules_fired_total"),
-            sample(scrape, "pladvisor_batch_items_total", outcome="ok"),
-            sample(scrape, "pladvisor_batch_items_total", outcome="invalid"),
-        )
-
-    before = counts()
+    before = application_counts(client)
     record_batch_item(assessment)
     record_batch_item(ItemProblem(index=1, school_id=None, errors=(), error_count=1))
-    after = counts()
+    after = application_counts(client)
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, fired, 1, 1]
 
 
