@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 HOST ?= $(or $(PLADVISOR_HOST),127.0.0.1)
 PORT ?= $(or $(PLADVISOR_PORT),8000)
 
-.PHONY: run test lint bench soak openapi judge sentences clean
+.PHONY: run test lint bench system-packages bench-packages soak openapi judge sentences clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "pladvisor needs Python 3.11 or 3.12 (durable-rules does not build on 3.13)"; exit 1; }
@@ -31,8 +31,10 @@ run: $(VENV)/.installed
 # by server processes). Installed here, as root, once; the tests never install anything.
 SYSTEM_PACKAGES := chromium:/usr/bin/chromium redis-server:/usr/bin/redis-server
 
-system-packages:
-	@missing=""; for entry in $(SYSTEM_PACKAGES); do \
+# $(call apt-install,PACKAGE:PATH ...,what goes without them): installs the Debian packages whose PATH is missing,
+# with apt-get as root, once; without root or apt-get it says what goes without them, and the target still succeeds.
+define apt-install
+	@missing=""; for entry in $(1); do \
 		test -x "$${entry#*:}" || missing="$$missing $${entry%%:*}"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -40,8 +42,12 @@ system-packages:
 		export DEBIAN_FRONTEND=noninteractive; \
 		{ apt-get install -y -q $$missing >/dev/null 2>&1 || \
 		  { apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null; }; } || \
-		echo "apt-get could not install$$missing: the tests that need them are skipped"; \
-	else echo "not installed:$$missing (installing needs root and apt-get): the tests that need them are skipped"; fi
+		echo "apt-get could not install$$missing: $(2)"; \
+	else echo "not installed:$$missing (installing needs root and apt-get): $(2)"; fi
+endef
+
+system-packages:
+	$(call apt-install,$(SYSTEM_PACKAGES),the tests that need them are skipped)
 
 # Spectral lints the OpenAPI document (spectral:oas ruleset) in the test suite; it comes from the npm registry.
 SPECTRAL := .tools/node_modules/.bin/spectral
@@ -63,7 +69,14 @@ lint: $(VENV)/.installed-test
 test: lint system-packages $(SPECTRAL)
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.installed-test
+# wrk, from Debian, drives the HTTP figures of `make bench`: a native load generator that needs a few percent of a
+# core, so the server, not the client, sets the rate. Installed here, as root, once; bench/run.py never installs it.
+BENCH_PACKAGES := wrk:/usr/bin/wrk
+
+bench-packages:
+	$(call apt-install,$(BENCH_PACKAGES),the single-request HTTP figures are not measured)
+
+bench: $(VENV)/.installed-test bench-packages
 	$(BIN)/python bench/run.py
 
 soak: $(VENV)/.installed-test

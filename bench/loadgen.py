@@ -2,7 +2,12 @@
 
 It runs in the benchmark's own process, on the same 2-core machine as the server, so
 its CPU time is reported too: a load generator near 100% of a core limits the figure
-it measures (a client-bound baseline flatters the ratio against it).
+it measures (a client-bound baseline flatters the ratio against it). That is why the
+single-request figures are driven by wrk (native_load.py). This loop still drives the
+batches of 1,000 and the memory soak: they need a few requests of about 1 MB each, a bound
+on the count of requests (the soak reads the server's memory after each tenth), and a
+client that spends a few milliseconds of CPU on each answer of about 25 MB is no bottleneck
+there, while wrk can stop only after a time.
 
 Each client is its own ``httpx.AsyncClient`` with one keep-alive connection. One client
 shared by 50 tasks spends its time in its connection pool (httpx issue #3215): against
@@ -15,10 +20,31 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
 
 JSON = {"content-type": "application/json"}
+
+
+class Load(Protocol):
+    """What a figure reads from a load run, whichever generator made it."""
+
+    @property
+    def generator(self) -> str: ...
+    @property
+    def requests(self) -> int: ...
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def client_cpu(self) -> float: ...
+    @property
+    def problems(self) -> tuple[str, ...]: ...
+    @property
+    def rate(self) -> float: ...
+    @property
+    def client_core_share(self) -> float: ...
+    def percentile_ms(self, share: float) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -29,6 +55,9 @@ class LoadResult:
     """Seconds per request, sorted."""
     client_cpu: float
     """CPU seconds the load generator itself used."""
+    problems: tuple[str, ...] = ()
+    """Always empty: any status but 200 stops the run instead."""
+    generator: str = "httpx"
 
     @property
     def rate(self) -> float:
