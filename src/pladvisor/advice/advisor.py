@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from msgspec.structs import replace
 
 from pladvisor.domain.assessment import (
     AnswerCheck,
@@ -14,8 +18,8 @@ from pladvisor.domain.assessment import (
     Source,
     Strength,
 )
-from pladvisor.domain.fields import areas, label
-from pladvisor.domain.profile import SchoolProfile
+from pladvisor.domain.fields import NONE_ITEM, areas, label, profile_fields
+from pladvisor.domain.profile import SchoolProfile, Section
 from pladvisor.engine.catalog import PLACEHOLDER, Catalog, CompiledRule, default_rules_dir, load_catalog
 from pladvisor.engine.evaluator import RuleEvaluator
 
@@ -28,6 +32,15 @@ def fact_of(profile: SchoolProfile) -> dict[str, Any]:
     return profile.model_dump(exclude_none=True, exclude={"school_id", "name"})
 
 
+@cache
+def _dotted() -> dict[str, dict[str, str]]:
+    """Each field's dotted path by section and name, made once rather than formatted for every answer."""
+    table: dict[str, dict[str, str]] = {}
+    for path, info in profile_fields().items():
+        table.setdefault(info.area, {})[path.partition(".")[2]] = path
+    return table
+
+
 def answers_of(fact: dict[str, Any]) -> dict[str, Any]:
     """Answered fields by dotted path, from a profile dumped without its unanswered fields."""
     return {
@@ -38,10 +51,38 @@ def answers_of(fact: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _read(profile: SchoolProfile) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The answers two ways, in one pass over the profile: by section as the engine is given them
+    (``engine_fact(fact_of(profile))``), and by dotted path (``answers_of``) with lists as tuples, hashable
+    for evidence and remembered items; conditions read a tuple as they read a list.
+
+    It reads the validated models' field values (their ``__dict__``, in field order), which is what
+    ``model_dump`` copies, and sends an answered-but-empty list as ``engine_fact`` does.
+    """
+    dotted = _dotted()
+    asserted: dict[str, Any] = {}
+    answers: dict[str, Any] = {}
+    for area, section in profile.__dict__.items():
+        if not isinstance(section, Section):  # the identity, or an optional section left out
+            continue
+        paths = dotted[area]
+        given: dict[str, Any] = {}
+        asserted[area] = given
+        for name, value in section.__dict__.items():
+            if value is None:
+                continue
+            if isinstance(value, list):
+                given[name] = value or [NONE_ITEM]
+                answers[paths[name]] = tuple(value)
+            else:
+                given[name] = answers[paths[name]] = value
+    return asserted, answers
+
+
 MAX_SUSTAIN = 3
 """Items in the plan of a school with no gap: a short list of what to keep doing."""
 MAX_REMEMBERED = 16_384
-"""Explanations kept for reuse; a bound, since free numbers make the combinations unbounded. Each holds an item's
+"""Explained items kept for reuse; a bound, since free numbers make the combinations unbounded. Each holds an item's
 whole text, so the bound is set where a server's first few thousand schools fill it: a server's memory then
 stops growing early instead of creeping up over hundreds of thousands of assessments."""
 
@@ -62,11 +103,13 @@ def spoken(value: Any, noun: str | None = None) -> str:
 
 
 def render(parts: tuple[str | None, ...], answers: dict[str, Any]) -> str:
-    """A template split by ``PLACEHOLDER`` (text, path, noun, text, ...) with the school's answers in words."""
+    """A template split by ``PLACEHOLDER`` (text, path, noun, text, ...) with the school's answers in words; a
+    list answer may be given as a tuple."""
     out = [parts[0] or ""]
     for i in range(1, len(parts), 3):
         path, noun, text = parts[i], parts[i + 1], parts[i + 2]
-        out.append(spoken(answers.get(path or ""), noun))
+        value = answers.get(path or "")
+        out.append(spoken(list(value) if isinstance(value, tuple) else value, noun))
         out.append(text or "")
     return "".join(out)
 
@@ -77,6 +120,38 @@ def explain(compiled: CompiledRule, answers: dict[str, Any], template: str | Non
     return render(parts, answers)
 
 
+Item = TypeVar("Item", Recommendation, Strength, NextLevel, AnswerCheck)
+Maker = Callable[[CompiledRule, dict[str, Any]], Item]
+"""Makes one kind of item for a rule from the school's answers (by dotted path, lists as tuples)."""
+
+
+class _Remembered(Generic[Item]):
+    """One kind of item by rule and the answers it quotes, made once for each combination.
+
+    Answers are closed choices, so across many schools the same few combinations come back again and again,
+    and an item is immutable, so answers share it safely. Every kind keeps its items in one dictionary,
+    which ``MAX_REMEMBERED`` bounds.
+    """
+
+    def __init__(self, kind: str, make: Maker[Item], items: dict[tuple[Any, ...], Any]) -> None:
+        self._kind = kind
+        self._make: Maker[Item] = make
+        self._items = items
+
+    def get(self, compiled: CompiledRule, answers: dict[str, Any]) -> Item:
+        quoted: tuple[str, ...] = compiled.quoted
+        if len(quoted) == 1:  # most rules quote one answer: the same key, made faster
+            key: tuple[Any, ...] = (self._kind, compiled.rule.id, answers.get(quoted[0]))
+        else:
+            key = (self._kind, compiled.rule.id, *map(answers.get, quoted))
+        item: Item | None = self._items.get(key)
+        if item is None:
+            item = self._make(compiled, answers)
+            if len(self._items) < MAX_REMEMBERED:
+                self._items[key] = item
+        return item
+
+
 class Advisor:
     """Holds one validated catalog and its compiled durable-rules ruleset for the life of the process."""
 
@@ -85,7 +160,6 @@ class Advisor:
         self.catalog = catalog
         self._evaluator = RuleEvaluator(catalog)
         self._readiness = ReadinessModel(catalog)
-        self._remembered: dict[tuple[Any, ...], dict[str, Any]] = {}
         self._sources = {
             c.rule.id: tuple(
                 Source(point=p, title=catalog.points[p].title, file=catalog.points[p].source) for p in c.rule.cites
@@ -94,106 +168,119 @@ class Advisor:
         }
         self._steps = {c.rule.id: tuple(c.rule.steps) for c in catalog.rules}
         self._sustain = {c.rule.id: tuple(c.rule.sustain) for c in catalog.rules}
+        self._plan_order = ranking.PlanOrder([c.rule for c in catalog.rules if c.rule.kind == "gap"])
         strengths = ranking.rank([c.rule for c in catalog.rules if c.rule.kind == "strength"])
-        self._strengths = [catalog.by_id[rule.id] for rule in strengths]
+        self._strengths = [(rule.id, catalog.by_id[rule.id]) for rule in strengths]
         """In plan order: most weight first, foundations before practice before tools."""
-        self._inconsistencies = [c for c in catalog.rules if c.rule.kind == "inconsistency"]
+        self._inconsistencies = [(c.rule.id, c) for c in catalog.rules if c.rule.kind == "inconsistency"]
+        remembered: dict[tuple[Any, ...], Any] = {}
+        self._plan_item = _Remembered("plan", self._new_plan_item, remembered)
+        self._strength = _Remembered("strength", self._new_strength, remembered)
+        self._next_level = _Remembered("next_level", self._new_next_level, remembered)
+        self._check = _Remembered("check", self._new_check, remembered)
 
     @classmethod
     def from_directory(cls, directory: Path | str | None = None) -> Advisor:
         return cls(load_catalog(directory or default_rules_dir()))
 
-    def _about(
-        self, compiled: CompiledRule, answers: dict[str, Any], frozen: dict[str, Any], met: bool = True
-    ) -> dict[str, Any]:
+    def _about(self, compiled: CompiledRule, answers: dict[str, Any], met: bool = True) -> dict[str, Any]:
         """The members every kind of item has for one rule and these answers: its explanation (``why``, or
-        ``why_not`` for a strength not in place), evidence and sources. Remembered, since answers are closed
-        choices and across many schools the same few combinations come back again and again; callers only
-        unpack it into an item, whose members are immutable, so answers share them safely."""
-        key = (compiled.rule.id, met, *map(frozen.get, compiled.quoted))
-        about = self._remembered.get(key)
-        if about is None:
-            rule = compiled.rule
-            about = {
-                "rule_id": rule.id,
-                "area": rule.area,
-                "basis": rule.basis,
-                "title": rule.title,
-                "why": render(compiled.template if met else compiled.template_not, answers),
-                "evidence": tuple(Evidence(field=p, value=frozen[p]) for p in compiled.paths if p in frozen),
-                "sources": self._sources[rule.id],
-            }
-            if len(self._remembered) < MAX_REMEMBERED:
-                self._remembered[key] = about
-        return about
+        ``why_not`` for a strength not in place), evidence and sources."""
+        rule = compiled.rule
+        return {
+            "rule_id": rule.id,
+            "area": rule.area,
+            "basis": rule.basis,
+            "title": rule.title,
+            "why": render(compiled.template if met else compiled.template_not, answers),
+            "evidence": tuple(Evidence(field=p, value=answers[p]) for p in compiled.paths if p in answers),
+            "sources": self._sources[rule.id],
+        }
+
+    def _new_plan_item(self, compiled: CompiledRule, answers: dict[str, Any]) -> Recommendation:
+        """A gap's plan item, ranked first and for now: the plan gives each item its own rank and horizon."""
+        rule = compiled.rule
+        return Recommendation(
+            **self._about(compiled, answers),
+            rank=1,
+            kind="gap",
+            priority=rule.priority,
+            horizon="now",
+            next_steps=self._steps[rule.id],
+        )
+
+    def _new_strength(self, compiled: CompiledRule, answers: dict[str, Any]) -> Strength:
+        return Strength(**self._about(compiled, answers), sustain=self._sustain[compiled.rule.id])
+
+    def _new_next_level(self, compiled: CompiledRule, answers: dict[str, Any]) -> NextLevel:
+        rule = compiled.rule
+        return NextLevel(
+            **self._about(compiled, answers, met=False), priority=rule.priority, next_steps=self._steps[rule.id]
+        )
+
+    def _new_check(self, compiled: CompiledRule, answers: dict[str, Any]) -> AnswerCheck:
+        """An inconsistency's item, withholding nothing: each school's fired rules say what it withholds."""
+        return AnswerCheck(**self._about(compiled, answers), next_steps=self._steps[compiled.rule.id], withheld=())
+
+    def _sustain_item(self, strength: Strength, rank: int) -> Recommendation:
+        """A plan item keeping a strength going, for a school with no gap to close."""
+        return Recommendation(
+            rule_id=strength.rule_id,
+            area=strength.area,
+            basis=strength.basis,
+            title=strength.title,
+            why=strength.why,
+            evidence=strength.evidence,
+            sources=strength.sources,
+            rank=rank,
+            kind="sustain",
+            priority=self.catalog.by_id[strength.rule_id].rule.priority,
+            horizon="next",
+            next_steps=strength.sustain,
+        )
 
     def assess(self, profile: SchoolProfile) -> Assessment:
         """The assessment of ``profile``: readiness, the plan, strengths, what would reach the next level,
         answers to check and the questions worth asking next."""
-        fact = fact_of(profile)
-        answers = answers_of(fact)
-        frozen = {path: tuple(value) if isinstance(value, list) else value for path, value in answers.items()}
-        fired = set(self._evaluator.fired(fact))
-        by_id = self.catalog.by_id
-        contradictions = [c for c in self._inconsistencies if c.rule.id in fired]
+        asserted, answers = _read(profile)
+        fired = set(self._evaluator.fired_as_asserted(asserted))
+        contradictions = [c for rule_id, c in self._inconsistencies if rule_id in fired]
         withheld = {rule_id for c in contradictions for rule_id in c.rule.withholds if rule_id in fired}
-        outcome = self._readiness.outcome(answers, fired)
-        steps = self._steps
+        measured = self._readiness.measure(answers, fired, withheld, bool(contradictions))
 
-        gaps = ranking.rank([by_id[r].rule for r in fired if by_id[r].rule.kind == "gap" and r not in withheld])
+        by_id = self.catalog.by_id
+        gaps = self._plan_order.rank(fired - withheld)
         plan = [
-            Recommendation(
-                **self._about(by_id[rule.id], answers, frozen),
-                rank=rank,
-                kind="gap",
-                priority=rule.priority,
-                horizon=horizon,
-                next_steps=steps[rule.id],
-            )
+            replace(self._plan_item.get(by_id[rule.id], answers), rank=rank, horizon=horizon)
             for rank, (rule, horizon) in enumerate(zip(gaps, ranking.horizons(gaps), strict=True), start=1)
         ]
-        in_place = [
-            (c.rule, self._about(c, answers, frozen))
-            for c in self._strengths
-            if c.rule.id in fired and c.rule.id not in withheld
-        ]
+        strengths: list[Strength] = []
+        next_level: list[NextLevel] = []
+        for rule_id, c in self._strengths:
+            if rule_id in measured.missing:
+                next_level.append(self._next_level.get(c, answers))
+            elif rule_id in fired and rule_id not in withheld:
+                strengths.append(self._strength.get(c, answers))
         if not plan:
             # With no gap to close, the journey goes on (T2): keep the weightiest strengths going.
             plan = [
-                Recommendation(
-                    **about,
-                    rank=rank,
-                    kind="sustain",
-                    priority=rule.priority,
-                    horizon="next",
-                    next_steps=self._sustain[rule.id],
-                )
-                for rank, (rule, about) in enumerate(in_place[:MAX_SUSTAIN], start=1)
+                self._sustain_item(strength, rank) for rank, strength in enumerate(strengths[:MAX_SUSTAIN], start=1)
             ]
-        next_level = [
-            NextLevel(
-                **self._about(c, answers, frozen, met=False), priority=c.rule.priority, next_steps=steps[c.rule.id]
-            )
-            for c in self._strengths
-            if outcome.decided[c.rule.id] is False
-        ]
         checks = [
-            AnswerCheck(
-                **self._about(c, answers, frozen),
-                next_steps=steps[c.rule.id],
+            replace(
+                self._check.get(c, answers),
                 withheld=tuple(rule_id for rule_id in c.rule.withholds if rule_id in fired),
             )
             for c in contradictions
         ]
-        readiness, follow_ups = self._readiness.measure(answers, outcome, withheld, bool(contradictions))
         return Assessment(
             school_id=profile.school_id,
             name=profile.name,
             catalog_version=self.catalog.version,
-            readiness=readiness,
+            readiness=measured.readiness,
             recommendations=tuple(plan),
-            strengths=tuple(Strength(**about, sustain=self._sustain[rule.id]) for rule, about in in_place),
+            strengths=tuple(strengths),
             next_level=tuple(next_level),
             check_answers=tuple(checks),
-            follow_up_questions=follow_ups,
+            follow_up_questions=measured.follow_ups,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 
 from pladvisor.domain.assessment import Horizon
 from pladvisor.domain.rules import Rule
@@ -47,17 +48,49 @@ def rank(rules: Sequence[Rule]) -> list[Rule]:
     """Priority first, then foundations before practice before tools, then ``order``; an ``after`` hint then
     delays a rule behind the fired rule it names, among rules of the same priority (a hint never lets a
     less urgent item overtake a more urgent one)."""
-    ordered = sorted(rules, key=_base_key)
+    return _follow_hints(sorted(rules, key=_base_key))
+
+
+class PlanOrder:
+    """``rank`` for any subset of one set of rules, with what does not depend on the subset worked out once:
+    their order before hints, and the hints that can apply (an ``after`` naming a rule of the same priority)."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self._ordered = sorted(rules, key=_base_key)
+        self._position = {rule.id: i for i, rule in enumerate(self._ordered)}
+        priority = {rule.id: rule.priority for rule in self._ordered}
+        self._hints = [
+            (rule.id, before)
+            for rule in self._ordered
+            for before in rule.after
+            if priority.get(before) == rule.priority
+        ]
+
+    def rank(self, ids: AbstractSet[str]) -> list[Rule]:
+        """The rules named in ``ids`` ranked as ``rank`` ranks them; ids of other rules are ignored."""
+        position = self._position
+        ordered = [self._ordered[i] for i in sorted(position[r] for r in ids if r in position)]
+        if any(rule_id in ids and before in ids for rule_id, before in self._hints):
+            return _follow_hints(ordered)
+        return ordered
+
+
+def _follow_hints(ordered: list[Rule]) -> list[Rule]:
+    """``ordered`` with each rule delayed behind the rules of the same priority its ``after`` names."""
     position = {rule.id: i for i, rule in enumerate(ordered)}
-    priority = {rule.id: rule.priority for rule in ordered}
-    waiting = {rule.id: {b for b in rule.after if b in position and priority[b] == rule.priority} for rule in ordered}
-    if not any(waiting.values()):
+    waiting = {
+        rule.id: befores
+        for rule in ordered
+        if rule.after
+        and (befores := {b for b in rule.after if b in position and ordered[position[b]].priority == rule.priority})
+    }
+    if not waiting:
         return ordered
     followers: dict[str, list[str]] = {rule.id: [] for rule in ordered}
     for rule_id, befores in waiting.items():
         for before in befores:
             followers[before].append(rule_id)
-    ready = [position[rule_id] for rule_id, befores in waiting.items() if not befores]
+    ready = [i for i, rule in enumerate(ordered) if rule.id not in waiting]
     heapq.heapify(ready)
     result: list[Rule] = []
     while ready:
@@ -75,11 +108,15 @@ def horizons(ranked: Sequence[Rule]) -> list[Horizon]:
     at most ``MAX_NEXT``, for next; the rest later. The plan is ranked by priority first, so a low item
     never pushes a more urgent one back, and reading down the plan the horizon never moves towards now."""
     result: list[Horizon] = []
+    now = next_ = later = 0
     for rule in ranked:
-        if rule.priority in ("critical", "high") and result.count("now") < MAX_NOW and "next" not in result:
+        if rule.priority in ("critical", "high") and now < MAX_NOW and not next_:
             result.append("now")
-        elif rule.priority != "low" and result.count("next") < MAX_NEXT and "later" not in result:
+            now += 1
+        elif rule.priority != "low" and next_ < MAX_NEXT and not later:
             result.append("next")
+            next_ += 1
         else:
             result.append("later")
+            later += 1
     return result

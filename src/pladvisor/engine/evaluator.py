@@ -60,11 +60,6 @@ def ruleset_definition(catalog: Catalog) -> dict[str, Any]:
     return definition
 
 
-def _rule_name(message: str) -> str:
-    # A fired message is {"<rule id>": {...}}; rule ids are plain [a-z0-9-], so no decoding is needed.
-    return message[2 : message.index('"', 2)]
-
-
 class RuleEvaluator:
     """One compiled ruleset, safe to share between threads."""
 
@@ -77,8 +72,13 @@ class RuleEvaluator:
 
     def fired(self, fact: dict[str, Any]) -> list[str]:
         """Ids of every catalog rule whose condition holds for ``fact`` (a profile dump without unanswered fields)."""
+        return self.fired_as_asserted(engine_fact(fact))
+
+    def fired_as_asserted(self, asserted: dict[str, Any]) -> list[str]:
+        """The same for a fact already in the engine's form (``engine_fact``), for a caller that builds that form
+        in the same pass as its other views of the answers."""
         sid = str(next(self._sessions))
-        payload = to_json({**engine_fact(fact), "sid": sid, ANCHOR_FIELD: 1}).decode()
+        payload = to_json({**asserted, "sid": sid, ANCHOR_FIELD: 1}).decode()
         names: list[str] = []
         with self._lock:
             outcome, state = durable_rules_engine.assert_fact(self._handle, payload)
@@ -88,7 +88,8 @@ class RuleEvaluator:
                 started = durable_rules_engine.start_action_for_state(self._handle, state)
                 message = started[1] if started else None
                 while message:
-                    names.append(_rule_name(message))
+                    # A fired message is {"<rule id>": {...}}; rule ids are plain [a-z0-9-], so no decoding is needed.
+                    names.append(message[2 : message.index('"', 2)])
                     message = durable_rules_engine.complete_and_start_action(self._handle, state)
             finally:
                 durable_rules_engine.delete_state(self._handle, sid)
