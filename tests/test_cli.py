@@ -349,13 +349,18 @@ def test_a_second_run_on_the_same_outputs_refuses_to_start(tmp_path: Path) -> No
         while not full.exists() or full.stat().st_size == 0:
             assert time.monotonic() < deadline and first.poll() is None
             time.sleep(0.05)
-        second = subprocess.run(
-            [str(PLADVISOR), "score", str(source), "-o", str(full)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        # Paused, the first run holds its outputs however fast it would otherwise have finished them.
+        os.kill(first.pid, signal.SIGSTOP)
+        try:
+            second = subprocess.run(
+                [str(PLADVISOR), "score", str(source), "-o", str(full)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        finally:
+            os.kill(first.pid, signal.SIGCONT)
         assert second.returncode == 2 and "is being written by another run" in second.stderr
     finally:
         assert first.wait(timeout=120) == 0
