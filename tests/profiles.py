@@ -1,7 +1,10 @@
 """Example school profiles used across the tests, as dotted answers."""
 
+import random
 from collections.abc import Mapping
 from typing import Any
+
+from pladvisor.domain.fields import ProfileField
 
 RUSHED_DISTRICT = {
     "definition.written": False,
@@ -84,3 +87,14 @@ def as_body(answers: Mapping[str, object], **identity: str) -> dict[str, Any]:
         area, name = path.split(".")
         body.setdefault(area, {})[name] = value
     return {**identity, **body}
+
+
+def random_value(rng: random.Random, info: ProfileField) -> Any:
+    """Any valid answer to one question, drawn from ``rng``: numbers up to 100 at most, lists of any length."""
+    if info.kind == "bool":
+        return rng.random() < 0.5
+    if info.kind == "int":
+        return rng.randint(info.minimum or 0, min(info.maximum or 100, 100))
+    if info.kind == "choice":
+        return rng.choice(info.options)
+    return rng.sample(info.options, rng.randint(0, len(info.options)))

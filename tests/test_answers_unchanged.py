@@ -25,6 +25,8 @@ from pladvisor.domain.fields import profile_fields, profile_from_answers
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.engine.catalog import Catalog
 
+from .profiles import random_value
+
 DIGESTS = Path(__file__).with_name("data") / "answer_digests.txt"
 SCHOOLS = 2000
 SEED = 2026
@@ -57,14 +59,8 @@ def schools(catalog: Catalog) -> list[SchoolProfile]:
                 continue
             if path in strong and rng.random() < maturity:
                 answers[path] = strong[path]
-            elif info.kind == "bool":
-                answers[path] = rng.random() < 0.5
-            elif info.kind == "int":
-                answers[path] = rng.randint(info.minimum or 0, min(info.maximum or 100, 100))
-            elif info.kind == "choice":
-                answers[path] = rng.choice(info.options)
             else:
-                answers[path] = rng.sample(info.options, rng.randint(0, len(info.options)))
+                answers[path] = random_value(rng, info)
         profiles.append(profile_from_answers(answers, school_id=f"s{number}", name=f"School {number}"))
     return profiles
 

@@ -7,20 +7,15 @@ from typing import Any
 from pladvisor.advice.advisor import Advisor
 from pladvisor.domain.fields import profile_fields, profile_from_answers
 
+from .profiles import random_value
+
 
 def random_answers(rng: random.Random) -> dict[str, Any]:
     answers: dict[str, Any] = {}
     for path, info in profile_fields().items():
         if rng.random() < 0.4:
             continue
-        if info.kind == "bool":
-            answers[path] = rng.random() < 0.5
-        elif info.kind == "int":
-            answers[path] = rng.randint(info.minimum or 0, min(info.maximum or 100, 100))
-        elif info.kind == "choice":
-            answers[path] = rng.choice(info.options)
-        else:
-            answers[path] = rng.sample(info.options, rng.randint(0, len(info.options)))
+        answers[path] = random_value(rng, info)
     return answers
 
 
