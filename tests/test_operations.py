@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -21,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from pladvisor.advice.advisor import Advisor, fact_of
 from pladvisor.api.app import create_app
-from pladvisor.api.metrics import fired_rules, record_batch_item
+from pladvisor.api.metrics import fired_rules, record_assessment, record_batch_item
 from pladvisor.config import Settings
 from pladvisor.domain.batch import ItemProblem
 from pladvisor.domain.profile import SchoolProfile
@@ -128,6 +129,15 @@ def test_recorded_batch_items_and_assessments_show_in_the_scrape(
     record_batch_item(ItemProblem(index=1, school_id=None, errors=(), error_count=1))
     after = application_counts(client)
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, fired, 1, 1]
+
+
+def test_recording_an_assessment_keeps_no_reference_to_it(advisor: Advisor) -> None:
+    """Every school assessed is counted; none may be held afterwards, or a server's memory grows with each."""
+    assessment = advisor.assess(SchoolProfile.model_validate(as_body(RUSHED_DISTRICT), strict=True))
+    held = sys.getrefcount(assessment)
+    record_assessment(assessment)
+    record_batch_item(assessment)
+    assert sys.getrefcount(assessment) == held
 
 
 @pytest.fixture(scope="module")

@@ -96,7 +96,6 @@ def record_problem(body: bytes) -> None:
     PROBLEMS.labels(kind).inc()
 
 
-@cache
 def fired_rules(assessment: Assessment) -> set[str]:
     """The rules the school fired, read back from its assessment: gaps in the plan, strengths, answers to
     check, and what those withheld. Rules named only as ``next_level`` or as ``sustain`` items did not fire."""
