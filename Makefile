@@ -76,7 +76,22 @@ BENCH_PACKAGES := wrk:/usr/bin/wrk
 bench-packages:
 	$(call apt-install,$(BENCH_PACKAGES),the single-request HTTP figures are not measured)
 
-bench: $(VENV)/.installed-test bench-packages
+# The peer table of `make bench` (bench/peers.py) measures two other rule engines on the same catalog, for the record:
+# zen-engine from PyPI (the bench extra), and json-rules-engine in node, from the npm registry at the version
+# bench/peers/package-lock.json pins. Without node or npm, its row says it was not measured.
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[server,test,bench]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed
+
+PEERS_NODE := bench/peers/node_modules/.package-lock.json
+
+$(PEERS_NODE): bench/peers/package-lock.json
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+		npm ci --silent --no-audit --no-fund --prefix bench/peers || \
+		echo "npm could not install json-rules-engine: the peer table does not measure it"; \
+	else echo "node or npm is not installed: the peer table does not measure json-rules-engine"; fi
+
+bench: $(VENV)/.installed-bench bench-packages $(PEERS_NODE)
 	$(BIN)/python bench/run.py
 
 soak: $(VENV)/.installed-test

@@ -109,6 +109,10 @@ def serve(
             timeout_graceful_shutdown=settings.drain_seconds,
             # Deadlines for request heads and bodies, a bound on head size and a connection cap (see the module).
             http="pladvisor.api.server:BoundedHttpToolsProtocol",
+            # asyncio's own event loop, not uvloop: measured with wrk over 50 connections at saturation, both cost
+            # the same CPU per request, but on uvloop some requests waited ten times the median (p99 about
+            # 210-310 ms, against about 40 ms on asyncio's loop).
+            loop="asyncio",
             # uvicorn believes X-Forwarded-For from any loopback peer by default; only configured proxies are
             # believed.
             proxy_headers=bool(settings.trusted_proxies),
