@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     log_level: str = Field("info", pattern="^(critical|error|warning|info|debug)$", description="Log level.")
     max_body_bytes: int = Field(10_000_000, ge=1_000, description="Largest request body accepted, in bytes.")
     batch_limit: int = Field(1000, ge=1, le=100_000, description="Most profiles accepted in one batch request.")
+    minimum_group: int = Field(
+        5,
+        ge=2,
+        le=1000,
+        description="The anonymity floor of combined assessments: a surveyed role (teachers, coaches, students, "
+        "families) is reported by role only when at least this many of it answered a question.",
+    )
     api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Accepted API keys, comma-separated; empty means no key is required."
     )

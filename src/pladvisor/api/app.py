@@ -18,10 +18,14 @@ from litestar.types import Middleware
 
 from pladvisor import __version__
 from pladvisor.advice.advisor import Advisor
+from pladvisor.advice.combine import Combiner
 from pladvisor.config import Settings
+from pladvisor.engine.catalog import default_rules_dir
+from pladvisor.engine.respondents import load_respondents
 
 from .assessments import AssessmentController
 from .batch import assess_many
+from .combined import combined_handler
 from .compare import CompareController
 from .content import require_json_body
 from .contract import SECURITY_SCHEMES, TAGS, tighten
@@ -55,6 +59,12 @@ def freeze_heap(_: Litestar) -> None:
 def create_app(advisor: Advisor | None = None, settings: Settings | None = None) -> Litestar:
     """Build the service around one advisor (loaded from the configured ``rules/`` when not given)."""
     settings = settings or Settings()
+    advisor = advisor or Advisor.from_directory(settings.rules_dir)
+    combiner = Combiner(
+        advisor,
+        load_respondents(settings.rules_dir or default_rules_dir(), advisor.catalog.points),
+        settings.minimum_group,
+    )
     keys = settings.accepted_keys()
     middleware: list[Middleware] = []
     if keys:
@@ -72,6 +82,7 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
     app = Service(
         route_handlers=[
             AssessmentController,
+            combined_handler(combiner),
             assess_many,
             CompareController,
             RuleController,
@@ -92,7 +103,12 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
         request_max_body_size=settings.max_body_bytes,
         stores=stores,
         state=State(
-            {"advisor": advisor or Advisor.from_directory(settings.rules_dir), "settings": settings, "ready": False}
+            {
+                "advisor": advisor,
+                "combiner": combiner,
+                "settings": settings,
+                "ready": False,
+            }
         ),
         # Strict: "yes" is not a boolean and "3" is not a number; choices are Literal types, which accept JSON strings.
         plugins=[PydanticPlugin(validate_strict=True), problem_details_plugin()],

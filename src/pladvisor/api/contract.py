@@ -80,8 +80,39 @@ LATER_PROFILE: dict[str, Any] = {
     "definition": {"written": True, "shared_with": ["teachers", "leaders"]},
     "buy_in": {"approach": "readiness_based", "support_at_each_stage": True},
 }
+EXAMPLE_RESPONSES: dict[str, Any] = {
+    "school_id": "oak-01",
+    "name": "Oak Primary",
+    "responses": [
+        {
+            "role": "leader",
+            "answers": {
+                "professional_development": {"format": "ongoing", "timely": True},
+                "buy_in": {"approach": "readiness_based", "support_at_each_stage": True},
+                "definition": {"written": True, "shared_with": ["teachers", "leaders", "families"]},
+            },
+        },
+        *(
+            {
+                "role": "teacher",
+                "stage": stage,
+                "answers": {
+                    "professional_development": {"format": "one_off", "timely": False},
+                    "buy_in": {"support_at_each_stage": False},
+                    "definition": {"shared_with": True},
+                },
+            }
+            for stage in ("exploring", "exploring", "trying", "trying", "practising")
+        ),
+        *(
+            {"role": "student", "answers": {"student_agency": {"goal_setting": goals, "choices": ["where"]}}}
+            for goals in (True, False, False, False, True)
+        ),
+    ],
+}
 REQUEST_EXAMPLES: dict[str, Any] = {
     "/v1/assessments": EXAMPLE_PROFILE,
+    "/v1/assessments/combined": EXAMPLE_RESPONSES,
     "/v1/reports": EXAMPLE_PROFILE,
     "/v1/assessments/batch": [EXAMPLE_PROFILE, {**LATER_PROFILE, "school_id": "oak-02", "name": "Oak Primary"}],
     "/v1/assessments/compare": {"before": EXAMPLE_PROFILE, "after": LATER_PROFILE},

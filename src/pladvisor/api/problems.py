@@ -75,13 +75,18 @@ def problem(
     )
 
 
+def invalid_body(errors: list[FieldError]) -> ProblemDetailsException:
+    """A 422 naming each field at fault, whether the body's shape or a handler's own checks found them."""
+    fields = ", ".join(dict.fromkeys(e.field for e in errors[:MAX_REPORTED]))
+    more = f" and {len(errors) - MAX_REPORTED} more errors" if len(errors) > MAX_REPORTED else ""
+    return problem(422, "invalid-body", "Invalid request body", f"Invalid or unknown fields: {fields}{more}", errors)
+
+
 def _from_validation(exc: ValidationException) -> ProblemDetailsException:
     errors = field_errors(exc.extra)
     if errors is None:
         return problem(400, "malformed-body", "Malformed request body", str(exc.detail))
-    fields = ", ".join(dict.fromkeys(e.field for e in errors[:MAX_REPORTED]))
-    more = f" and {len(errors) - MAX_REPORTED} more errors" if len(errors) > MAX_REPORTED else ""
-    return problem(422, "invalid-body", "Invalid request body", f"Invalid or unknown fields: {fields}{more}", errors)
+    return invalid_body(errors)
 
 
 def _from_http(exc: HTTPException) -> ProblemDetailsException:

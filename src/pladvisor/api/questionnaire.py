@@ -6,27 +6,44 @@ so each path has one media type in the API contract and the form can be linked t
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, MediaType, get
 from litestar.datastructures import State
+from litestar.params import Parameter
 from litestar.response import Template
 
 from pladvisor.advice.questionnaire import build_questionnaire
 from pladvisor.domain.fields import areas, required_areas
 from pladvisor.domain.profile import MAX_TEXT
 from pladvisor.domain.questionnaire import Questionnaire
+from pladvisor.domain.respondents import Role
 from pladvisor.reports import FORM
 
-from .state import advisor_of
+from .problems import problem_response
+from .state import advisor_of, combiner_of
 
 
 class QuestionnaireController(Controller):
     path = "/v1/questionnaire"
     tags = ("questionnaire",)
 
-    @get("/", summary="The intake questionnaire")
-    async def questionnaire(self, state: State) -> Questionnaire:
-        """Every profile question in form order: its field, kind, accepted values and the points it informs."""
-        return build_questionnaire(advisor_of(state).catalog)
+    @get(
+        "/",
+        summary="The intake questionnaire",
+        responses={422: problem_response(422, "The role is not one of the roles.")},
+    )
+    async def questionnaire(
+        self,
+        state: State,
+        role: Annotated[
+            Role | None,
+            Parameter(description="Word the questions for one respondent role, with only the questions it is asked."),
+        ] = None,
+    ) -> Questionnaire:
+        """Every profile question in form order: its field, kind, accepted values and the points it informs; with
+        ``role``, the questions that role answers for a combined assessment, in its own words."""
+        return build_questionnaire(advisor_of(state).catalog, combiner_of(state).respondents, role)
 
     @get("/form", media_type=MediaType.HTML, summary="The intake form")
     async def form(self, state: State) -> Template:

@@ -110,6 +110,13 @@ def areas() -> tuple[str, ...]:
 
 
 @cache
+def section_models() -> dict[str, type[Section]]:
+    """Each profile section's model, by section name, in form order."""
+    models = {area: _section_type(SchoolProfile.model_fields[area].annotation) for area in areas()}
+    return {area: model for area, model in models.items() if model is not None}
+
+
+@cache
 def required_areas() -> frozenset[str]:
     return frozenset(a for a in areas() if SchoolProfile.model_fields[a].is_required())
 

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from .base import Model
 from .fields import Kind
+from .respondents import Role
 
 
 class Option(Model):
@@ -57,4 +58,10 @@ class QuestionnaireSection(Model):
 
 class Questionnaire(Model):
     catalog_version: str = Field(description="Catalog whose rules the informs and rules lists come from.")
+    role: Role | None = Field(
+        None,
+        description="The respondent role the questions are worded for (POST /v1/assessments/combined); null for "
+        "the single-respondent intake form. A teacher's questionnaire ends with a respondent section whose "
+        "stage answer goes to the response's own stage member.",
+    )
     sections: list[QuestionnaireSection] = Field(description="In the order a form should ask them.")
