@@ -256,7 +256,8 @@ class Combiner:
         if anchor is None or not second.values:
             return None
         spec = self.respondents.fields[path]
-        if spec.combine == "breadth" and first.kind != "bool" and second.kind == "bool":
+        if spec.combine == "breadth" and second.kind == "bool":
+            # The first's answer is on the scale: a leader's own, or a share of yes answers placed on it.
             claimed = anchor in WIDESPREAD
             return [v for v in second.values if v != claimed], spoken(not claimed)
         if spec.combine == "audience" and first.kind != "bool" and second.kind == "bool":
@@ -287,7 +288,8 @@ class Combiner:
             pairs: list[tuple[Role, Role]] = (
                 [("leader", role) for role in by_role if role != "leader"] if "leader" in by_role else []
             )
-            if "teacher" in by_role and "student" in by_role:
+            if "teacher" in by_role and "student" in by_role and self.respondents.fields[path].combine != "audience":
+                # Not on a definition's audience: there each group says whether it knows the definition itself.
                 pairs.append(("teacher", "student"))
             pairs += [between for field, between in self._gap_rules if field == path]
             for first_role, second_role in dict.fromkeys(pairs):
@@ -343,7 +345,8 @@ class Combiner:
                 f"Asked “{question}”, {words['first']} answer {words['first_answer']}; {words['second_count']} of "
                 f"{words['second_respondents']} {words['second']} {others}."
             )
-            title = f"{first_title} and {words['second']} answer differently about {label(path.partition('.')[2])}"
+            section, _, name = path.partition(".")
+            title = f"{first_title} and {words['second']} answer differently about {label(section)}: {label(name)}"
             steps, basis, sources = GENERIC_STEPS, "practice", self._sources[path]
         options = info.options
         return PerceptionGap(

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import msgspec
 import typer
@@ -37,6 +37,9 @@ from pladvisor.client import Client
 from pladvisor.config import LOOPBACK, KeySourceError, Settings
 from pladvisor.domain.base import to_json
 from pladvisor.errors import PladvisorError
+
+if TYPE_CHECKING:
+    from pladvisor.engine.respondents import Respondents
 
 KEEP_ALIVE_SECONDS = 75
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
@@ -155,15 +158,119 @@ def rules() -> None:
 def template(
     csv_format: bool = typer.Option(False, "--csv", help="Write the CSV template (the only format for now)."),
     output: Path = typer.Option(Path("-"), "-o", "--output", help="File to write; '-' for standard output."),
+    role: str | None = typer.Option(
+        None, help="A respondents template for one role (leader, teacher, coach, student, family), for combine."
+    ),
 ) -> None:
     """Write an empty intake CSV: every column, then a comment row of the values each accepts."""
     if not csv_format:
         raise typer.BadParameter("choose a format: --csv", param_hint="--csv")
+    writer = write_template
+    if role is not None:
+        from pladvisor.cli.combining import write_role_template
+        from pladvisor.domain.respondents import ROLES
+
+        if role not in ROLES:
+            raise typer.BadParameter(f"{role!r} is not one of {', '.join(ROLES)}", param_hint="--role")
+        respondents = _respondents(Settings())
+
+        def writer(handle: TextIO) -> None:
+            write_role_template(handle, respondents, role)
+
     if str(output) == "-":
-        write_template(sys.stdout)
+        writer(sys.stdout)
     else:
         with output.open("w", encoding="utf-8", newline="") as handle:
-            write_template(handle)
+            writer(handle)
+
+
+def _respondents(settings: Settings) -> Respondents:
+    from pladvisor.engine.catalog import CatalogError, default_rules_dir, load_catalog
+    from pladvisor.engine.respondents import load_respondents
+
+    try:
+        directory = settings.rules_dir or default_rules_dir()
+        return load_respondents(directory, load_catalog(directory).points)
+    except CatalogError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def combine(
+    input_file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="Respondents, one per row: .csv or .jsonl."
+    ),
+    output: Path = typer.Option(..., "-o", "--output", help="Combined assessments, one school per line (.jsonl)."),
+    errors: Path | None = typer.Option(None, help="Rows that cannot be used (default: next to the output)."),
+    header_map: Path | None = typer.Option(
+        None, help='JSON object renaming a survey tool\'s columns to pladvisor\'s ("Q7": "buy_in.approach").'
+    ),
+    rollup: Path | None = typer.Option(None, help="Write the district roll-up, with its largest gaps, here (JSON)."),
+    resume: bool = typer.Option(False, help="Keep the schools already written and go on with the rest."),
+) -> None:
+    """Combine every school's respondents; bad rows go to the errors file and their schools are still combined."""
+    from pladvisor.advice.advisor import Advisor
+    from pladvisor.advice.combine import Combiner
+    from pladvisor.cli import combining
+
+    if output.suffix.lower() != ".jsonl":
+        raise typer.BadParameter(f"{output}: use .jsonl", param_hint="--output")
+    settings = Settings()
+    respondents = _respondents(settings)
+    advisor = Advisor.from_directory(settings.rules_dir)
+    combiner = Combiner(advisor, respondents, settings.minimum_group)
+    errors = errors or output.with_suffix(".errors.jsonl")
+    try:
+        mapping = combining.read_header_map(header_map)
+        opened = combining.CombinedOutput(output, resume)
+        try:
+            errors_output = combining.RowErrors(errors, resume)
+        except OutputBusy:
+            opened.close()
+            raise
+        record_run(
+            output.with_name(output.name + ".run.json"), run_fingerprint(input_file, advisor.catalog.version), resume
+        )
+    except (OutputBusy, RunMismatch, InputError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    try:
+        schools = combining.group(combining.read_rows(input_file, respondents, mapping), errors_output)
+        with Progress(
+            TextColumn("combining"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            disable=not sys.stderr.isatty(),
+        ) as progress:
+            task = progress.add_task("combine", total=len(schools))
+            summary = combining.combine_schools(
+                schools, combiner, opened, errors_output, lambda: progress.advance(task)
+            )
+    except InputError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        opened.close()
+        errors_output.close()
+    district = combining.rollup(summary.answers)
+    if rollup is not None:
+        rollup.write_text(msgspec.json.format(to_json(district), indent=2).decode(), encoding="utf-8")
+    if district.largest_gaps:
+        typer.echo("largest perception gaps across the district:")
+        for gap in district.largest_gaps[:5]:
+            typer.echo(
+                f"  {gap.schools} of {district.schools} schools: {gap.title} "
+                f"({gap.field}, {gap.first_role} vs {gap.second_role}, mean disagreement {gap.mean_disagreement:.0%})"
+            )
+    line = f"combined {summary.combined} schools, {errors_output.count} rows failed"
+    if summary.skipped:
+        line += f", {summary.skipped} already done"
+    typer.echo(line + (f" (see {errors})" if errors_output.count else ""), err=True)
+    if errors_output.count:
+        raise typer.Exit(1)
 
 
 @app.command()
