@@ -27,6 +27,7 @@ from pladvisor.client import (
 )
 from pladvisor.domain.fields import profile_from_answers
 from pladvisor.domain.problems import FieldError
+from pladvisor.domain.respondents import CombinedRequest
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 
@@ -38,6 +39,32 @@ def test_assess_returns_the_projects_model(base_url: str) -> None:
         assert assessment.recommendations[0].horizon == "now"
         assert client.rule("buy-in-mandated").priority == "critical"
         assert client.rules().version == client.health()["catalog_version"]
+
+
+COMBINED = {
+    "school_id": "c-2",
+    "responses": [
+        {"role": "leader", "answers": {"professional_development": {"timely": True}}},
+        *({"role": "teacher", "answers": {"professional_development": {"timely": False}}} for _ in range(6)),
+    ],
+}
+
+
+def test_a_school_of_several_respondents_is_assessed_sync_and_async(base_url: str) -> None:
+    with Client(base_url) as client:
+        combined = client.assess_combined(COMBINED)
+    assert combined.school_id == "c-2" and combined.assessment.school_id == "c-2"
+    assert [gap.gap_id for gap in combined.perception_gaps] == ["pd-timeliness-seen-differently"]
+
+    async def assess() -> str | None:
+        async with AsyncClient(base_url) as client:
+            typed = CombinedRequest.model_validate(COMBINED, strict=True)
+            return (await client.assess_combined(typed)).perception_gaps[0].first_role
+
+    assert asyncio.run(assess()) == "leader"
+    with Client(base_url) as client, pytest.raises(ProblemError) as caught:
+        client.assess_combined({"responses": [{"role": "pilot"}]})
+    assert caught.value.status_code == 422
 
 
 def test_server_problems_surface_as_exceptions(base_url: str) -> None:

@@ -234,12 +234,15 @@ def test_the_form_asks_every_question_once(client: TestClient[Litestar]) -> None
     assert form_fields(response.text) == FIELDS
 
 
-def run_in_form(client: TestClient[Litestar], browser: Browser, tmp_path: Path, script: str) -> str:
-    """Loads the served form in the browser with ``script`` run after the page's own, and returns what it wrote.
+def run_in_form(
+    client: TestClient[Litestar], browser: Browser, tmp_path: Path, script: str, role: str | None = None
+) -> str:
+    """Loads the served form (for ``role``, when given) in the browser with ``script`` run after the page's own,
+    and returns what it wrote.
 
     The script puts its result in ``#out``; the page is opened from a file, so nothing is sent anywhere.
     """
-    page = client.get("/v1/questionnaire/form").text
+    page = client.get("/v1/questionnaire/form", params={"role": role} if role else None).text
     harness = tmp_path / "form.html"
     runner = f'<pre id="out"></pre><script>const out = document.getElementById("out");{script}</script></body>'
     harness.write_text(page.replace("</body>", runner), "utf-8")
@@ -433,3 +436,35 @@ def test_the_form_sends_the_api_key_it_is_given(client: TestClient[Litestar], br
         )
     )
     assert "x-api-key" not in sent[0] and sent[1]["x-api-key"] == "key-one-0123456789"
+
+
+def test_a_teacher_picks_the_role_and_the_form_sends_a_response_the_combined_assessment_takes(
+    client: TestClient[Litestar], browser: Browser, tmp_path: Path
+) -> None:
+    page = client.get("/v1/questionnaire/form", params={"role": "teacher"}).text
+    assert "Can you get coaching when you need it?" in page and 'href="?role=student"' in page
+    assert "tools.plan_centre" not in form_fields(page) and "stage" in form_fields(page)
+    body = json.loads(
+        run_in_form(
+            client,
+            browser,
+            tmp_path,
+            """
+        document.getElementById("professional_development-coaching").value = "false";
+        document.getElementById("student_agency-goal_setting").value = "true";
+        document.getElementById("stage").value = "trying";
+        out.textContent = JSON.stringify(collectResponse(document.getElementById("intake")));
+    """,
+            role="teacher",
+        )
+    )
+    assert body == {
+        "responses": [
+            {
+                "role": "teacher",
+                "stage": "trying",
+                "answers": {"professional_development": {"coaching": False}, "student_agency": {"goal_setting": True}},
+            }
+        ]
+    }
+    assert client.post("/v1/assessments/combined", json=body).status_code == 200

@@ -220,3 +220,44 @@ def test_a_district_with_nothing_assessed_draws_empty_charts() -> None:
     assert bar_widths(page) == []
     text = visible_text(page)
     assert "No school was given a recommendation." in text and "none scored" in text
+
+
+RESPONDENTS = Path(__file__).resolve().parents[1] / "examples" / "respondents.csv"
+
+
+def test_the_combined_report_charts_each_group_by_area_and_lists_the_gaps_in_a_browser(
+    browser: Browser, tmp_path: Path
+) -> None:
+    out, pages = tmp_path / "combined.jsonl", tmp_path / "pages"
+    result = CliRunner().invoke(cli, ["combine", str(RESPONDENTS), "-o", str(out), "--reports", str(pages)])
+    assert result.exit_code == 0, result.output
+    page = pages / "school-00003.html"
+    dom = browser.dom(page)
+    text = visible_text(dom)
+    assert "How the respondents see the school" in text and "Where groups disagree" in text
+    assert "Leaders believe help comes when it is needed; teachers do not find it so" in text
+    charts = dom[dom.index('id="perceptions"') :]
+    assert charts.count("<svg") >= 3 and ">Teachers</text>" in charts and ">Leaders</text>" in charts
+
+
+def test_the_combined_report_never_shows_a_group_below_the_floor(advisor: Advisor, tmp_path: Path) -> None:
+    from pladvisor.advice.combine import Combiner
+    from pladvisor.domain.respondents import CombinedRequest
+    from pladvisor.engine.catalog import default_rules_dir
+    from pladvisor.engine.respondents import load_respondents
+    from pladvisor.reports import render_combined_report
+
+    respondents = load_respondents(default_rules_dir(), advisor.catalog.points)
+    timely = {"professional_development": {"timely": False}, "vision": {"celebrates_growth": False}}
+    body = {
+        "responses": [
+            {"role": "leader", "answers": {"professional_development": {"timely": True}}},
+            *({"role": "teacher", "answers": timely} for _ in range(6)),
+            *({"role": "student", "answers": {"vision": {"celebrates_growth": True}}} for _ in range(4)),
+        ]
+    }
+    combined = Combiner(advisor, respondents, 5).combine(CombinedRequest.model_validate(body, strict=True))
+    page = render_combined_report(combined, {role: info.title for role, info in respondents.roles.items()})
+    section = page[page.index('id="perceptions"') :]
+    assert ">Teachers</text>" in section and ">Students</text>" not in section
+    assert "4 students" in section  # counted as respondents, never charted or quoted as a group

@@ -32,6 +32,7 @@ from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.batch import BatchItem, BatchResult
 from pladvisor.domain.problems import Problem
 from pladvisor.domain.profile import SchoolProfile
+from pladvisor.domain.respondents import CombinedAssessment, CombinedRequest
 from pladvisor.domain.rules import CatalogView, Rule
 from pladvisor.errors import PladvisorError
 
@@ -215,6 +216,11 @@ def _assess(profile: Profile) -> _Call[Assessment]:
     return _Call("POST", "/v1/assessments", Assessment, _payload(profile))
 
 
+def _assess_combined(responses: CombinedRequest | Mapping[str, Any]) -> _Call[CombinedAssessment]:
+    body = responses.model_dump(mode="json", exclude_none=True) if isinstance(responses, BaseModel) else responses
+    return _Call("POST", "/v1/assessments/combined", CombinedAssessment, body)
+
+
 def _assess_batch(profiles: Iterable[Profile]) -> _Call[BatchResult]:
     return _Call("POST", "/v1/assessments/batch", BatchResult, [_payload(p) for p in profiles])
 
@@ -319,6 +325,10 @@ class Client(_BaseClient):
     def assess_batch(self, profiles: Iterable[Profile]) -> BatchResult:
         return self._call(_assess_batch(profiles))
 
+    def assess_combined(self, responses: CombinedRequest | Mapping[str, Any]) -> CombinedAssessment:
+        """One school from several respondents: ``{"school_id", "name", "responses": [{"role", "answers"}]}``."""
+        return self._call(_assess_combined(responses))
+
     def rules(self) -> CatalogView:
         return self._call(_rules())
 
@@ -406,6 +416,10 @@ class AsyncClient(_BaseClient):
 
     async def assess_batch(self, profiles: Iterable[Profile]) -> BatchResult:
         return await self._call(_assess_batch(profiles))
+
+    async def assess_combined(self, responses: CombinedRequest | Mapping[str, Any]) -> CombinedAssessment:
+        """One school from several respondents: ``{"school_id", "name", "responses": [{"role", "answers"}]}``."""
+        return await self._call(_assess_combined(responses))
 
     async def rules(self) -> CatalogView:
         return await self._call(_rules())

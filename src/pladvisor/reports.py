@@ -7,6 +7,7 @@ is always on: school names and ids come from callers and are shown as text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from pladvisor.advice.questionnaire import section_title
 from pladvisor.advice.readiness import stage
 from pladvisor.domain.assessment import Assessment, Horizon, Recommendation, Source, Stage
 from pladvisor.domain.batch import Rollup
+from pladvisor.domain.respondents import CombinedAssessment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REPORT = "report.html"
@@ -76,7 +78,9 @@ def _cited(assessment: Assessment) -> list[Source]:
     return list({s.point: s for s in cited}.values())
 
 
-def report_context(assessment: Assessment) -> dict[str, Any]:
+def report_context(
+    assessment: Assessment, combined: CombinedAssessment | None = None, titles: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     plan: dict[Horizon, list[Recommendation]] = {h: [] for h in get_args(Horizon)}
     for recommendation in assessment.recommendations:
         plan[recommendation.horizon].append(recommendation)
@@ -88,11 +92,67 @@ def report_context(assessment: Assessment) -> dict[str, Any]:
         "plan": plan,
         "sources": _cited(assessment),
         "basis_label": BASIS_LABEL,
+        "combined": combined,
+        **(_perception_context(combined, titles or {}) if combined else {}),
     }
 
 
 def render_report(assessment: Assessment) -> str:
     return environment().get_template(REPORT).render(report_context(assessment))
+
+
+ROLE_TITLES = {
+    "leader": "Leaders",
+    "teacher": "Teachers",
+    "coach": "Coaches",
+    "student": "Students",
+    "family": "Families",
+}
+
+
+def _alignment(combined: CombinedAssessment, titles: Mapping[str, str]) -> list[tuple[str, list[Bar]]]:
+    """Per area, each group shown: the share of its answers that are the school's combined answer, over the
+    questions where both are on one scale (yes or no, one choice). Leaders, teachers and students side by side
+    show at a glance where one group sees the school otherwise."""
+    by_area: dict[str, dict[str, list[int]]] = {}
+    for answered in combined.combined:
+        if answered.value is None or (isinstance(answered.value, tuple | int) and not isinstance(answered.value, bool)):
+            continue
+        area = answered.field.partition(".")[0]
+        for view in answered.by_role:
+            same = sum(
+                c.count for c in view.counts if c.value == answered.value and type(c.value) is type(answered.value)
+            )
+            if not view.counts or type(view.counts[0].value) is not type(answered.value):
+                continue
+            tally = by_area.setdefault(area, {}).setdefault(view.role, [0, 0])
+            tally[0] += same
+            tally[1] += view.respondents
+    charts = []
+    for area, roles in by_area.items():
+        bars = [
+            Bar(titles[role], same / total, f"{_percent(same / total)} of {total} answers", "count")
+            for role, (same, total) in sorted(roles.items(), key=lambda item: list(titles).index(item[0]))
+            if total
+        ]
+        if len(bars) > 1:
+            charts.append((area, bars))
+    return charts
+
+
+def _perception_context(combined: CombinedAssessment, titles: Mapping[str, str]) -> dict[str, Any]:
+    stages = combined.teacher_stages
+    return {
+        "role_titles": titles,
+        "alignment": _alignment(combined, titles),
+        "stage_bars": [_tally(s.title, s.teachers, stages.respondents) for s in stages.stages],
+    }
+
+
+def render_combined_report(combined: CombinedAssessment, titles: Mapping[str, str]) -> str:
+    """The school's report with how its respondents see it: agreement by group and area, the perception gaps,
+    and where teachers are in the shift. ``titles`` names each role, in form order (``Respondents.roles``)."""
+    return environment().get_template(REPORT).render(report_context(combined.assessment, combined, titles))
 
 
 def _percent(share: float) -> str:

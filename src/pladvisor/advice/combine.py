@@ -326,7 +326,7 @@ class Combiner:
     ) -> PerceptionGap:
         info = profile_fields()[path]
         words = {
-            "first": self._plural(first.role, len(first.values)),
+            "first": self.respondents.roles[first.role].title.lower(),  # a group: "leaders answer", even if one
             "second": self._plural(second.role, len(second.values)),
             "first_answer": spoken(list(first.answer) if isinstance(first.answer, tuple) else first.answer),
             "second_answer": second_words,

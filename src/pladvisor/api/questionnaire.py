@@ -45,14 +45,31 @@ class QuestionnaireController(Controller):
         ``role``, the questions that role answers for a combined assessment, in its own words."""
         return build_questionnaire(advisor_of(state).catalog, combiner_of(state).respondents, role)
 
-    @get("/form", media_type=MediaType.HTML, summary="The intake form")
-    async def form(self, state: State) -> Template:
-        """An HTML form built from the questionnaire; it posts to /v1/assessments and shows the answer."""
+    @get(
+        "/form",
+        media_type=MediaType.HTML,
+        summary="The intake form",
+        responses={422: problem_response(422, "The role is not one of the roles.")},
+    )
+    async def form(
+        self,
+        state: State,
+        role: Annotated[
+            Role | None,
+            Parameter(description="Ask one respondent role's questions, in its words, for a combined assessment."),
+        ] = None,
+    ) -> Template:
+        """An HTML form built from the questionnaire; it posts to /v1/assessments and shows the answer, or, for a
+        role, posts that respondent's response to /v1/assessments/combined."""
+        respondents = combiner_of(state).respondents
         return Template(
             template_name=FORM,
             context={
-                "questionnaire": build_questionnaire(advisor_of(state).catalog),
-                "required_sections": [area for area in areas() if area in required_areas()],
+                "questionnaire": build_questionnaire(advisor_of(state).catalog, respondents, role),
+                "required_sections": [area for area in areas() if area in required_areas()] if role is None else [],
                 "max_text": MAX_TEXT,
+                "role": role,
+                "roles": list(respondents.roles),
+                "role_titles": {r: info.title for r, info in respondents.roles.items()},
             },
         )

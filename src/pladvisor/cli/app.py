@@ -207,6 +207,9 @@ def combine(
         None, help='JSON object renaming a survey tool\'s columns to pladvisor\'s ("Q7": "buy_in.approach").'
     ),
     rollup: Path | None = typer.Option(None, help="Write the district roll-up, with its largest gaps, here (JSON)."),
+    reports: Path | None = typer.Option(
+        None, help="Write each school's printable report (HTML, with its gap charts) into this directory."
+    ),
     resume: bool = typer.Option(False, help="Keep the schools already written and go on with the rest."),
 ) -> None:
     """Combine every school's respondents; bad rows go to the errors file and their schools are still combined."""
@@ -255,6 +258,14 @@ def combine(
     finally:
         opened.close()
         errors_output.close()
+    if reports is not None:
+        from pladvisor.reports import render_combined_report
+
+        reports.mkdir(parents=True, exist_ok=True)
+        titles: dict[str, str] = {role: info.title for role, info in respondents.roles.items()}
+        for answer in summary.answers:
+            page = reports / f"{combining.file_name(answer.school_id or 'school')}.html"
+            page.write_text(render_combined_report(answer, titles), encoding="utf-8")
     district = combining.rollup(summary.answers)
     if rollup is not None:
         rollup.write_text(msgspec.json.format(to_json(district), indent=2).decode(), encoding="utf-8")

@@ -354,3 +354,8 @@ def write_role_template(handle: TextIO, respondents: Respondents, role: Role) ->
     writer = csv.writer(handle)
     writer.writerow([*identity, *paths])
     writer.writerow(allowed)
+
+
+def file_name(school_id: str) -> str:
+    """A school id as a file name: letters, digits, dots, dashes and underscores kept, anything else a dash."""
+    return "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in school_id).lstrip(".") or "school"
