@@ -20,6 +20,10 @@ used at least 90% of a core and wrk under half of one, and every load run says w
 used and whether other processes had the cores meanwhile. The batches and the memory
 soak stay on the Python generator (loadgen.py), which can stop after a count of requests.
 
+Several respondents per school (7): a seeded district survey of 1,000 schools with 101
+respondents each, combined in process and by `pladvisor combine`, against scoring the
+schools' leaders' answers as single profiles.
+
 Last, for the record, the peer table (bench/peers.py): the same catalog and schools run by
 zen-engine (PyPI) and json-rules-engine (node, when present), each with its CPU time per
 school and the number of schools where it fired other rules than pladvisor (must be 0).
@@ -57,11 +61,17 @@ from peers import peer_table, peers
 from servers import HOST, Server, default_env, serving
 
 from pladvisor.advice.advisor import Advisor, answers_of
+from pladvisor.advice.combine import Combiner
+from pladvisor.cli import combining
 from pladvisor.cli.records import read_records
+from pladvisor.config import Settings
 from pladvisor.domain.base import to_json
+from pladvisor.domain.fields import profile_from_answers
 from pladvisor.domain.profile import SchoolProfile
-from pladvisor.engine.catalog import Catalog
+from pladvisor.domain.respondents import CombinedRequest, Role
+from pladvisor.engine.catalog import Catalog, default_rules_dir
 from pladvisor.engine.evaluator import ANCHOR_FIELD, ANCHOR_RULE, RuleEvaluator, engine_fact, ruleset_definition
+from pladvisor.engine.respondents import load_respondents
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
@@ -794,7 +804,105 @@ def cli_figures(csv_path: Path, count: int, in_process_rate: float, full: bool, 
     ]
 
 
-# --- 7. peer rule engines ---------------------------------------------------------------------------------------
+# --- 7. several respondents per school ----------------------------------------------------------------------------
+
+DISTRICT_SCHOOLS = 1000
+PER_SCHOOL: dict[Role, int] = {"leader": 1, "teacher": 60, "student": 40}
+DISTRICT_SECONDS = 20
+
+
+def respondents_figures(advisor: Advisor, directory: Path, scale: Scale) -> list[Figure]:
+    """A district's survey (1,000 schools of 101 respondents, seeded) combined in process and by `pladvisor
+    combine`, against scoring the same schools' 1,000 leaders' answers as single-respondent profiles."""
+    schools = DISTRICT_SCHOOLS if scale is FULL else DISTRICT_SCHOOLS // 10
+    survey = directory / "survey.csv"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "examples" / "generate_respondents.py"),
+            "--schools",
+            str(schools),
+            *(arg for role, count in PER_SCHOOL.items() for arg in (f"--{role}s", str(count))),
+            "-o",
+            str(survey),
+        ],
+        check=True,
+    )
+    respondents = load_respondents(default_rules_dir(), advisor.catalog.points)
+    combiner = Combiner(advisor, respondents, Settings().minimum_group)
+
+    def combine_all() -> None:
+        class _Discard:
+            def write(self, line: int, school_id: str | None, errors: Any) -> None:
+                raise AssertionError(f"line {line}: {errors}")
+
+        grouped = combining.group(combining.read_rows(survey, respondents, {}), _Discard())  # type: ignore[arg-type]
+        for school in grouped:
+            to_json(combiner.combine(CombinedRequest(school_id=school.school_id, responses=school.responses)))
+
+    leaders: list[dict[str, Any]] = []
+    for row in combining.read_rows(survey, respondents, {}):
+        if row.response is not None and row.response.role == "leader":
+            leaders.append({"school_id": row.school_id, **row.response.answers})
+
+    def single_all() -> None:
+        for raw in leaders:
+            to_json(advisor.assess(profile_from_answers(_dotted(raw), school_id=str(raw["school_id"]))))
+
+    combined, single = timed(combine_all), timed(single_all)
+    count = schools * sum(PER_SCHOOL.values())
+    out = directory / "combined.jsonl"
+    start = time.perf_counter()
+    done = subprocess.run(
+        [str(BIN / "pladvisor"), "combine", str(survey), "-o", str(out)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=default_env(),
+        check=False,
+    )
+    cli_wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"pladvisor combine exited {done.returncode}: {done.stderr[-2000:]}")
+    say(
+        f"  {schools:,} schools, {count:,} respondents (1 leader, 60 teachers, 40 students each): in process "
+        f"{combined.cpu:.2f} CPU-s = {count / combined.cpu:,.0f} respondents/s; `pladvisor combine` {cli_wall:.2f} s"
+    )
+    say(
+        f"  baseline, the {len(leaders):,} leaders' answers scored as single profiles: {single.cpu:.2f} CPU-s = "
+        f"{len(leaders) / single.cpu:,.0f} profiles/s"
+    )
+    per_school = combined.cpu / schools
+    return [
+        Figure(
+            f"7 combine {schools:,} schools x 101, in process",
+            f"{combined.cpu:.2f} CPU-s, {count / combined.cpu:,.0f} respondents/s",
+            f"{single.cpu:.2f} CPU-s for {len(leaders):,} single profiles",
+            f"{per_school / (single.cpu / len(leaders)):.1f}x per school",
+            f"< {DISTRICT_SECONDS} s one core",
+            judged(combined.cpu < DISTRICT_SECONDS, scale is FULL),
+        ),
+        Figure(
+            f"7 pladvisor combine {schools:,} schools x 101",
+            f"{cli_wall:.2f} s wall, {count / cli_wall:,.0f} respondents/s",
+            f"{single.cpu:.2f} CPU-s single profiles",
+            f"{cli_wall / single.cpu:.1f}x",
+            f"< {DISTRICT_SECONDS} s",
+            judged(cli_wall < DISTRICT_SECONDS, scale is FULL),
+        ),
+    ]
+
+
+def _dotted(raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        f"{area}.{name}": value
+        for area, section in raw.items()
+        if isinstance(section, dict)
+        for name, value in section.items()
+    }
+
+
+# --- 8. peer rule engines ---------------------------------------------------------------------------------------
 
 
 def peer_figures(catalog: Catalog, raws: Sequence[dict[str, Any]], scale: Scale) -> tuple[list[Figure], str]:
@@ -812,7 +920,7 @@ def peer_figures(catalog: Catalog, raws: Sequence[dict[str, Any]], scale: Scale)
     ours = results[0].us_per_school or 0.0
     figures = [
         Figure(
-            f"7 peer: {row.name}",
+            f"8 peer: {row.name}",
             "not measured" if row.us_per_school is None else f"{row.us_per_school:,.0f} µs/school",
             f"{ours:,.0f} µs RuleEvaluator.fired",
             "-" if row.us_per_school is None else f"{row.us_per_school / ours:.2f}x",
@@ -823,7 +931,7 @@ def peer_figures(catalog: Catalog, raws: Sequence[dict[str, Any]], scale: Scale)
     ]
     figures.append(
         Figure(
-            "7 peers fire the same rules",
+            "8 peers fire the same rules",
             f"{wrong} mismatches",
             f"{len(measured)} engines x {len(facts):,} schools",
             "-",
@@ -862,7 +970,9 @@ ratio column:
      batches in flight; a leak raises the high-water mark)
   6  CLI schools per CPU-second (all its processes, start-up included) / in-process (1);
      1-worker wall time / 2-worker wall time
-  7  an engine's CPU per school / RuleEvaluator.fired's (below 1: faster than pladvisor's evaluator)"""
+  7  CPU per school combining 101 respondents / scoring one single-respondent profile;
+     `pladvisor combine` wall time / in-process CPU of the single profiles
+  8  an engine's CPU per school / RuleEvaluator.fired's (below 1: faster than pladvisor's evaluator)"""
 
 
 def main() -> None:
@@ -891,7 +1001,9 @@ def main() -> None:
             figures += http_figures(raws, rate, scale, full=not args.quick)
         with section("6. the CLI"):
             figures += cli_figures(csv_path, len(raws), rate, not args.quick, directory)
-        with section("7. peer rule engines on the same catalog and schools (for the record)"):
+        with section("7. several respondents per school"):
+            figures += respondents_figures(advisor, directory, scale)
+        with section("8. peer rule engines on the same catalog and schools (for the record)"):
             more, peer_text = peer_figures(advisor.catalog, raws, scale)
             figures += more
 
@@ -901,7 +1013,7 @@ def main() -> None:
     )
     say(table(figures))
     say("\n" + RATIOS)
-    say("\npeer rule engines (7), CPU time per school, least of the rounds:\n" + peer_text)
+    say("\npeer rule engines (8), CPU time per school, least of the rounds:\n" + peer_text)
 
 
 if __name__ == "__main__":
