@@ -828,7 +828,7 @@ def respondents_figures(advisor: Advisor, directory: Path, scale: Scale) -> list
         ],
         check=True,
     )
-    respondents = load_respondents(default_rules_dir(), advisor.catalog.points)
+    respondents = load_respondents(default_rules_dir(), advisor.catalog)
     combiner = Combiner(advisor, respondents, Settings().minimum_group)
 
     def combine_all() -> None:

@@ -83,7 +83,7 @@ def respondent(
 def rows(schools: int, counts: dict[Role, int], gaps: set[int], seed: int) -> list[list[str]]:
     rng = random.Random(seed)
     directory = default_rules_dir()
-    respondents = load_respondents(directory, load_catalog(directory).points)
+    respondents = load_respondents(directory, load_catalog(directory))
     result = [[*RESPONDENT_COLUMNS, *profile_fields()]]
     for school in range(1, schools + 1):
         maturity = 0.2 + 0.7 * rng.random()

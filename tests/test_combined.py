@@ -21,7 +21,7 @@ FLOOR = 5
 
 @pytest.fixture(scope="module")
 def respondents(advisor: Advisor) -> Respondents:
-    return load_respondents(default_rules_dir(), advisor.catalog.points)
+    return load_respondents(default_rules_dir(), advisor.catalog)
 
 
 @pytest.fixture(scope="module")
@@ -267,6 +267,27 @@ def test_teachers_stages_are_counted_with_the_support_each_group_needs(combiner:
     assert all(s.support for s in counted.stages)
 
 
+def test_advice_on_bringing_teachers_in_adds_support_for_each_group_of_teachers(combiner: Combiner) -> None:
+    stages = ["exploring"] * 4 + ["trying"] * 2
+    body = {
+        "responses": [
+            {"role": "leader", "answers": answers("buy_in.approach", "mandate_all_by_date")},
+            *({"role": "teacher", "stage": stage, "answers": {}} for stage in stages),
+        ]
+    }
+    answer = combiner.combine(CombinedRequest.model_validate(body, strict=True))
+    mandated = next(r for r in answer.assessment.recommendations if r.rule_id == "buy-in-mandated")
+    assert mandated.next_steps[-2:] == (
+        "4 teachers exploring: Time with colleagues to see the practices in use and name a strength and a struggle.",
+        "2 teachers trying: Coaching in the week a question comes up, and permission to adjust what did not work.",
+    )
+    # Below the floor, the groups are not shown, in the plan either.
+    few = {"responses": body["responses"][:5]}
+    plain = combiner.combine(CombinedRequest.model_validate(few, strict=True))
+    steps = next(r for r in plain.assessment.recommendations if r.rule_id == "buy-in-mandated").next_steps
+    assert not any("teachers exploring" in step for step in steps)
+
+
 # --- anonymity ---------------------------------------------------------------------------------------------------
 
 
@@ -394,6 +415,13 @@ def rules_copy(tmp_path: Path) -> Path:
             id="counted-but-not-asked",
         ),
         pytest.param(
+            "roles.yaml",
+            "stages_inform: [buy-in-mandated,",
+            "stages_inform: [buy-in-mandatory,",
+            "stages_inform names buy-in-mandatory, which are not gap rules",
+            id="stages-inform-an-unknown-rule",
+        ),
+        pytest.param(
             "gaps.yaml",
             "    field: professional_development.timely\n",
             "    field: professional_development.punctual\n",
@@ -417,5 +445,5 @@ def test_a_mistake_in_the_declarations_names_the_file_and_the_field_or_rule(
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(CatalogError) as raised:
-        load_respondents(rules_copy, advisor.catalog.points)
+        load_respondents(rules_copy, advisor.catalog)
     assert file in str(raised.value) and named in str(raised.value)

@@ -247,7 +247,7 @@ def test_the_combined_report_never_shows_a_group_below_the_floor(advisor: Adviso
     from pladvisor.engine.respondents import load_respondents
     from pladvisor.reports import render_combined_report
 
-    respondents = load_respondents(default_rules_dir(), advisor.catalog.points)
+    respondents = load_respondents(default_rules_dir(), advisor.catalog)
     timely = {"professional_development": {"timely": False}, "vision": {"celebrates_growth": False}}
     body = {
         "responses": [

@@ -18,7 +18,7 @@ from msgspec.structs import replace
 from pydantic import Field, create_model
 from pydantic.fields import FieldInfo
 
-from pladvisor.domain.assessment import AnswerValue, Confidence, Source
+from pladvisor.domain.assessment import AnswerValue, Assessment, Confidence, Source
 from pladvisor.domain.base import Model
 from pladvisor.domain.fields import areas, label, profile_fields, profile_from_answers, section_models
 from pladvisor.domain.problems import FieldError
@@ -407,17 +407,37 @@ class Combiner:
             )
         profile = profile_from_answers(values, **_identity(request))
         gaps, compared = self._gaps(sides)
+        stages = self._stages(request.responses)
         return CombinedAssessment(
             school_id=request.school_id,
             name=request.name,
             respondents=_role_counts(request.responses),
             minimum_group=self.minimum_group,
-            assessment=self.advisor.assess(profile),
+            assessment=self._support_by_stage(self.advisor.assess(profile), stages),
             combined=tuple(combined),
             perception_gaps=tuple(gaps),
-            teacher_stages=self._stages(request.responses),
+            teacher_stages=stages,
             agreement=tuple(self._agreement(request.responses, counted, compared)),
         )
+
+    def _support_by_stage(self, assessment: Assessment, stages: TeacherStages) -> Assessment:
+        """Advice about bringing teachers in gets a step for each group of teachers at a stage: support for each
+        group where they are, not one plan for all (M4, B2). Only from the anonymity floor up."""
+        groups = tuple(
+            f"{s.teachers} {'teacher' if s.teachers == 1 else 'teachers'} {s.title.lower()}: {s.support}"
+            for s in stages.stages
+            if s.teachers
+        )
+        if not stages.shown or not groups:
+            return assessment
+        informed = self.respondents.stages_inform
+        plan = tuple(
+            replace(item, next_steps=item.next_steps + groups)
+            if item.kind == "gap" and item.rule_id in informed
+            else item
+            for item in assessment.recommendations
+        )
+        return replace(assessment, recommendations=plan)
 
     def _stages(self, responses: Sequence[Response]) -> TeacherStages:
         given = Counter(r.stage for r in responses if r.role == "teacher" and r.stage is not None)

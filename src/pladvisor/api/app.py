@@ -62,7 +62,7 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
     advisor = advisor or Advisor.from_directory(settings.rules_dir)
     combiner = Combiner(
         advisor,
-        load_respondents(settings.rules_dir or default_rules_dir(), advisor.catalog.points),
+        load_respondents(settings.rules_dir or default_rules_dir(), advisor.catalog),
         settings.minimum_group,
     )
     keys = settings.accepted_keys()

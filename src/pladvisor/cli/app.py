@@ -190,7 +190,7 @@ def _respondents(settings: Settings) -> Respondents:
 
     try:
         directory = settings.rules_dir or default_rules_dir()
-        return load_respondents(directory, load_catalog(directory).points)
+        return load_respondents(directory, load_catalog(directory))
     except CatalogError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

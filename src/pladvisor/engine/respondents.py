@@ -17,7 +17,7 @@ from pladvisor.domain.fields import Kind, ProfileField, profile_fields
 from pladvisor.domain.respondents import ROLES, Band, FieldRoles, GapRule, Role, RoleInfo, StageInfo
 from pladvisor.domain.rules import Point
 
-from .catalog import CatalogError, _pydantic_problem, _read_yaml
+from .catalog import Catalog, CatalogError, _pydantic_problem, _read_yaml
 
 RESPONDENTS_DIR = "respondents"
 ROLES_FILE = "roles.yaml"
@@ -43,6 +43,8 @@ class Respondents:
     bands: tuple[Band, ...]
     gaps: tuple[GapRule, ...]
     generic_threshold: float
+    stages_inform: frozenset[str]
+    """Rules whose advice, in a combined assessment, adds the support each group of teachers needs."""
 
     def answer_kind(self, path: str, role: Role) -> Kind:
         """What ``role`` answers to ``path``: yes or no for itself on a breadth or audience field (leaders
@@ -80,10 +82,10 @@ def _check_field(path: str, spec: FieldRoles, info: ProfileField, bands: tuple[B
 
 
 def _load_roles(
-    file: Path,
-) -> tuple[dict[Role, RoleInfo], dict[str, FieldRoles], tuple[StageInfo, ...], tuple[Band, ...]]:
+    file: Path, catalog: Catalog
+) -> tuple[dict[Role, RoleInfo], dict[str, FieldRoles], tuple[StageInfo, ...], tuple[Band, ...], frozenset[str]]:
     data = _read_yaml(file)
-    keys = {"roles", "teacher_stages", "breadth_bands", "fields"}
+    keys = {"roles", "teacher_stages", "stages_inform", "breadth_bands", "fields"}
     if not isinstance(data, dict) or set(data) != keys:
         raise CatalogError(file, f"expected exactly these keys: {', '.join(sorted(keys))}")
     try:
@@ -113,7 +115,15 @@ def _load_roles(
     unlisted = [path for path in known if path not in fields]
     if unlisted:
         raise CatalogError(file, f"every field says who answers it; missing: {', '.join(unlisted)}")
-    return roles, {path: fields[path] for path in known}, stages, bands
+    informed = data["stages_inform"]
+    if not isinstance(informed, list) or not all(isinstance(rule_id, str) for rule_id in informed):
+        raise CatalogError(file, "stages_inform must list rule ids")
+    unknown = [
+        rule_id for rule_id in informed if rule_id not in catalog.by_id or catalog.by_id[rule_id].rule.kind != "gap"
+    ]
+    if unknown:
+        raise CatalogError(file, f"stages_inform names {', '.join(unknown)}, which are not gap rules of the catalog")
+    return roles, {path: fields[path] for path in known}, stages, bands, frozenset(informed)
 
 
 def _check_gap(gap: GapRule, respondents: Respondents, points: dict[str, Point], file: Path) -> None:
@@ -170,21 +180,22 @@ def answer_problem(kind: Kind, info: ProfileField, value: Any) -> str | None:
     return None
 
 
-def load_respondents(rules_dir: Path | str, points: dict[str, Point]) -> Respondents:
-    """Read ``respondents/roles.yaml`` and ``respondents/gaps.yaml`` beside the rule files."""
+def load_respondents(rules_dir: Path | str, catalog: Catalog) -> Respondents:
+    """Read ``respondents/roles.yaml`` and ``respondents/gaps.yaml`` beside the rule files of ``catalog``."""
+    points = catalog.points
     directory = Path(rules_dir) / RESPONDENTS_DIR
     roles_file, gaps_file = directory / ROLES_FILE, directory / GAPS_FILE
     for file in (roles_file, gaps_file):
         if not file.is_file():
             raise CatalogError(file, "missing: it declares who answers what, for several respondents per school")
-    roles, fields, stages, bands = _load_roles(roles_file)
+    roles, fields, stages, bands, informed = _load_roles(roles_file, catalog)
     data = _read_yaml(gaps_file)
     if not isinstance(data, dict) or set(data) != {"generic_threshold", "gaps"} or not isinstance(data["gaps"], list):
         raise CatalogError(gaps_file, "expected exactly two keys: 'generic_threshold' and 'gaps' (a list)")
     threshold = data["generic_threshold"]
     if not isinstance(threshold, int | float) or isinstance(threshold, bool) or not 0 < threshold <= 1:
         raise CatalogError(gaps_file, "generic_threshold must be a share above 0 and at most 1")
-    respondents = Respondents(roles, fields, stages, bands, (), float(threshold))
+    respondents = Respondents(roles, fields, stages, bands, (), float(threshold), informed)
     gaps: list[GapRule] = []
     for raw in data["gaps"]:
         gap_id = raw.get("id") if isinstance(raw, dict) else None
@@ -198,4 +209,4 @@ def load_respondents(rules_dir: Path | str, points: dict[str, Point]) -> Respond
             raise CatalogError(gaps_file, f"a second rule for {gap.field} between {' and '.join(gap.between)}", gap.id)
         _check_gap(gap, respondents, points, gaps_file)
         gaps.append(gap)
-    return Respondents(roles, fields, stages, bands, tuple(gaps), float(threshold))
+    return Respondents(roles, fields, stages, bands, tuple(gaps), float(threshold), informed)
