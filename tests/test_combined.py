@@ -447,3 +447,30 @@ def test_a_mistake_in_the_declarations_names_the_file_and_the_field_or_rule(
     with pytest.raises(CatalogError) as raised:
         load_respondents(rules_copy, advisor.catalog)
     assert file in str(raised.value) and named in str(raised.value)
+
+
+def test_every_sentence_of_the_example_districts_combined_answers_reads_well(
+    combiner: Combiner, respondents: Respondents
+) -> None:
+    from pladvisor.advice.sentences import problems
+    from pladvisor.cli import combining
+
+    class Refuse:
+        def write(self, line: int, school_id: str | None, errors: Any) -> None:
+            raise AssertionError(f"line {line}: {errors}")
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "respondents.csv"
+    schools = combining.group(combining.read_rows(example, respondents, {}), Refuse())  # type: ignore[arg-type]
+    found: dict[str, list[str]] = {}
+    gaps = 0
+    for school in schools:
+        answer = combiner.combine(CombinedRequest(school_id=school.school_id, responses=school.responses))
+        texts = [(f.explanation, True) for f in answer.combined]
+        gaps += len(answer.perception_gaps)
+        for gap in answer.perception_gaps:
+            texts += [(gap.title, False), (gap.why, True), *((step, True) for step in gap.next_steps)]
+        for text, whole in texts:
+            wrong = problems(text, whole_sentence=whole)
+            if wrong:
+                found[text] = wrong
+    assert gaps >= 10 and found == {}

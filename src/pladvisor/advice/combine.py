@@ -205,7 +205,8 @@ class Combiner:
         if spec.combine == "audience":
             return self._audience(path, by_role)
         if not pooled:
-            return ("most_common", None, 0, "Nobody whose answer counts answered it.")
+            whose = " or ".join(self.respondents.roles[role].title.lower() for role in spec.counted)
+            return ("most_common", None, 0, f"Not answered by {whose}, whose answers make the school's.")
         if spec.combine == "breadth":
             yes = sum(pooled)
             value = self._band(yes, n)
@@ -213,13 +214,16 @@ class Combiner:
             return ("breadth", value, n, f"{counts}, which places the school at: {spoken(value)}.")
         if info.kind == "int":
             value = median_low(pooled)
-            return ("median", value, n, f"The median of the answers of {who}: {value}.")
+            how = f"The answer of {who}" if n == 1 else f"The median of the answers of {who}"
+            return ("median", value, n, f"{how}: {value}.")
         if info.kind == "choices":
             items = _items(pooled, info.options)
             return ("items", list(items), n, f"Named by more than half of {who}: {spoken(list(items))}.")
         value = _most_common(pooled)
         if value is None:
             return ("most_common", None, n, f"The answers of {who} are split evenly, so the question stays open.")
+        if n == 1:
+            return ("most_common", value, n, f"The answer of {who}: {spoken(value)}.")
         share = "" if hidden else f" ({pooled.count(value)} of {n})"
         return ("most_common", value, n, f"The most common answer of {who}: {spoken(value)}{share}.")
 
@@ -240,7 +244,7 @@ class Combiner:
                 items.append(item)
         counted += len(by_role.get("leader", []))
         if not counted:
-            return ("audience", None, 0, "Nobody whose answer counts answered it.")
+            return ("audience", None, 0, "Not answered by anyone whose answers make the school's.")
         ordered = [option for option in options if option in items]
         how = (
             "Each group counts when more than half of its respondents say they know what it means; for a group "
@@ -339,13 +343,15 @@ class Combiner:
             sources = tuple(self._source(point) for point in rule.cites)
         else:
             first_title = self.respondents.roles[first.role].title
-            question = self.respondents.fields[path].asked.get(first.role) or info.question
+            section, _, name = path.partition(".")
+            question = _without_hint(self.respondents.fields[path].asked.get(first.role) or info.question)
+            # A number's "question" is a description ("Days of ... per year."): it is named, not quoted.
+            asked = f"Asked “{question}”" if question.endswith("?") else f"On {label(name)}"
             others = second_words if second.kind == "choices" else f"answer otherwise (most often: {second_words})"
             why = (
-                f"Asked “{question}”, {words['first']} answer {words['first_answer']}; {words['second_count']} of "
+                f"{asked}, {words['first']} answer {words['first_answer']}; {words['second_count']} of "
                 f"{words['second_respondents']} {words['second']} {others}."
             )
-            section, _, name = path.partition(".")
             title = f"{first_title} and {words['second']} answer differently about {label(section)}: {label(name)}"
             steps, basis, sources = GENERIC_STEPS, "practice", self._sources[path]
         options = info.options
@@ -477,6 +483,13 @@ class Combiner:
         if all(attributed or n >= self.minimum_group for n, attributed in counts):
             return "medium"
         return "low"
+
+
+def _without_hint(question: str) -> str:
+    """A question without its closing hint for forms ("(an empty list: none)"), to quote it in a sentence."""
+    if question.endswith(")") and " (" in question:
+        return question[: question.rindex(" (")].rstrip()
+    return question
 
 
 def _identity(request: CombinedRequest) -> dict[str, str]:
