@@ -218,7 +218,8 @@ class Combiner:
             return ("median", value, n, f"{how}: {value}.")
         if info.kind == "choices":
             items = _items(pooled, info.options)
-            return ("items", list(items), n, f"Named by more than half of {who}: {spoken(list(items))}.")
+            how = f"The answer of {who}" if n == 1 else f"Named by more than half of {who}"
+            return ("items", list(items), n, f"{how}: {spoken(list(items))}.")
         value = _most_common(pooled)
         if value is None:
             return ("most_common", None, n, f"The answers of {who} are split evenly, so the question stays open.")
@@ -284,6 +285,13 @@ class Combiner:
         off = [v for v in second.values if v != anchor]
         return off, spoken(_most_common(off) or (off[0] if off else None))
 
+    def _first_answer(self, path: str, first: _Side) -> str:
+        """The first role's answer in words; a group answering yes or no for itself on a school's scale is quoted
+        as its count, since its place on the scale is the combination, not what anyone said."""
+        if first.kind == "bool" and self.respondents.fields[path].combine == "breadth":
+            return f"yes in {sum(first.values)} of {len(first.values)}"
+        return spoken(list(first.answer) if isinstance(first.answer, tuple) else first.answer)
+
     def _gaps(self, sides: dict[str, dict[Role, _Side]]) -> tuple[list[PerceptionGap], dict[str, list[float]]]:
         found: list[tuple[tuple[float, int, int], PerceptionGap]] = []
         compared: dict[str, list[float]] = {}
@@ -332,7 +340,7 @@ class Combiner:
         words = {
             "first": self.respondents.roles[first.role].title.lower(),  # a group: "leaders answer", even if one
             "second": self._plural(second.role, len(second.values)),
-            "first_answer": spoken(list(first.answer) if isinstance(first.answer, tuple) else first.answer),
+            "first_answer": self._first_answer(path, first),
             "second_answer": second_words,
             "second_count": str(len(off)),
             "second_respondents": str(len(second.values)),
@@ -341,6 +349,19 @@ class Combiner:
             why = GAP_PLACEHOLDER.sub(lambda m: words[m.group(1)], rule.why)
             title, steps, basis = rule.title, tuple(rule.steps), rule.basis
             sources = tuple(self._source(point) for point in rule.cites)
+        elif self.respondents.fields[path].combine == "audience" and second.kind == "bool":
+            listed = first.answer if isinstance(first.answer, tuple) else ()
+            named = AUDIENCE_ITEM.get(second.role) in listed
+            knows = "do not know" if named else "know"
+            why = (
+                f"{self.respondents.roles[first.role].title} {'list' if named else 'do not list'} {words['second']} "
+                f"among those who share the definition of personalized learning; {words['second_count']} of "
+                f"{words['second_respondents']} {words['second']} answer that they {knows} what it means at the school."
+            )
+            title = (
+                f"{self.respondents.roles[first.role].title} and {words['second']} differ on who shares the definition"
+            )
+            steps, basis, sources = GENERIC_STEPS, "practice", self._sources[path]
         else:
             first_title = self.respondents.roles[first.role].title
             section, _, name = path.partition(".")
