@@ -24,12 +24,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[server,test]'
 	touch $@ $(VENV)/.installed
 
+# Stored assessments go to an SQLite file (pladvisor.db here) unless PLADVISOR_DATABASE_URL says otherwise; its
+# schema is brought up to date first.
 run: $(VENV)/.installed
+	$(BIN)/pladvisor db upgrade
 	$(BIN)/pladvisor serve --host $(HOST) --port $(PORT)
 
 # Debian packages some tests use: chromium (pages as a browser shows them), redis-server (a rate limit shared
-# by server processes). Installed here, as root, once; the tests never install anything.
-SYSTEM_PACKAGES := chromium:/usr/bin/chromium redis-server:/usr/bin/redis-server
+# by server processes), postgresql (the storage tests start their own server on it). Installed here, as root,
+# once; the tests never install anything.
+SYSTEM_PACKAGES := chromium:/usr/bin/chromium redis-server:/usr/bin/redis-server postgresql:/usr/bin/pg_ctlcluster
 
 # $(call apt-install,PACKAGE:PATH ...,what goes without them): installs the Debian packages whose PATH is missing,
 # with apt-get as root, once; without root or apt-get it says what goes without them, and the target still succeeds.

@@ -6,6 +6,8 @@ from litestar.testing import TestClient
 
 from pladvisor.advice.advisor import Advisor
 from pladvisor.api.app import create_app
+from pladvisor.config import Settings
+from pladvisor.storage.database import make_engine, upgrade
 
 from .servers import running_server
 
@@ -16,8 +18,13 @@ def advisor() -> Advisor:
 
 
 @pytest.fixture(scope="session")
-def app(advisor: Advisor) -> Litestar:
-    return create_app(advisor)
+def app(advisor: Advisor, tmp_path_factory: pytest.TempPathFactory) -> Litestar:
+    """The service, with a database of its own, set up, for the routes that store."""
+    database = f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.db'}"
+    engine = make_engine(database)
+    upgrade(engine)
+    engine.dispose()
+    return create_app(advisor, Settings(database_url=database))
 
 
 @pytest.fixture(scope="session")

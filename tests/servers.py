@@ -93,3 +93,48 @@ def redis_server(directory: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def _postgres_binaries() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """A throwaway PostgreSQL server from Debian's packages (`make test` installs them) in a temporary directory,
+    on a free 127.0.0.1 port, run as an unprivileged user (PostgreSQL refuses root), without durability (fsync
+    off): its data lives only as long as the test run. Yields the SQLAlchemy URL of its ``postgres`` database.
+
+    The directory is made under the system's temporary directory, not pytest's: pytest's is readable by its
+    owner only, so the unprivileged server could not reach it."""
+    binaries = _postgres_binaries()
+    if binaries is None:
+        import pytest
+
+        pytest.skip("PostgreSQL is not installed: `make test` installs it (Debian's postgresql)")
+    import shutil
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(prefix="pladvisor-postgres-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        import pwd
+
+        nobody = pwd.getpwnam("nobody")
+        os.chmod(directory, 0o755)
+        os.chown(directory, nobody.pw_uid, nobody.pw_gid)
+        as_user = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups", "--"]
+    data, port = directory / "data", free_port()
+
+    def run(*command: str) -> None:
+        subprocess.run([*as_user, *command], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, check=True)
+
+    run(str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust")
+    options = f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+    run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(directory / "log"), "-o", options, "-w", "start")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+        shutil.rmtree(directory, ignore_errors=True)

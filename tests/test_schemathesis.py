@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -11,12 +13,19 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from pladvisor.api.app import create_app
+from pladvisor.config import Settings
+from pladvisor.storage.database import make_engine, upgrade
 
 if TYPE_CHECKING:
     # schemathesis.Case is generic in its operation; this is its own name for a case of an OpenAPI operation.
     from schemathesis.specs.openapi.schemas import OpenApiCase
 
-app = create_app()
+# The storing routes get a database of their own, set up, so that generated requests reach them.
+_database = f"sqlite:///{Path(tempfile.mkdtemp(prefix='pladvisor-contract-')) / 'store.db'}"
+_engine = make_engine(_database)
+upgrade(_engine)
+_engine.dispose()
+app = create_app(settings=Settings(database_url=_database))
 # A batch over the documented maxItems is refused with 413 and the limit, the status RFC 9110 gives for it.
 config = SchemathesisConfig.from_str("""
 [checks.negative_data_rejection]

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     log_level: str = Field("info", pattern="^(critical|error|warning|info|debug)$", description="Log level.")
     max_body_bytes: int = Field(10_000_000, ge=1_000, description="Largest request body accepted, in bytes.")
     batch_limit: int = Field(1000, ge=1, le=100_000, description="Most profiles accepted in one batch request.")
+    database_url: str = Field(
+        "sqlite:///pladvisor.db",
+        description="Where stored assessments live: an SQLite file by default; postgresql+psycopg://user@host/db "
+        "for several instances (pip install 'pladvisor[postgres]').",
+    )
     minimum_group: int = Field(
         5,
         ge=2,

@@ -37,6 +37,7 @@ from .reports import ReportController, template_config
 from .rules import RuleController
 from .security import ApiKeyMiddleware, rate_limit_identity
 from .service import Service
+from .stored import DistrictController, SchoolController, close_store
 
 
 def shared_store(url: str) -> Store:
@@ -85,6 +86,8 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
             combined_handler(combiner),
             assess_many,
             CompareController,
+            DistrictController,
+            SchoolController,
             RuleController,
             QuestionnaireController,
             ReportController,
@@ -92,7 +95,7 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
             MetricsController,
         ],
         on_startup=[mark_ready, drain_on_sigterm, freeze_heap],
-        on_shutdown=[mark_draining],
+        on_shutdown=[mark_draining, close_store],
         template_config=template_config(),
         # Logging is configured once per process, by ``pladvisor serve`` (JSON lines, see api.observability);
         # Litestar's default would replace it with its own plain-text handler when the application is built.

@@ -111,6 +111,9 @@ EXAMPLE_RESPONSES: dict[str, Any] = {
     ],
 }
 REQUEST_EXAMPLES: dict[str, Any] = {
+    "/v1/districts": {"name": "North Valley Unified"},
+    "/v1/districts/{district_id}/schools": {"name": "Oak Primary", "external_id": "oak-01", "need": 38.5},
+    "/v1/schools/{school_id}/assessments": {"assessed_on": "2026-09-15", "profile": EXAMPLE_PROFILE},
     "/v1/assessments": EXAMPLE_PROFILE,
     "/v1/assessments/combined": EXAMPLE_RESPONSES,
     "/v1/reports": EXAMPLE_PROFILE,

@@ -67,6 +67,8 @@ class Service(Litestar):
                         (b"content-type", PROBLEM_CONTENT_TYPE),
                         (b"content-length", str(len(PREFLIGHT_REFUSED)).encode()),
                     ]
+                if http["method"] == "OPTIONS" and message["status"] == 204 and not refused_preflight:
+                    headers = self._allow_every_method(http, headers)
                 message["headers"] = headers
                 if message["status"] >= 400 and (b"content-type", PROBLEM_CONTENT_TYPE) in headers:
                     problem = []
@@ -94,6 +96,23 @@ class Service(Litestar):
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(access_line(http, status, request_id, started))
             current_request_id.reset(token)
+
+    def _allow_every_method(self, scope: HTTPScope, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        """Litestar 2's OPTIONS answer names only the first handler's method when several share a path (fixed in
+        Litestar 3); ``Allow`` must name them all."""
+        template = scope.get("path_template") or ""
+        methods = next(
+            (found for path, found in self.route_handler_method_map.items() if _untyped(path) == template), None
+        )
+        if not methods:
+            return headers
+        allow = ", ".join(sorted(methods)).encode()
+        return [(k, v) for k, v in headers if k.lower() != b"allow"] + [(b"allow", allow)]
+
+
+def _untyped(path: str) -> str:
+    """A route's path as the scope's template writes it: ``{school_id:str}`` becomes ``{school_id}``."""
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
 
 
 PREFLIGHT_REFUSED = json.dumps(

@@ -70,6 +70,26 @@ def _check_catalog(settings: Settings) -> None:
         raise typer.Exit(2) from exc
 
 
+def _check_database(settings: Settings) -> None:
+    """Refuse to serve a database newer than this version knows. One not set up yet is fine: the stateless routes
+    need none, and the storing routes say to run `pladvisor db upgrade`."""
+    from sqlalchemy.engine import make_url
+
+    from pladvisor.storage.database import DatabaseError, check, make_engine
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
+        return  # a database file not made yet is not newer than anything: the storing routes will ask for it
+    engine = make_engine(settings.database_url)
+    try:
+        check(engine, migrated=False)
+    except DatabaseError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+
+
 @app.command()
 def serve(
     host: str = typer.Option(None, help="Address to bind (default from PLADVISOR_HOST, else 127.0.0.1)."),
@@ -84,6 +104,7 @@ def serve(
     except KeySourceError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    _check_database(settings)
     host = host or settings.host
     log_config = _log_config(settings.log_level)
     logging.config.dictConfig(log_config)
@@ -388,6 +409,94 @@ def score(
     typer.echo(summary.line(errors), err=True)
     if summary.failed:
         raise typer.Exit(1)
+
+
+db = typer.Typer(no_args_is_help=True, help="The database of stored assessments.")
+app.add_typer(db, name="db")
+keys = typer.Typer(no_args_is_help=True, help="API keys of organizations, stored hashed.")
+app.add_typer(keys, name="keys")
+
+
+def _store_engine() -> Any:
+    from pladvisor.storage.database import make_engine
+
+    return make_engine(Settings().database_url)
+
+
+@db.command()
+def upgrade() -> None:
+    """Bring the database to this version's schema (PLADVISOR_DATABASE_URL; an SQLite file by default)."""
+    from pladvisor.storage.database import DatabaseError
+    from pladvisor.storage.database import upgrade as migrate
+
+    engine = _store_engine()
+    try:
+        revision = migrate(engine)
+    except DatabaseError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    typer.echo(f"database at schema revision {revision}")
+
+
+@contextmanager
+def _store() -> Iterator[Any]:
+    from pladvisor.storage.database import DatabaseError
+    from pladvisor.storage.store import Store
+
+    engine = _store_engine()
+    try:
+        yield Store(engine)
+    except DatabaseError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+
+
+@keys.command("create")
+def create_key(org: str = typer.Option(..., "--org", help="The organization the key acts for (made if new).")) -> None:
+    """Make a key for an organization; it is printed once, as the last word, and stored only as a hash."""
+    with _store() as store:
+        key, prefix = store.create_key(org)
+    typer.echo(f"key {prefix}... for {org}, shown this once: {key}")
+
+
+@keys.command("list")
+def list_keys(org: str = typer.Option(..., "--org")) -> None:
+    """An organization's keys by their first characters, with when each was made and revoked."""
+    from pladvisor.storage.store import NotFound
+
+    try:
+        with _store() as store:
+            rows = store.list_keys(org)
+    except NotFound as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for prefix, created, revoked in rows:
+        state = f"revoked {revoked:%Y-%m-%d %H:%M}" if revoked else "active"
+        typer.echo(f"{prefix}...  made {created:%Y-%m-%d %H:%M}  {state}")
+
+
+@keys.command("revoke")
+def revoke_key(
+    prefix: str = typer.Argument(..., help="The key's first eight characters, as `keys list` shows them."),
+    org: str = typer.Option(..., "--org"),
+) -> None:
+    """Revoke a key: requests with it are refused from now on."""
+    from pladvisor.storage.store import NotFound
+
+    try:
+        with _store() as store:
+            revoked = store.revoke_key(org, prefix)
+    except NotFound as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if not revoked:
+        typer.echo(f"error: {org} has no active key starting {prefix[:8]}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"revoked {revoked} key of {org}")
 
 
 @app.command()

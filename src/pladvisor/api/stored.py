@@ -1,0 +1,194 @@
+"""Storing on purpose: districts, their schools, and each school's dated assessments.
+
+Every route acts for one organization, the owner of the key it was called with (or the one local
+organization while no key is stored). Another organization's ids answer 404, as ids that do not
+exist do. Database calls run in worker threads (``sync_to_thread``), off the event loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Litestar, Request, delete, get, post
+from litestar.datastructures import State
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import FromPath, JSONBody
+
+from pladvisor.domain.stored import (
+    Deleted,
+    DistrictOut,
+    NewDistrict,
+    NewSchool,
+    NewStoredAssessment,
+    SchoolHistory,
+    SchoolOut,
+    StoredAssessmentOut,
+)
+from pladvisor.storage.database import DatabaseError, make_engine
+from pladvisor.storage.store import NotFound, Store
+
+from .metrics import record_assessment
+from .problems import BAD_BODY, not_found, problem, problem_response
+from .security import presented_key
+from .state import advisor_of
+
+MISSING = {404: problem_response(404, "No such district, school or assessment in the caller's organization.")}
+UNAVAILABLE = {503: problem_response(503, "The database is not set up: run `pladvisor db upgrade`.")}
+
+
+def store_of(state: State) -> Store:
+    """The store, opened on first use: a service that never stores never needs its database set up."""
+    store: Store | None = state.get("store")
+    if store is None:
+        try:
+            store = Store(make_engine(state.settings.database_url))
+        except DatabaseError as exc:
+            raise problem(503, "storage-unavailable", "Storage unavailable", str(exc)) from exc
+        state.store = store
+    return store
+
+
+def close_store(app: Litestar) -> None:
+    """At shutdown, the store's connections are closed rather than left to the collector."""
+    store: Store | None = app.state.get("store")
+    if store is not None:
+        store.engine.dispose()
+
+
+def organization_of(request: Request[Any, Any, Any], store: Store) -> str:
+    key = presented_key(request)
+    if key:
+        organization = store.organization_for_key(key)
+        if organization is not None:
+            return organization
+    if store.keys_in_use():
+        raise NotAuthorizedException(
+            "Send your organization's API key in X-API-Key or Authorization: Bearer.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return store.local_organization()
+
+
+def _missing(exc: NotFound) -> Exception:
+    return not_found("Stored item", f"{str(exc).capitalize()} in your organization.")
+
+
+class DistrictController(Controller):
+    path = "/v1/districts"
+    tags = ("storage",)
+
+    @post("/", status_code=201, sync_to_thread=True, responses={**BAD_BODY, **UNAVAILABLE}, summary="Store a district")
+    def create(self, data: JSONBody[NewDistrict], request: Request[Any, Any, Any], state: State) -> DistrictOut:
+        store = store_of(state)
+        return store.create_district(organization_of(request, store), data.name)
+
+    @get("/", sync_to_thread=True, responses=UNAVAILABLE, summary="The organization's districts")
+    def all_districts(self, request: Request[Any, Any, Any], state: State) -> list[DistrictOut]:
+        store = store_of(state)
+        return store.districts(organization_of(request, store))
+
+    @get("/{district_id:str}", sync_to_thread=True, responses={**MISSING, **UNAVAILABLE}, summary="One district")
+    def one(self, district_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> DistrictOut:
+        store = store_of(state)
+        try:
+            return store.district(organization_of(request, store), district_id)
+        except NotFound as exc:
+            raise _missing(exc) from exc
+
+    @post(
+        "/{district_id:str}/schools",
+        status_code=201,
+        sync_to_thread=True,
+        responses={**BAD_BODY, **MISSING, **UNAVAILABLE},
+        summary="Add a school to a district",
+    )
+    def add_school(
+        self, district_id: FromPath[str], data: JSONBody[NewSchool], request: Request[Any, Any, Any], state: State
+    ) -> SchoolOut:
+        store = store_of(state)
+        try:
+            return store.add_school(
+                organization_of(request, store), district_id, data.name, data.external_id, data.need
+            )
+        except NotFound as exc:
+            raise _missing(exc) from exc
+
+
+class SchoolController(Controller):
+    path = "/v1/schools"
+    tags = ("storage",)
+
+    @get("/{school_id:str}", sync_to_thread=True, responses={**MISSING, **UNAVAILABLE}, summary="One school")
+    def one(self, school_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> SchoolOut:
+        store = store_of(state)
+        try:
+            return store.school(organization_of(request, store), school_id)
+        except NotFound as exc:
+            raise _missing(exc) from exc
+
+    @delete(
+        "/{school_id:str}",
+        status_code=200,
+        sync_to_thread=True,
+        responses={**MISSING, **UNAVAILABLE},
+        summary="Delete a school and its history",
+    )
+    def remove(self, school_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> Deleted:
+        """Deletes the school with every assessment stored for it, and says how many."""
+        store = store_of(state)
+        try:
+            return store.delete_school(organization_of(request, store), school_id)
+        except NotFound as exc:
+            raise _missing(exc) from exc
+
+    @post(
+        "/{school_id:str}/assessments",
+        status_code=201,
+        sync_to_thread=True,
+        responses={**BAD_BODY, **MISSING, **UNAVAILABLE},
+        summary="Assess a school and store the dated assessment",
+    )
+    def store_assessment(
+        self,
+        school_id: FromPath[str],
+        data: JSONBody[NewStoredAssessment],
+        request: Request[Any, Any, Any],
+        state: State,
+    ) -> StoredAssessmentOut:
+        store = store_of(state)
+        organization = organization_of(request, store)
+        assessment = advisor_of(state).assess(data.profile)
+        try:
+            stored = store.store_assessment(organization, school_id, data.assessed_on, assessment)
+        except NotFound as exc:
+            raise _missing(exc) from exc
+        record_assessment(assessment)
+        return stored
+
+    @get(
+        "/{school_id:str}/assessments",
+        sync_to_thread=True,
+        responses={**MISSING, **UNAVAILABLE},
+        summary="A school's stored assessments",
+    )
+    def history(self, school_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> SchoolHistory:
+        store = store_of(state)
+        try:
+            return store.history(organization_of(request, store), school_id)
+        except NotFound as exc:
+            raise _missing(exc) from exc
+
+    @get(
+        "/{school_id:str}/assessments/{assessment_id:str}",
+        sync_to_thread=True,
+        responses={**MISSING, **UNAVAILABLE},
+        summary="One stored assessment",
+    )
+    def one_assessment(
+        self, school_id: FromPath[str], assessment_id: FromPath[str], request: Request[Any, Any, Any], state: State
+    ) -> StoredAssessmentOut:
+        store = store_of(state)
+        try:
+            return store.stored_assessment(organization_of(request, store), school_id, assessment_id)
+        except NotFound as exc:
+            raise _missing(exc) from exc

@@ -1,0 +1,89 @@
+"""The stored tables. Every row that belongs to an organization carries its id, and every query filters on it:
+one organization never reads another's rows."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def new_id() -> str:
+    """Random ids: one organization cannot guess another's, and a client may make ids before storing."""
+    return uuid.uuid4().hex
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class ApiKey(Base):
+    """A key's SHA-256 (keys are random, so a fast hash is enough), never the key itself."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(8), doc="The key's first characters, to tell keys apart in a list.")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class District(Base):
+    __tablename__ = "districts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    schools: Mapped[list[School]] = relationship(back_populates="district", cascade="all, delete-orphan")
+
+
+class School(Base):
+    __tablename__ = "schools"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    district_id: Mapped[str] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    external_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    need: Mapped[float | None] = mapped_column(Float, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    district: Mapped[District] = relationship(back_populates="schools")
+    assessments: Mapped[list[StoredAssessment]] = relationship(
+        back_populates="school", cascade="all, delete-orphan", order_by="StoredAssessment.assessed_on"
+    )
+
+
+class StoredAssessment(Base):
+    """One dated assessment of a school: the answer as the service gave it (JSON), and what lists need of it."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (Index("ix_assessments_school_date", "school_id", "assessed_on"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    assessed_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16), doc="single or combined")
+    catalog_version: Mapped[str] = mapped_column(String(40))
+    stage: Mapped[str] = mapped_column(String(20))
+    score: Mapped[int | None] = mapped_column(default=None)
+    answer: Mapped[str] = mapped_column(Text, doc="The assessment (or combined assessment) as JSON.")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    school: Mapped[School] = relationship(back_populates="assessments")

@@ -1,0 +1,264 @@
+"""Reading and writing the stored rows, always within one organization: a row of another organization is
+"not found", exactly as a row that does not exist, so ids reveal nothing across organizations."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, date, datetime
+
+import msgspec
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from pladvisor.domain.assessment import Assessment
+from pladvisor.domain.base import to_json
+from pladvisor.domain.stored import (
+    Deleted,
+    DistrictOut,
+    SchoolHistory,
+    SchoolOut,
+    StoredAssessmentOut,
+    StoredSummary,
+)
+from pladvisor.errors import PladvisorError
+
+from .database import check, sessions
+from .models import ApiKey, District, Organization, School, StoredAssessment
+
+LOCAL_ORGANIZATION = "local"
+"""The one organization of a service run without stored keys."""
+KEY_BYTES = 32
+_read_assessment = msgspec.json.Decoder(Assessment).decode
+
+
+class NotFound(PladvisorError):
+    """No such row in the caller's organization."""
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def utc(moment: datetime) -> datetime:
+    """SQLite gives back times without their zone; every time stored is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _school_out(school: School, count: int) -> SchoolOut:
+    return SchoolOut(
+        id=school.id,
+        district_id=school.district_id,
+        name=school.name,
+        external_id=school.external_id,
+        need=school.need,
+        created_at=utc(school.created_at),
+        assessments=count,
+    )
+
+
+def _summary(row: StoredAssessment) -> StoredSummary:
+    return StoredSummary(
+        id=row.id,
+        assessed_on=row.assessed_on,
+        kind="single",
+        catalog_version=row.catalog_version,
+        stage=row.stage,  # type: ignore[arg-type]
+        score=row.score,
+    )
+
+
+class Store:
+    """One database: a short transaction per call, so a process killed mid-call leaves nothing half-written."""
+
+    def __init__(self, engine: Engine) -> None:
+        check(engine)
+        self.engine = engine
+        self._sessions = sessions(engine)
+
+    # --- organizations and keys --------------------------------------------------------------------------------
+
+    def _organization(self, session: Session, name: str, create: bool) -> Organization:
+        found = session.scalar(select(Organization).where(Organization.name == name))
+        if found is None:
+            if not create:
+                raise NotFound(f"no organization named {name!r}")
+            found = Organization(name=name)
+            session.add(found)
+            session.flush()
+        return found
+
+    def keys_in_use(self) -> bool:
+        """Whether any key was ever made: from then on every stored route needs a live one. Revoking the last
+        key must not open the data to everyone."""
+        with self._sessions() as session:
+            return session.scalar(select(func.count()).select_from(ApiKey)) != 0
+
+    def organization_for_key(self, key: str) -> str | None:
+        with self._sessions() as session:
+            return session.scalar(
+                select(ApiKey.organization_id).where(ApiKey.key_hash == key_hash(key), ApiKey.revoked_at.is_(None))
+            )
+
+    def local_organization(self) -> str:
+        with self._sessions.begin() as session:
+            return self._organization(session, LOCAL_ORGANIZATION, create=True).id
+
+    def create_key(self, organization: str) -> tuple[str, str]:
+        """A new key for ``organization`` (made if new): the key, to be shown once, and its prefix."""
+        key = secrets.token_urlsafe(KEY_BYTES)
+        with self._sessions.begin() as session:
+            owner = self._organization(session, organization, create=True)
+            session.add(ApiKey(organization_id=owner.id, key_hash=key_hash(key), prefix=key[:8]))
+        return key, key[:8]
+
+    def list_keys(self, organization: str) -> list[tuple[str, datetime, datetime | None]]:
+        with self._sessions() as session:
+            owner = self._organization(session, organization, create=False)
+            rows = session.scalars(select(ApiKey).where(ApiKey.organization_id == owner.id).order_by(ApiKey.created_at))
+            return [(row.prefix, utc(row.created_at), row.revoked_at and utc(row.revoked_at)) for row in rows]
+
+    def revoke_key(self, organization: str, prefix: str) -> int:
+        """Revoke the organization's live keys starting with ``prefix``; how many were revoked."""
+        with self._sessions.begin() as session:
+            owner = self._organization(session, organization, create=False)
+            rows = session.scalars(
+                select(ApiKey).where(
+                    ApiKey.organization_id == owner.id, ApiKey.prefix == prefix[:8], ApiKey.revoked_at.is_(None)
+                )
+            ).all()
+            for row in rows:
+                row.revoked_at = datetime.now(UTC)
+            return len(rows)
+
+    # --- districts and schools ---------------------------------------------------------------------------------
+
+    def _district(self, session: Session, organization: str, district_id: str) -> District:
+        district = session.get(District, district_id)
+        if district is None or district.organization_id != organization:
+            raise NotFound("no such district")
+        return district
+
+    def _school(self, session: Session, organization: str, school_id: str) -> School:
+        school = session.get(School, school_id)
+        if school is None or school.organization_id != organization:
+            raise NotFound("no such school")
+        return school
+
+    def _counts(self, session: Session, school_ids: list[str]) -> dict[str, int]:
+        if not school_ids:
+            return {}
+        rows = session.execute(
+            select(StoredAssessment.school_id, func.count())
+            .where(StoredAssessment.school_id.in_(school_ids))
+            .group_by(StoredAssessment.school_id)
+        )
+        return {school_id: count for school_id, count in rows}
+
+    def _district_out(self, session: Session, district: District) -> DistrictOut:
+        counts = self._counts(session, [school.id for school in district.schools])
+        return DistrictOut(
+            id=district.id,
+            name=district.name,
+            created_at=utc(district.created_at),
+            schools=tuple(_school_out(school, counts.get(school.id, 0)) for school in district.schools),
+        )
+
+    def create_district(self, organization: str, name: str) -> DistrictOut:
+        with self._sessions.begin() as session:
+            district = District(organization_id=organization, name=name)
+            session.add(district)
+            session.flush()
+            return DistrictOut(id=district.id, name=name, created_at=utc(district.created_at), schools=())
+
+    def districts(self, organization: str) -> list[DistrictOut]:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(District).where(District.organization_id == organization).order_by(District.created_at)
+            )
+            return [self._district_out(session, district) for district in rows]
+
+    def district(self, organization: str, district_id: str) -> DistrictOut:
+        with self._sessions() as session:
+            return self._district_out(session, self._district(session, organization, district_id))
+
+    def add_school(
+        self, organization: str, district_id: str, name: str, external_id: str | None, need: float | None
+    ) -> SchoolOut:
+        with self._sessions.begin() as session:
+            self._district(session, organization, district_id)
+            school = School(
+                organization_id=organization, district_id=district_id, name=name, external_id=external_id, need=need
+            )
+            session.add(school)
+            session.flush()
+            return _school_out(school, 0)
+
+    def school(self, organization: str, school_id: str) -> SchoolOut:
+        with self._sessions() as session:
+            school = self._school(session, organization, school_id)
+            return _school_out(school, self._counts(session, [school.id]).get(school.id, 0))
+
+    def delete_school(self, organization: str, school_id: str) -> Deleted:
+        with self._sessions.begin() as session:
+            school = self._school(session, organization, school_id)
+            count = self._counts(session, [school.id]).get(school.id, 0)
+            session.delete(school)
+            return Deleted(school_id=school_id, assessments_deleted=count)
+
+    # --- assessments -------------------------------------------------------------------------------------------
+
+    def store_assessment(
+        self, organization: str, school_id: str, assessed_on: date, assessment: Assessment
+    ) -> StoredAssessmentOut:
+        """One dated assessment, written in one transaction: after a crash it is there whole or not at all."""
+        with self._sessions.begin() as session:
+            self._school(session, organization, school_id)
+            row = StoredAssessment(
+                organization_id=organization,
+                school_id=school_id,
+                assessed_on=assessed_on,
+                kind="single",
+                catalog_version=assessment.catalog_version,
+                stage=assessment.readiness.stage,
+                score=assessment.readiness.score,
+                answer=to_json(assessment).decode(),
+            )
+            session.add(row)
+            session.flush()
+            return StoredAssessmentOut(
+                id=row.id,
+                school_id=school_id,
+                assessed_on=assessed_on,
+                kind="single",
+                catalog_version=row.catalog_version,
+                stage=assessment.readiness.stage,
+                score=row.score,
+                assessment=assessment,
+            )
+
+    def history(self, organization: str, school_id: str) -> SchoolHistory:
+        with self._sessions() as session:
+            school = self._school(session, organization, school_id)
+            rows = session.scalars(
+                select(StoredAssessment)
+                .where(StoredAssessment.school_id == school.id)
+                .order_by(StoredAssessment.assessed_on, StoredAssessment.created_at)
+            ).all()
+            return SchoolHistory(school=_school_out(school, len(rows)), assessments=tuple(map(_summary, rows)))
+
+    def stored_assessment(self, organization: str, school_id: str, assessment_id: str) -> StoredAssessmentOut:
+        with self._sessions() as session:
+            row = session.get(StoredAssessment, assessment_id)
+            if row is None or row.organization_id != organization or row.school_id != school_id:
+                raise NotFound("no such assessment")
+            return StoredAssessmentOut(
+                id=row.id,
+                school_id=row.school_id,
+                assessed_on=row.assessed_on,
+                kind="single",
+                catalog_version=row.catalog_version,
+                stage=row.stage,  # type: ignore[arg-type]
+                score=row.score,
+                assessment=_read_assessment(row.answer),
+            )

@@ -1,0 +1,178 @@
+"""Stored assessments, on SQLite and on a real PostgreSQL server the suite starts: history, tenants kept apart,
+deletion, keys, and the schema's version."""
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from litestar import Litestar
+from litestar.testing import TestClient
+from typer.testing import CliRunner
+
+from pladvisor.advice.advisor import Advisor
+from pladvisor.api.app import create_app
+from pladvisor.cli.app import app as cli
+from pladvisor.config import Settings
+from pladvisor.storage.database import DatabaseError, check, make_engine, upgrade
+from pladvisor.storage.store import Store
+
+from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
+from .servers import postgres_server
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty database for each test, on each kind of server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    server: str = request.getfixturevalue("postgres")
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield Store(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def service(advisor: Advisor, database_url: str, store: Store) -> Iterator[TestClient[Litestar]]:
+    with TestClient(create_app(advisor, Settings(database_url=database_url))) as client:
+        yield client
+
+
+def key_of(store: Store, organization: str) -> dict[str, str]:
+    return {"X-API-Key": store.create_key(organization)[0]}
+
+
+def a_school(client: TestClient[Litestar], headers: dict[str, str] | None = None) -> tuple[str, str]:
+    district = client.post("/v1/districts", json={"name": "North"}, headers=headers)
+    assert district.status_code == 201, district.text
+    school = client.post(
+        f"/v1/districts/{district.json()['id']}/schools", json={"name": "Oak", "need": 40}, headers=headers
+    )
+    assert school.status_code == 201, school.text
+    return district.json()["id"], school.json()["id"]
+
+
+def test_a_schools_assessments_are_stored_and_listed_oldest_first(service: TestClient[Litestar]) -> None:
+    _, school = a_school(service)
+    later = service.post(
+        f"/v1/schools/{school}/assessments", json={"assessed_on": "2026-09-01", "profile": as_body(MATURE_SCHOOL)}
+    )
+    earlier = service.post(
+        f"/v1/schools/{school}/assessments", json={"assessed_on": "2025-09-01", "profile": as_body(RUSHED_DISTRICT)}
+    )
+    assert later.status_code == earlier.status_code == 201
+    stateless = service.post("/v1/assessments", json=as_body(MATURE_SCHOOL)).json()
+    assert later.json()["assessment"] == stateless
+    history = service.get(f"/v1/schools/{school}/assessments").json()
+    assert [a["assessed_on"] for a in history["assessments"]] == ["2025-09-01", "2026-09-01"]
+    assert [a["stage"] for a in history["assessments"]] == [
+        earlier.json()["assessment"]["readiness"]["stage"],
+        stateless["readiness"]["stage"],
+    ]
+    assert history["school"]["assessments"] == 2
+    one = service.get(f"/v1/schools/{school}/assessments/{later.json()['id']}")
+    assert one.json() == later.json()
+
+
+def test_another_organizations_ids_answer_404_on_every_stored_route(
+    service: TestClient[Litestar], store: Store
+) -> None:
+    ours, theirs = key_of(store, "North District"), key_of(store, "Consultancy")
+    district, school = a_school(service, ours)
+    stored = service.post(
+        f"/v1/schools/{school}/assessments",
+        json={"assessed_on": "2026-01-01", "profile": as_body(MATURE_SCHOOL)},
+        headers=ours,
+    ).json()["id"]
+    calls: list[tuple[str, str, Any]] = [
+        ("GET", f"/v1/districts/{district}", None),
+        ("POST", f"/v1/districts/{district}/schools", {"name": "Elm"}),
+        ("GET", f"/v1/schools/{school}", None),
+        ("GET", f"/v1/schools/{school}/assessments", None),
+        ("GET", f"/v1/schools/{school}/assessments/{stored}", None),
+        ("POST", f"/v1/schools/{school}/assessments", {"assessed_on": "2026-02-01", "profile": as_body(MATURE_SCHOOL)}),
+        ("DELETE", f"/v1/schools/{school}", None),
+    ]
+    for method, path, body in calls:
+        answer = service.request(method, path, json=body, headers=theirs)
+        assert answer.status_code == 404, (method, path, answer.text)
+        assert answer.json()["type"] == "urn:pladvisor:problem:not-found"
+    assert service.get("/v1/districts", headers=theirs).json() == []
+    assert service.get(f"/v1/schools/{school}/assessments", headers=ours).json()["school"]["assessments"] == 1
+    # With keys stored, a request without one (or with a wrong one) is refused, not given a default organization.
+    assert service.get("/v1/districts").status_code == 401
+    assert service.get("/v1/districts", headers={"X-API-Key": "not-a-key"}).status_code == 401
+
+
+def test_deleting_a_school_deletes_its_history_and_says_so(service: TestClient[Litestar], store: Store) -> None:
+    _, school = a_school(service)
+    for day in ("2024-09-01", "2025-09-01"):
+        body = {"assessed_on": day, "profile": as_body(MATURE_SCHOOL)}
+        assert service.post(f"/v1/schools/{school}/assessments", json=body).status_code == 201
+    deleted = service.delete(f"/v1/schools/{school}")
+    assert deleted.json() == {"school_id": school, "assessments_deleted": 2}
+    assert service.get(f"/v1/schools/{school}").status_code == 404
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM assessments")).scalar() == 0
+
+
+def test_a_key_is_printed_once_listed_by_prefix_and_refused_once_revoked(
+    service: TestClient[Litestar], database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLADVISOR_DATABASE_URL", database_url)
+    made = runner.invoke(cli, ["keys", "create", "--org", "North District"])
+    assert made.exit_code == 0, made.output
+    key = made.output.split()[-1]
+    prefix = key[:8]
+    assert service.post("/v1/districts", json={"name": "North"}, headers={"X-API-Key": key}).status_code == 201
+    listed = runner.invoke(cli, ["keys", "list", "--org", "North District"])
+    assert f"{prefix}..." in listed.output and "active" in listed.output and key not in listed.output
+    assert runner.invoke(cli, ["keys", "revoke", prefix, "--org", "North District"]).exit_code == 0
+    assert service.get("/v1/districts", headers={"X-API-Key": key}).status_code == 401
+
+
+def test_keys_are_stored_hashed(store: Store) -> None:
+    key, _ = store.create_key("North District")
+    with store.engine.connect() as connection:
+        hashes = connection.execute(sa.text("SELECT key_hash FROM api_keys")).scalars().all()
+    assert key not in json.dumps(hashes) and len(hashes) == 1
+
+
+def test_the_service_refuses_a_database_newer_than_it_knows(database_url: str, store: Store) -> None:
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(DatabaseError, match="revision 9999, which this version of pladvisor does not know"):
+        check(store.engine, migrated=False)
+    result = runner.invoke(cli, ["serve", "--port", "0"], env={"PLADVISOR_DATABASE_URL": database_url})
+    assert result.exit_code == 2 and "does not know" in result.output
+
+
+def test_storing_routes_ask_for_the_database_to_be_set_up(advisor: Advisor, tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    with TestClient(create_app(advisor, settings)) as client:
+        answer = client.get("/v1/districts")
+        assert answer.status_code == 503 and "pladvisor db upgrade" in answer.json()["detail"]
+        # The stateless routes need no database.
+        assert client.post("/v1/assessments", json=as_body(MATURE_SCHOOL)).status_code == 200
