@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 import sqlalchemy as sa
 from litestar import Litestar
@@ -176,3 +177,73 @@ def test_storing_routes_ask_for_the_database_to_be_set_up(advisor: Advisor, tmp_
         assert answer.status_code == 503 and "pladvisor db upgrade" in answer.json()["detail"]
         # The stateless routes need no database.
         assert client.post("/v1/assessments", json=as_body(MATURE_SCHOOL)).status_code == 200
+
+
+def test_a_server_killed_during_a_burst_of_writes_keeps_every_acknowledged_write_whole(
+    database_url: str, store: Store
+) -> None:
+    """Four clients store assessments as fast as they can; the server is killed (SIGKILL) mid-burst. Every write
+    it acknowledged is there; at most one write per client was in flight, and any of those that is there is
+    whole (one transaction each)."""
+    import concurrent.futures
+    import os
+    import signal
+    import subprocess
+    import threading
+
+    import httpx
+
+    from pladvisor.domain.assessment import Assessment
+    from pladvisor.domain.base import to_json
+
+    from .servers import PLADVISOR, free_port, wait_until_healthy
+
+    port = free_port()
+    env = {**os.environ, "PLADVISOR_LOG_LEVEL": "warning", "PLADVISOR_DATABASE_URL": database_url}
+    server = subprocess.Popen([str(PLADVISOR), "serve", "--port", str(port)], env=env)
+    url = f"http://127.0.0.1:{port}"
+    acknowledged: list[str] = []
+    lock, enough = threading.Lock(), threading.Event()
+    try:
+        wait_until_healthy(url, server)
+        _, school = a_school_over_http(url)
+        body = {"assessed_on": "2026-01-01", "profile": as_body(MATURE_SCHOOL)}
+
+        def write() -> None:
+            with httpx.Client(base_url=url, timeout=10) as client:
+                while True:
+                    try:
+                        answer = client.post(f"/v1/schools/{school}/assessments", json=body)
+                    except httpx.TransportError:
+                        return  # the server is gone: this write was never acknowledged
+                    assert answer.status_code == 201, answer.text
+                    with lock:
+                        acknowledged.append(answer.json()["id"])
+                        if len(acknowledged) >= 40:
+                            enough.set()
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            writers = [pool.submit(write) for _ in range(4)]
+            assert enough.wait(60), "the burst did not get going"
+            server.send_signal(signal.SIGKILL)
+            for writer in writers:
+                writer.result(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+        server.wait(timeout=15)
+    with store.engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT id, answer FROM assessments")).all()
+    stored = {row.id for row in rows}
+    assert set(acknowledged) <= stored
+    assert len(stored - set(acknowledged)) <= 4
+    decode = msgspec.json.Decoder(Assessment).decode
+    assert all(to_json(decode(row.answer)) for row in rows)
+
+
+def a_school_over_http(url: str) -> tuple[str, str]:
+    import httpx
+
+    district = httpx.post(f"{url}/v1/districts", json={"name": "North"}).json()["id"]
+    school = httpx.post(f"{url}/v1/districts/{district}/schools", json={"name": "Oak"}).json()["id"]
+    return district, school
