@@ -247,3 +247,35 @@ def a_school_over_http(url: str) -> tuple[str, str]:
     district = httpx.post(f"{url}/v1/districts", json={"name": "North"}).json()["id"]
     school = httpx.post(f"{url}/v1/districts/{district}/schools", json={"name": "Oak"}).json()["id"]
     return district, school
+
+
+def test_progress_shows_the_timeline_what_was_resolved_and_growth_to_celebrate(service: TestClient[Litestar]) -> None:
+    _, school = a_school(service)
+    years = [("2024-09-01", RUSHED_DISTRICT), ("2025-09-01", RUSHED_DISTRICT), ("2026-09-01", MATURE_SCHOOL)]
+    for day, answers in years:
+        body = {"assessed_on": day, "profile": as_body(answers)}
+        assert service.post(f"/v1/schools/{school}/assessments", json=body).status_code == 201
+    progress = service.get(f"/v1/schools/{school}/progress").json()
+    timeline = progress["timeline"]
+    assert [point["assessed_on"] for point in timeline] == ["2024-09-01", "2025-09-01", "2026-09-01"]
+    rushed = service.post("/v1/assessments", json=as_body(RUSHED_DISTRICT)).json()
+    mature = service.post("/v1/assessments", json=as_body(MATURE_SCHOOL)).json()
+    assert timeline[0]["score"] == rushed["readiness"]["score"] and timeline[2]["stage"] == mature["readiness"]["stage"]
+    standstill, growth = progress["steps"]
+    assert standstill["resolved"] == [] and standstill["new"] == [] and standstill["celebrate"] == []
+    comparison = service.post(
+        "/v1/assessments/compare", json={"before": as_body(RUSHED_DISTRICT), "after": as_body(MATURE_SCHOOL)}
+    ).json()
+    assert growth["resolved"] == [r["rule_id"] for r in comparison["resolved"]] and growth["resolved"]
+    assert growth["celebrate"] == comparison["improvements"] and growth["celebrate"]
+    assert "of 2 intervals over 24 months" in progress["model_changes"]
+
+
+def test_progress_tells_how_long_since_the_why_changed(service: TestClient[Litestar]) -> None:
+    _, school = a_school(service)
+    for day, written in (("2023-01-15", False), ("2024-01-15", True), ("2026-01-15", True)):
+        profile = as_body({**MATURE_SCHOOL, "vision.written_why": written})
+        body = {"assessed_on": day, "profile": profile}
+        assert service.post(f"/v1/schools/{school}/assessments", json=body).status_code == 201
+    why = service.get(f"/v1/schools/{school}/progress").json()["why_revisited"]
+    assert why.startswith("The why was last revised in the assessment of 2024-01-15, 24 months before the latest")

@@ -14,6 +14,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, JSONBody
 
+from pladvisor.advice.progress import progress
 from pladvisor.domain.stored import (
     Deleted,
     DistrictOut,
@@ -22,6 +23,7 @@ from pladvisor.domain.stored import (
     NewStoredAssessment,
     SchoolHistory,
     SchoolOut,
+    SchoolProgress,
     StoredAssessmentOut,
 )
 from pladvisor.storage.database import DatabaseError, make_engine
@@ -159,7 +161,7 @@ class SchoolController(Controller):
         organization = organization_of(request, store)
         assessment = advisor_of(state).assess(data.profile)
         try:
-            stored = store.store_assessment(organization, school_id, data.assessed_on, assessment)
+            stored = store.store_assessment(organization, school_id, data.assessed_on, data.profile, assessment)
         except NotFound as exc:
             raise _missing(exc) from exc
         record_assessment(assessment)
@@ -177,6 +179,23 @@ class SchoolController(Controller):
             return store.history(organization_of(request, store), school_id)
         except NotFound as exc:
             raise _missing(exc) from exc
+
+    @get(
+        "/{school_id:str}/progress",
+        sync_to_thread=True,
+        responses={**MISSING, **UNAVAILABLE},
+        summary="A school's progress over its stored assessments",
+    )
+    def progress(self, school_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> SchoolProgress:
+        """The timeline of stage and scores; between each two assessments what was resolved, what is new, what was
+        no longer answered and the growth to celebrate; how often the school changed its model; and how long since
+        the why was revisited."""
+        store = store_of(state)
+        try:
+            school, history = store.answers_over_time(organization_of(request, store), school_id)
+        except NotFound as exc:
+            raise _missing(exc) from exc
+        return progress(advisor_of(state), school, history)
 
     @get(
         "/{school_id:str}/assessments/{assessment_id:str}",

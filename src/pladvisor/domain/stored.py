@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -47,6 +48,15 @@ class NewSchool(Model):
 class NewStoredAssessment(Model):
     assessed_on: Day = Field(description="The day the answers describe (YYYY-MM-DD).")
     profile: SchoolProfile = Field(description="The school's answers, as for POST /v1/assessments.")
+
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """One stored assessment's answers and its day, as progress reads them."""
+
+    id: str
+    assessed_on: date
+    profile: SchoolProfile
 
 
 class SchoolOut(Part, frozen=True):
@@ -96,3 +106,48 @@ class SchoolHistory(Part, frozen=True):
 class Deleted(Part, frozen=True):
     school_id: str
     assessments_deleted: Annotated[int, Meta(description="The school's stored assessments, deleted with it.")]
+
+
+class AreaScore(Part, frozen=True):
+    area: str
+    score: int | None
+
+
+class ProgressPoint(Part, frozen=True):
+    assessment_id: str
+    assessed_on: date
+    stage: Stage
+    score: int | None
+    areas: tuple[AreaScore, ...]
+
+
+class ProgressStep(Part, frozen=True):
+    """What changed between two consecutive assessments."""
+
+    assessment_from: str
+    assessment_to: str
+    from_date: date
+    to_date: date
+    resolved: Annotated[tuple[str, ...], Meta(description="Rule ids of advice the later answers show resolved.")]
+    new: Annotated[tuple[str, ...], Meta(description="Rule ids of advice given at the later one only.")]
+    no_longer_answered: Annotated[tuple[str, ...], Meta(description="Questions answered before, blank later.")]
+    celebrate: Annotated[
+        tuple[str, ...], Meta(description="Growth to celebrate (W3), in plain sentences, most important first.")
+    ]
+    setbacks: tuple[str, ...]
+
+
+class SchoolProgress(Part, frozen=True):
+    school: SchoolOut
+    catalog_version: Annotated[
+        str, Meta(description="Every stored answer is assessed again with this catalog, so the timeline compares like.")
+    ]
+    timeline: Annotated[tuple[ProgressPoint, ...], Meta(description="Oldest first.")]
+    steps: tuple[ProgressStep, ...]
+    model_changes: Annotated[
+        str | None,
+        Meta(description="How often the school changed how it works, from its answers over time (T2, T7)."),
+    ]
+    why_revisited: Annotated[
+        str | None, Meta(description="How long since the why was last revisited, from the history (W2).")
+    ]

@@ -85,5 +85,6 @@ class StoredAssessment(Base):
     stage: Mapped[str] = mapped_column(String(20))
     score: Mapped[int | None] = mapped_column(default=None)
     answer: Mapped[str] = mapped_column(Text, doc="The assessment (or combined assessment) as JSON.")
+    profile: Mapped[str] = mapped_column(Text, doc="The answers assessed, as JSON: progress compares them.")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     school: Mapped[School] = relationship(back_populates="assessments")

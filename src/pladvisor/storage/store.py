@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.base import to_json
+from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.stored import (
+    Dated,
     Deleted,
     DistrictOut,
     SchoolHistory,
@@ -209,7 +211,7 @@ class Store:
     # --- assessments -------------------------------------------------------------------------------------------
 
     def store_assessment(
-        self, organization: str, school_id: str, assessed_on: date, assessment: Assessment
+        self, organization: str, school_id: str, assessed_on: date, profile: SchoolProfile, assessment: Assessment
     ) -> StoredAssessmentOut:
         """One dated assessment, written in one transaction: after a crash it is there whole or not at all."""
         with self._sessions.begin() as session:
@@ -223,6 +225,7 @@ class Store:
                 stage=assessment.readiness.stage,
                 score=assessment.readiness.score,
                 answer=to_json(assessment).decode(),
+                profile=profile.model_dump_json(exclude_none=True),
             )
             session.add(row)
             session.flush()
@@ -246,6 +249,18 @@ class Store:
                 .order_by(StoredAssessment.assessed_on, StoredAssessment.created_at)
             ).all()
             return SchoolHistory(school=_school_out(school, len(rows)), assessments=tuple(map(_summary, rows)))
+
+    def answers_over_time(self, organization: str, school_id: str) -> tuple[SchoolOut, list[Dated]]:
+        """The school and each stored assessment's answers, oldest first: what its progress is worked out from."""
+        with self._sessions() as session:
+            school = self._school(session, organization, school_id)
+            rows = session.execute(
+                select(StoredAssessment.id, StoredAssessment.assessed_on, StoredAssessment.profile)
+                .where(StoredAssessment.school_id == school.id)
+                .order_by(StoredAssessment.assessed_on, StoredAssessment.created_at)
+            ).all()
+            dated = [Dated(row.id, row.assessed_on, SchoolProfile.model_validate_json(row.profile)) for row in rows]
+            return _school_out(school, len(rows)), dated
 
     def stored_assessment(self, organization: str, school_id: str, assessment_id: str) -> StoredAssessmentOut:
         with self._sessions() as session:

@@ -67,6 +67,7 @@ def upgrade() -> None:
         sa.Column("stage", sa.String(20), nullable=False),
         sa.Column("score", sa.Integer(), nullable=True),
         sa.Column("answer", sa.Text(), nullable=False),
+        sa.Column("profile", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_assessments_organization_id", "assessments", ["organization_id"])
