@@ -279,3 +279,36 @@ def test_progress_tells_how_long_since_the_why_changed(service: TestClient[Lites
         assert service.post(f"/v1/schools/{school}/assessments", json=body).status_code == 201
     why = service.get(f"/v1/schools/{school}/progress").json()["why_revisited"]
     assert why.startswith("The why was last revised in the assessment of 2024-01-15, 24 months before the latest")
+
+
+def test_rollout_places_proof_points_first_and_names_the_foundations_others_lack(
+    service: TestClient[Litestar],
+) -> None:
+    district = service.post("/v1/districts", json={"name": "North"}).json()["id"]
+    schools = {}
+    no_why = {**MATURE_SCHOOL, "vision.written_why": False}
+    for name, answers, need in (
+        ("Oak", MATURE_SCHOOL, 10.0),
+        ("Elm", RUSHED_DISTRICT, 80.0),
+        ("Ash", no_why, 55.0),
+        ("Fir", None, 90.0),
+    ):
+        school = service.post(f"/v1/districts/{district}/schools", json={"name": name, "need": need}).json()["id"]
+        schools[name] = school
+        if answers is not None:
+            body = {"assessed_on": "2026-09-01", "profile": as_body(answers)}
+            assert service.post(f"/v1/schools/{school}/assessments", json=body).status_code == 201
+
+    by_readiness = service.get(f"/v1/districts/{district}/rollout", params={"capacity": 2}).json()
+    placed = {p["name"]: p for wave in by_readiness["waves"] for p in wave["schools"]}
+    assert [[p["name"] for p in wave["schools"]] for wave in by_readiness["waves"]] == [["Oak", "Ash"], ["Elm"]]
+    assert by_readiness["not_assessed"] == [schools["Fir"]]
+    assert placed["Oak"]["group"] == "proof_point"
+    assert placed["Oak"]["why"].startswith("A proof point: every foundation is in place")
+    assert (placed["Ash"]["group"], placed["Ash"]["foundations_missing"]) == ("close", ["A written why"])
+    assert placed["Ash"]["why"].startswith("1 foundation away: A written why (")
+    assert placed["Elm"]["group"] == "foundations_first" and len(placed["Elm"]["foundations_missing"]) > 2
+
+    by_need = service.get(f"/v1/districts/{district}/rollout", params={"lens": "need", "capacity": 2}).json()
+    assert [[p["name"] for p in wave["schools"]] for wave in by_need["waves"]] == [["Elm", "Ash"], ["Oak"]]
+    assert service.get(f"/v1/districts/{district}/rollout", params={"lens": "luck"}).status_code in (400, 422)

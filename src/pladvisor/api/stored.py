@@ -7,20 +7,23 @@ exist do. Database calls run in worker threads (``sync_to_thread``), off the eve
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Litestar, Request, delete, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 
 from pladvisor.advice.progress import progress
+from pladvisor.advice.rollout import rollout as plan_rollout
 from pladvisor.domain.stored import (
     Deleted,
     DistrictOut,
+    Lens,
     NewDistrict,
     NewSchool,
     NewStoredAssessment,
+    Rollout,
     SchoolHistory,
     SchoolOut,
     SchoolProgress,
@@ -96,6 +99,33 @@ class DistrictController(Controller):
             return store.district(organization_of(request, store), district_id)
         except NotFound as exc:
             raise _missing(exc) from exc
+
+    @get(
+        "/{district_id:str}/rollout",
+        sync_to_thread=True,
+        responses={**MISSING, **UNAVAILABLE, 422: problem_response(422, "The lens or capacity is not valid.")},
+        summary="The district's schools placed into roll-out waves",
+    )
+    def rollout(
+        self,
+        district_id: FromPath[str],
+        request: Request[Any, Any, Any],
+        state: State,
+        lens: Annotated[
+            Lens, Parameter(description="readiness: proof points first; need: the district's need figure first.")
+        ] = "readiness",
+        capacity: Annotated[
+            int | None, Parameter(ge=1, le=10_000, description="Most schools per wave; a third of them when unset.")
+        ] = None,
+    ) -> Rollout:
+        """Each school by its latest assessment: proof points (every foundation met), then schools one or two
+        foundations away (naming which), then schools that need foundations first; each placement explained."""
+        store = store_of(state)
+        try:
+            schools = store.latest_by_school(organization_of(request, store), district_id)
+        except NotFound as exc:
+            raise _missing(exc) from exc
+        return plan_rollout(advisor_of(state), district_id, schools, lens, capacity)
 
     @post(
         "/{district_id:str}/schools",

@@ -151,3 +151,38 @@ class SchoolProgress(Part, frozen=True):
     why_revisited: Annotated[
         str | None, Meta(description="How long since the why was last revisited, from the history (W2).")
     ]
+
+
+Readiness = Literal["proof_point", "close", "foundations_first"]
+Lens = Literal["readiness", "need"]
+
+
+class Placement(Part, frozen=True):
+    school_id: str
+    name: str
+    group: Annotated[
+        Readiness,
+        Meta(
+            description="proof_point: every foundation met; close: one or two foundations away; foundations_first: "
+            "more."
+        ),
+    ]
+    stage: Stage
+    score: int | None
+    need: float | None
+    foundations_missing: Annotated[tuple[str, ...], Meta(description="The foundations not yet shown to be in place.")]
+    assessed_on: date
+    why: Annotated[str, Meta(description="Why the school is in this wave, in a sentence.")]
+
+
+class Wave(Part, frozen=True):
+    number: int
+    schools: tuple[Placement, ...]
+
+
+class Rollout(Part, frozen=True):
+    district_id: str
+    lens: Lens
+    capacity: Annotated[int, Meta(description="Most schools in one wave.")]
+    waves: tuple[Wave, ...]
+    not_assessed: Annotated[tuple[str, ...], Meta(description="Ids of the district's schools with no assessment.")]

@@ -262,6 +262,27 @@ class Store:
             dated = [Dated(row.id, row.assessed_on, SchoolProfile.model_validate_json(row.profile)) for row in rows]
             return _school_out(school, len(rows)), dated
 
+    def latest_by_school(self, organization: str, district_id: str) -> list[tuple[SchoolOut, Dated | None]]:
+        """Each of the district's schools with its latest stored answers (None when it has none)."""
+        with self._sessions() as session:
+            district = self._district(session, organization, district_id)
+            counts = self._counts(session, [school.id for school in district.schools])
+            result: list[tuple[SchoolOut, Dated | None]] = []
+            for school in district.schools:
+                row = session.execute(
+                    select(StoredAssessment.id, StoredAssessment.assessed_on, StoredAssessment.profile)
+                    .where(StoredAssessment.school_id == school.id)
+                    .order_by(StoredAssessment.assessed_on.desc(), StoredAssessment.created_at.desc())
+                    .limit(1)
+                ).first()
+                latest = (
+                    None
+                    if row is None
+                    else Dated(row.id, row.assessed_on, SchoolProfile.model_validate_json(row.profile))
+                )
+                result.append((_school_out(school, counts.get(school.id, 0)), latest))
+            return result
+
     def stored_assessment(self, organization: str, school_id: str, assessment_id: str) -> StoredAssessmentOut:
         with self._sessions() as session:
             row = session.get(StoredAssessment, assessment_id)
