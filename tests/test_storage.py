@@ -312,3 +312,59 @@ def test_rollout_places_proof_points_first_and_names_the_foundations_others_lack
     by_need = service.get(f"/v1/districts/{district}/rollout", params={"lens": "need", "capacity": 2}).json()
     assert [[p["name"] for p in wave["schools"]] for wave in by_need["waves"]] == [["Elm", "Ash"], ["Oak"]]
     assert service.get(f"/v1/districts/{district}/rollout", params={"lens": "luck"}).status_code in (400, 422)
+
+
+def test_two_server_instances_on_one_postgresql_serve_the_same_data(postgres: str, tmp_path: Path) -> None:
+    import httpx
+
+    from .servers import running_server
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    url = postgres.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    with running_server(PLADVISOR_DATABASE_URL=url) as first, running_server(PLADVISOR_DATABASE_URL=url) as second:
+        district, school = a_school_over_http(first)
+        body = {"assessed_on": "2026-09-01", "profile": as_body(MATURE_SCHOOL)}
+        stored = httpx.post(f"{second}/v1/schools/{school}/assessments", json=body).json()["id"]
+        history = httpx.get(f"{first}/v1/schools/{school}/assessments").json()
+        assert [a["id"] for a in history["assessments"]] == [stored]
+        assert httpx.get(f"{second}/v1/districts/{district}").json()["schools"][0]["assessments"] == 1
+
+
+def test_an_organization_is_exported_and_imported_elsewhere_once(
+    service: TestClient[Litestar], database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, school = a_school(service)
+    for day in ("2025-09-01", "2026-09-01"):
+        body = {"assessed_on": day, "profile": as_body(MATURE_SCHOOL)}
+        assert service.post(f"/v1/schools/{school}/assessments", json=body).status_code == 201
+    exported = tmp_path / "north.jsonl"
+    monkeypatch.setenv("PLADVISOR_DATABASE_URL", database_url)
+    result = runner.invoke(cli, ["export", "--org", "local", "-o", str(exported)])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["type"] for line in exported.read_text().splitlines()] == [
+        "district",
+        "school",
+        "assessment",
+        "assessment",
+    ]
+
+    elsewhere = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    monkeypatch.setenv("PLADVISOR_DATABASE_URL", elsewhere)
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    first = runner.invoke(cli, ["import", str(exported), "--org", "North"])
+    assert "imported 1 districts, 1 schools and 2 assessments into North" in first.output
+    again = runner.invoke(cli, ["import", str(exported), "--org", "North"])
+    assert "imported 0 districts, 0 schools and 0 assessments" in again.output
+    clash = runner.invoke(cli, ["import", str(exported), "--org", "Someone else"])
+    assert clash.exit_code == 2 and "nothing imported" in clash.output and "another organization" in clash.output
+    engine = make_engine(elsewhere)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM assessments")).scalar() == 2
+    engine.dispose()

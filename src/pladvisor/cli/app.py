@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging.config
 import os
 import signal
@@ -497,6 +498,55 @@ def revoke_key(
         typer.echo(f"error: {org} has no active key starting {prefix[:8]}", err=True)
         raise typer.Exit(1)
     typer.echo(f"revoked {revoked} key of {org}")
+
+
+@app.command("export")
+def export_data(
+    org: str = typer.Option(..., "--org", help="The organization whose data to write."),
+    output: Path = typer.Option(..., "-o", "--output", help="JSONL file: districts, schools, then assessments."),
+) -> None:
+    """Write an organization's districts, schools and stored assessments as JSONL, to keep or to import elsewhere."""
+    from pladvisor.storage.store import NotFound
+
+    temporary = output.with_name(output.name + ".part")
+    try:
+        with _store() as store, temporary.open("w", encoding="utf-8") as handle:
+            count = 0
+            for record in store.export_rows(org):
+                handle.write(json.dumps(record) + "\n")
+                count += 1
+    except NotFound as exc:
+        temporary.unlink(missing_ok=True)
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    temporary.replace(output)  # whole or not at all: a full disk or a kill leaves no half-written export
+    typer.echo(f"exported {count} records of {org} to {output}")
+
+
+@app.command("import")
+def import_data(
+    input_file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A JSONL file made by export."),
+    org: str = typer.Option(..., "--org", help="The organization to import into (made if new)."),
+) -> None:
+    """Import an export, in one transaction: all of it or none; records already there are skipped."""
+    from pladvisor.storage.store import ImportProblem
+
+    try:
+        with input_file.open(encoding="utf-8") as handle:
+            records = [json.loads(line) for line in handle if line.strip()]
+    except ValueError as exc:
+        typer.echo(f"error: {input_file}: not JSONL made by export ({exc})", err=True)
+        raise typer.Exit(2) from exc
+    try:
+        with _store() as store:
+            added = store.import_rows(org, records)
+    except (ImportProblem, KeyError, TypeError, ValueError) as exc:
+        typer.echo(f"error: {input_file}: nothing imported: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(
+        f"imported {added['district']} districts, {added['school']} schools and {added['assessment']} assessments "
+        f"into {org}"
+    )
 
 
 @app.command()

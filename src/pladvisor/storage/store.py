@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import msgspec
 from sqlalchemy import Engine, func, select
@@ -32,6 +35,10 @@ LOCAL_ORGANIZATION = "local"
 """The one organization of a service run without stored keys."""
 KEY_BYTES = 32
 _read_assessment = msgspec.json.Decoder(Assessment).decode
+
+
+class ImportProblem(PladvisorError):
+    """An import that cannot be applied; nothing of it was stored."""
 
 
 class NotFound(PladvisorError):
@@ -282,6 +289,70 @@ class Store:
                 )
                 result.append((_school_out(school, counts.get(school.id, 0)), latest))
             return result
+
+    # --- moving an organization's data ------------------------------------------------------------------------
+
+    def export_rows(self, organization: str) -> Iterator[dict[str, Any]]:
+        """Every district, school and assessment of the organization named, as JSON-ready records, parents first."""
+        with self._sessions() as session:
+            owner = self._organization(session, organization, create=False)
+            for district in session.scalars(
+                select(District).where(District.organization_id == owner.id).order_by(District.created_at)
+            ):
+                yield {"type": "district", "id": district.id, "name": district.name}
+                for school in district.schools:
+                    yield {
+                        "type": "school",
+                        "id": school.id,
+                        "district_id": district.id,
+                        "name": school.name,
+                        "external_id": school.external_id,
+                        "need": school.need,
+                    }
+                    for row in school.assessments:
+                        yield {
+                            "type": "assessment",
+                            "id": row.id,
+                            "school_id": school.id,
+                            "assessed_on": row.assessed_on.isoformat(),
+                            "kind": row.kind,
+                            "catalog_version": row.catalog_version,
+                            "stage": row.stage,
+                            "score": row.score,
+                            "answer": json.loads(row.answer),
+                            "profile": json.loads(row.profile),
+                        }
+
+    def import_rows(self, organization: str, records: Iterable[dict[str, Any]]) -> dict[str, int]:
+        """Records made by ``export_rows`` into the organization named (made if new), in one transaction: all of
+        them or none. A record whose id the organization already holds is skipped, so a second import adds
+        nothing; an id held by another organization stops the import."""
+        added = {"district": 0, "school": 0, "assessment": 0}
+        kinds: dict[str, type[District | School | StoredAssessment]] = {
+            "district": District,
+            "school": School,
+            "assessment": StoredAssessment,
+        }
+        with self._sessions.begin() as session:
+            owner = self._organization(session, organization, create=True).id
+            for number, record in enumerate(records, start=1):
+                kind = kinds.get(record.get("type", ""))
+                if kind is None:
+                    raise ImportProblem(f"record {number}: unknown type {record.get('type')!r}")
+                found = session.get(kind, record["id"])
+                if found is not None:
+                    if getattr(found, "organization_id", None) != owner:
+                        raise ImportProblem(f"record {number}: id {record['id']} belongs to another organization")
+                    continue
+                fields = {k: v for k, v in record.items() if k != "type"}
+                if kind is StoredAssessment:
+                    fields["assessed_on"] = date.fromisoformat(fields["assessed_on"])
+                    fields["answer"] = json.dumps(fields["answer"])
+                    fields["profile"] = json.dumps(fields["profile"])
+                session.add(kind(organization_id=owner, **fields))
+                session.flush()
+                added[record["type"]] += 1
+        return added
 
     def stored_assessment(self, organization: str, school_id: str, assessment_id: str) -> StoredAssessmentOut:
         with self._sessions() as session:
