@@ -187,14 +187,29 @@ def test_the_contract_declares_keys_and_the_answers_middleware_gives(client: Tes
 
 def test_every_request_body_has_an_example_the_service_accepts(client: TestClient[Litestar]) -> None:
     document = client.get("/schema/openapi.json").json()
-    bodies = [(path, op) for path, item in document["paths"].items() for op in item.values() if "requestBody" in op]
-    assert len(bodies) == 8
-    # The stored routes' paths name a district and a school: the examples are sent to real ones.
+    bodies = [
+        (method, path, op)
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if "requestBody" in op
+    ]
+    assert len(bodies) == 10
+    # The stored routes' paths name a district, a school and an action: the examples are sent to real ones, and
+    # the action's example to a real assessment's first 'now' item.
     district = client.post("/v1/districts", json={"name": "Examples"}).json()["id"]
     school = client.post(f"/v1/districts/{district}/schools", json={"name": "Example school"}).json()["id"]
-    for path, operation in bodies:
+    stored = client.post(
+        f"/v1/schools/{school}/assessments", json={"assessed_on": "2026-09-01", "profile": as_body(RUSHED_DISTRICT)}
+    ).json()
+    now = next(r["rule_id"] for r in stored["assessment"]["recommendations"] if r["horizon"] == "now")
+    adopted = {"assessment_id": stored["id"], "rule_id": now, "owner": "A", "due_on": "2026-12-01"}
+    action = client.post(f"/v1/schools/{school}/actions", json=adopted).json()["id"]
+    for method, path, operation in bodies:
         example = operation["requestBody"]["content"]["application/json"]["example"]
-        response = client.post(path.format(district_id=district, school_id=school), json=example)
+        if path.endswith("/actions"):
+            example = {**example, "assessment_id": stored["id"], "rule_id": now}
+        url = path.format(district_id=district, school_id=school, action_id=action)
+        response = client.request(method.upper(), url, json=example)
         assert response.status_code in (200, 201), (path, response.text[:300])
         if path.endswith("/batch"):
             assert {r["status"] for r in response.json()["results"]} == {"ok"}

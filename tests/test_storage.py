@@ -102,11 +102,15 @@ def test_another_organizations_ids_answer_404_on_every_stored_route(
 ) -> None:
     ours, theirs = key_of(store, "North District"), key_of(store, "Consultancy")
     district, school = a_school(service, ours)
-    stored = service.post(
+    stored_answer = service.post(
         f"/v1/schools/{school}/assessments",
-        json={"assessed_on": "2026-01-01", "profile": as_body(MATURE_SCHOOL)},
+        json={"assessed_on": "2026-01-01", "profile": as_body(RUSHED_DISTRICT)},
         headers=ours,
-    ).json()["id"]
+    ).json()
+    stored = stored_answer["id"]
+    first_now = next(r for r in stored_answer["assessment"]["recommendations"] if r["horizon"] == "now")
+    adopted = {"assessment_id": stored, "rule_id": first_now["rule_id"], "owner": "A", "due_on": "2026-03-01"}
+    action = service.post(f"/v1/schools/{school}/actions", json=adopted, headers=ours).json()["id"]
     calls: list[tuple[str, str, Any]] = [
         ("GET", f"/v1/districts/{district}", None),
         ("POST", f"/v1/districts/{district}/schools", {"name": "Elm"}),
@@ -114,6 +118,15 @@ def test_another_organizations_ids_answer_404_on_every_stored_route(
         ("GET", f"/v1/schools/{school}/assessments", None),
         ("GET", f"/v1/schools/{school}/assessments/{stored}", None),
         ("POST", f"/v1/schools/{school}/assessments", {"assessed_on": "2026-02-01", "profile": as_body(MATURE_SCHOOL)}),
+        ("GET", f"/v1/schools/{school}/progress", None),
+        ("GET", f"/v1/schools/{school}/actions", None),
+        (
+            "POST",
+            f"/v1/schools/{school}/actions",
+            {"assessment_id": stored, "rule_id": "x", "owner": "A", "due_on": "2026-01-01"},
+        ),
+        ("PATCH", f"/v1/schools/{school}/actions/{action}", {"status": "done"}),
+        ("GET", f"/v1/districts/{district}/rollout", None),
         ("DELETE", f"/v1/schools/{school}", None),
     ]
     for method, path, body in calls:
@@ -368,3 +381,34 @@ def test_an_organization_is_exported_and_imported_elsewhere_once(
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM assessments")).scalar() == 2
     engine.dispose()
+
+
+def test_an_adopted_action_is_marked_by_the_next_assessment_and_shown_when_overdue(
+    service: TestClient[Litestar],
+) -> None:
+    _, school = a_school(service)
+    first = service.post(
+        f"/v1/schools/{school}/assessments", json={"assessed_on": "2025-09-01", "profile": as_body(RUSHED_DISTRICT)}
+    ).json()
+    now = [r for r in first["assessment"]["recommendations"] if r["horizon"] == "now"]
+    later_item = next(r for r in first["assessment"]["recommendations"] if r["horizon"] != "now")
+    adopt = {"assessment_id": first["id"], "rule_id": now[0]["rule_id"], "owner": "Ms Rivera", "due_on": "2025-12-01"}
+    action = service.post(f"/v1/schools/{school}/actions", json=adopt)
+    assert action.status_code == 201, action.text
+    assert (action.json()["title"], action.json()["rule_state"]) == (now[0]["title"], "not_reassessed")
+    refused = service.post(f"/v1/schools/{school}/actions", json={**adopt, "rule_id": later_item["rule_id"]})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "rule_id"
+
+    (listed,) = service.get(f"/v1/schools/{school}/actions").json()
+    assert listed["overdue"] is True and listed["status"] == "open"
+    overdue = service.get(f"/v1/schools/{school}/progress").json()["overdue_actions"]
+    assert [a["id"] for a in overdue] == [action.json()["id"]]
+
+    second = service.post(
+        f"/v1/schools/{school}/assessments", json={"assessed_on": "2026-09-01", "profile": as_body(MATURE_SCHOOL)}
+    ).json()
+    (checked,) = service.get(f"/v1/schools/{school}/actions").json()
+    assert (checked["rule_state"], checked["checked_in"], checked["overdue"]) == ("resolved", second["id"], False)
+    done = service.patch(f"/v1/schools/{school}/actions/{checked['id']}", json={"status": "done"})
+    assert done.status_code == 200 and done.json()["status"] == "done"
+    assert service.get(f"/v1/schools/{school}/progress").json()["overdue_actions"] == []

@@ -111,6 +111,12 @@ EXAMPLE_RESPONSES: dict[str, Any] = {
     ],
 }
 REQUEST_EXAMPLES: dict[str, Any] = {
+    "/v1/schools/{school_id}/actions": {
+        "assessment_id": "an id from POST /v1/schools/{school_id}/assessments",
+        "rule_id": "why-missing",
+        "owner": "Ms Rivera, assistant principal",
+        "due_on": "2026-12-15",
+    },
     "/v1/districts": {"name": "North Valley Unified"},
     "/v1/districts/{district_id}/schools": {"name": "Oak Primary", "external_id": "oak-01", "need": 38.5},
     "/v1/schools/{school_id}/assessments": {"assessed_on": "2026-09-15", "profile": EXAMPLE_PROFILE},
@@ -176,12 +182,19 @@ def served_models(app: Litestar) -> list[Served]:
     return found
 
 
+PATCH_EXAMPLES: dict[str, Any] = {
+    "/v1/schools/{school_id}/actions/{action_id}": {"status": "done"},
+}
+
+
 def _document_examples(app: Litestar) -> None:
-    for path, example in REQUEST_EXAMPLES.items():
-        operation = (app.openapi_schema.paths or {})[path].post
-        if operation is not None and isinstance(operation.request_body, RequestBody):
-            for media in operation.request_body.content.values():
-                media.example = example
+    paths = app.openapi_schema.paths or {}
+    for method, examples in (("post", REQUEST_EXAMPLES), ("patch", PATCH_EXAMPLES)):
+        for path, example in examples.items():
+            operation = getattr(paths[path], method)
+            if operation is not None and isinstance(operation.request_body, RequestBody):
+                for media in operation.request_body.content.values():
+                    media.example = example
 
 
 def _operations(app: Litestar) -> Iterator[tuple[str, Operation]]:

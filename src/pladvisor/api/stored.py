@@ -7,19 +7,28 @@ exist do. Database calls run in worker threads (``sync_to_thread``), off the eve
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from litestar import Controller, Litestar, Request, delete, get, post
+import msgspec
+from litestar import Controller, Litestar, Request, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, JSONBody, Parameter
 
+from pladvisor.advice.actions import action_out
+from pladvisor.advice.advisor import Advisor
 from pladvisor.advice.progress import progress
 from pladvisor.advice.rollout import rollout as plan_rollout
+from pladvisor.domain.problems import FieldError
 from pladvisor.domain.stored import (
+    ActionChange,
+    ActionOut,
+    Dated,
     Deleted,
     DistrictOut,
     Lens,
+    NewAction,
     NewDistrict,
     NewSchool,
     NewStoredAssessment,
@@ -30,10 +39,11 @@ from pladvisor.domain.stored import (
     StoredAssessmentOut,
 )
 from pladvisor.storage.database import DatabaseError, make_engine
-from pladvisor.storage.store import NotFound, Store
+from pladvisor.storage.models import Action
+from pladvisor.storage.store import ActionProblem, NotFound, Store
 
 from .metrics import record_assessment
-from .problems import BAD_BODY, not_found, problem, problem_response
+from .problems import BAD_BODY, invalid_body, not_found, problem, problem_response
 from .security import presented_key
 from .state import advisor_of
 
@@ -72,6 +82,22 @@ def organization_of(request: Request[Any, Any, Any], store: Store) -> str:
             headers={"WWW-Authenticate": "Bearer"},
         )
     return store.local_organization()
+
+
+def _action(advisor: Advisor, action: Action, later: Dated | None) -> ActionOut:
+    return action_out(
+        advisor,
+        id=action.id,
+        school_id=action.school_id,
+        assessment_id=action.assessment_id,
+        rule_id=action.rule_id,
+        title=action.title,
+        owner=action.owner,
+        due_on=action.due_on,
+        status=action.status,  # type: ignore[arg-type]
+        later=later,
+        today=date.today(),
+    )
 
 
 def _missing(exc: NotFound) -> Exception:
@@ -210,6 +236,65 @@ class SchoolController(Controller):
         except NotFound as exc:
             raise _missing(exc) from exc
 
+    @post(
+        "/{school_id:str}/actions",
+        status_code=201,
+        sync_to_thread=True,
+        responses={**BAD_BODY, **MISSING, **UNAVAILABLE},
+        summary="Adopt a 'now' item of a stored assessment as an action",
+    )
+    def adopt(
+        self, school_id: FromPath[str], data: JSONBody[NewAction], request: Request[Any, Any, Any], state: State
+    ) -> ActionOut:
+        """The item gets an owner and a due date; later assessments say whether its rule is resolved."""
+        store = store_of(state)
+        try:
+            action = store.adopt_action(
+                organization_of(request, store), school_id, data.assessment_id, data.rule_id, data.owner, data.due_on
+            )
+        except NotFound as exc:
+            raise _missing(exc) from exc
+        except ActionProblem as exc:
+            raise invalid_body([FieldError(field="rule_id", message=str(exc))]) from exc
+        return _action(advisor_of(state), action, None)
+
+    @get(
+        "/{school_id:str}/actions",
+        sync_to_thread=True,
+        responses={**MISSING, **UNAVAILABLE},
+        summary="A school's actions, with what the latest assessment says of each",
+    )
+    def actions(self, school_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> list[ActionOut]:
+        store = store_of(state)
+        try:
+            found = store.actions(organization_of(request, store), school_id)
+        except NotFound as exc:
+            raise _missing(exc) from exc
+        return [_action(advisor_of(state), action, later) for action, later in found]
+
+    @patch(
+        "/{school_id:str}/actions/{action_id:str}",
+        sync_to_thread=True,
+        responses={**BAD_BODY, **MISSING, **UNAVAILABLE},
+        summary="Change an action's status, owner or due date",
+    )
+    def change(
+        self,
+        school_id: FromPath[str],
+        action_id: FromPath[str],
+        data: JSONBody[ActionChange],
+        request: Request[Any, Any, Any],
+        state: State,
+    ) -> ActionOut:
+        store = store_of(state)
+        organization = organization_of(request, store)
+        try:
+            store.change_action(organization, school_id, action_id, data.model_dump(exclude_none=True))
+            found = dict((action.id, (action, later)) for action, later in store.actions(organization, school_id))
+        except NotFound as exc:
+            raise _missing(exc) from exc
+        return _action(advisor_of(state), *found[action_id])
+
     @get(
         "/{school_id:str}/progress",
         sync_to_thread=True,
@@ -222,10 +307,14 @@ class SchoolController(Controller):
         the why was revisited."""
         store = store_of(state)
         try:
-            school, history = store.answers_over_time(organization_of(request, store), school_id)
+            organization = organization_of(request, store)
+            school, history = store.answers_over_time(organization, school_id)
+            actions = store.actions(organization, school_id)
         except NotFound as exc:
             raise _missing(exc) from exc
-        return progress(advisor_of(state), school, history)
+        advisor = advisor_of(state)
+        overdue = tuple(a for a in (_action(advisor, action, later) for action, later in actions) if a.overdue)
+        return msgspec.structs.replace(progress(advisor, school, history), overdue_actions=overdue)
 
     @get(
         "/{school_id:str}/assessments/{assessment_id:str}",

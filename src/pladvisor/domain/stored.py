@@ -137,6 +137,44 @@ class ProgressStep(Part, frozen=True):
     setbacks: tuple[str, ...]
 
 
+ActionStatus = Literal["open", "done", "dropped"]
+RuleState = Literal["open", "resolved", "unconfirmed", "not_reassessed"]
+
+
+class NewAction(Model):
+    assessment_id: str = Field(max_length=64, description="The stored assessment whose plan the item comes from.")
+    rule_id: str = Field(max_length=100, description="A 'now' item of that assessment's plan, by its rule id.")
+    owner: Name = Field(description="Who carries the action.")
+    due_on: Day = Field(description="When it is due (YYYY-MM-DD).")
+
+
+class ActionChange(Model):
+    status: ActionStatus | None = Field(None, description="open, done or dropped.")
+    owner: str | None = Field(None, min_length=1, max_length=MAX_TEXT, description="Who carries the action.")
+    due_on: Day | None = Field(None, description="When it is due (YYYY-MM-DD).")
+
+
+class ActionOut(Part, frozen=True):
+    id: str
+    school_id: str
+    assessment_id: str
+    rule_id: str
+    title: str
+    owner: str
+    due_on: date
+    status: ActionStatus
+    rule_state: Annotated[
+        RuleState,
+        Meta(
+            description="What the latest assessment after the adopted one says of the rule: open (still advised), "
+            "resolved (its answers settle it), unconfirmed (no longer advised, but its questions went unanswered), "
+            "or not_reassessed."
+        ),
+    ]
+    checked_in: Annotated[str | None, Meta(description="The assessment that decided rule_state, when there is one.")]
+    overdue: Annotated[bool, Meta(description="Open, its rule not resolved, and past its due date.")]
+
+
 class SchoolProgress(Part, frozen=True):
     school: SchoolOut
     catalog_version: Annotated[
@@ -151,6 +189,9 @@ class SchoolProgress(Part, frozen=True):
     why_revisited: Annotated[
         str | None, Meta(description="How long since the why was last revisited, from the history (W2).")
     ]
+    overdue_actions: Annotated[
+        tuple[ActionOut, ...], Meta(description="Adopted actions past their due date whose rule is not resolved.")
+    ] = ()
 
 
 Readiness = Literal["proof_point", "close", "foundations_first"]

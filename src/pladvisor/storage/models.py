@@ -88,3 +88,21 @@ class StoredAssessment(Base):
     profile: Mapped[str] = mapped_column(Text, doc="The answers assessed, as JSON: progress compares them.")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     school: Mapped[School] = relationship(back_populates="assessments")
+    actions: Mapped[list[Action]] = relationship(cascade="all, delete-orphan")
+
+
+class Action(Base):
+    """A ``now`` item of a stored assessment, adopted with an owner and a due date."""
+
+    __tablename__ = "actions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    rule_id: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    owner: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), doc="open, done or dropped")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)

@@ -29,12 +29,16 @@ from pladvisor.domain.stored import (
 from pladvisor.errors import PladvisorError
 
 from .database import check, sessions
-from .models import ApiKey, District, Organization, School, StoredAssessment
+from .models import Action, ApiKey, District, Organization, School, StoredAssessment
 
 LOCAL_ORGANIZATION = "local"
 """The one organization of a service run without stored keys."""
 KEY_BYTES = 32
 _read_assessment = msgspec.json.Decoder(Assessment).decode
+
+
+class ActionProblem(PladvisorError):
+    """An action that cannot be adopted as asked."""
 
 
 class ImportProblem(PladvisorError):
@@ -288,6 +292,75 @@ class Store:
                     else Dated(row.id, row.assessed_on, SchoolProfile.model_validate_json(row.profile))
                 )
                 result.append((_school_out(school, counts.get(school.id, 0)), latest))
+            return result
+
+    # --- actions ----------------------------------------------------------------------------------------------
+
+    def adopt_action(
+        self, organization: str, school_id: str, assessment_id: str, rule_id: str, owner: str, due_on: date
+    ) -> Action:
+        """Adopt a ``now`` gap of a stored assessment's plan; anything else is an ``ActionProblem``."""
+        with self._sessions.begin() as session:
+            self._school(session, organization, school_id)
+            stored = session.get(StoredAssessment, assessment_id)
+            if stored is None or stored.organization_id != organization or stored.school_id != school_id:
+                raise NotFound("no such assessment")
+            plan = _read_assessment(stored.answer).recommendations
+            item = next((r for r in plan if r.rule_id == rule_id and r.kind == "gap" and r.horizon == "now"), None)
+            if item is None:
+                now = ", ".join(r.rule_id for r in plan if r.kind == "gap" and r.horizon == "now") or "none"
+                raise ActionProblem(
+                    f"{rule_id!r} is not a 'now' item of that assessment's plan (its 'now' items: {now})"
+                )
+            action = Action(
+                organization_id=organization,
+                school_id=school_id,
+                assessment_id=assessment_id,
+                rule_id=rule_id,
+                title=item.title,
+                owner=owner,
+                due_on=due_on,
+                status="open",
+            )
+            session.add(action)
+            session.flush()
+            session.expunge(action)
+            return action
+
+    def change_action(self, organization: str, school_id: str, action_id: str, changes: dict[str, Any]) -> Action:
+        with self._sessions.begin() as session:
+            action = session.get(Action, action_id)
+            if action is None or action.organization_id != organization or action.school_id != school_id:
+                raise NotFound("no such action")
+            for name, value in changes.items():
+                setattr(action, name, value)
+            session.flush()
+            session.expunge(action)
+            return action
+
+    def actions(self, organization: str, school_id: str) -> list[tuple[Action, Dated | None]]:
+        """The school's actions, each with the latest stored answers after the assessment it was adopted from."""
+        with self._sessions() as session:
+            school = self._school(session, organization, school_id)
+            rows = session.scalars(
+                select(Action).where(Action.school_id == school.id).order_by(Action.due_on, Action.created_at)
+            ).all()
+            history = session.execute(
+                select(StoredAssessment.id, StoredAssessment.assessed_on, StoredAssessment.created_at)
+                .where(StoredAssessment.school_id == school.id)
+                .order_by(StoredAssessment.assessed_on, StoredAssessment.created_at)
+            ).all()
+            order = {row.id: index for index, row in enumerate(history)}
+            result: list[tuple[Action, Dated | None]] = []
+            for action in rows:
+                later = [row for row in history if order[row.id] > order.get(action.assessment_id, len(history))]
+                latest = None
+                if later:
+                    stored = session.get(StoredAssessment, later[-1].id)
+                    assert stored is not None
+                    latest = Dated(stored.id, stored.assessed_on, SchoolProfile.model_validate_json(stored.profile))
+                session.expunge(action)
+                result.append((action, latest))
             return result
 
     # --- moving an organization's data ------------------------------------------------------------------------

@@ -72,8 +72,24 @@ def upgrade() -> None:
     )
     op.create_index("ix_assessments_organization_id", "assessments", ["organization_id"])
     op.create_index("ix_assessments_school_date", "assessments", ["school_id", "assessed_on"])
+    op.create_table(
+        "actions",
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column(
+            "organization_id", sa.String(32), sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("school_id", sa.String(32), sa.ForeignKey("schools.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("assessment_id", sa.String(32), sa.ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("rule_id", sa.String(100), nullable=False),
+        sa.Column("title", sa.String(300), nullable=False),
+        sa.Column("owner", sa.String(200), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_actions_school_id", "actions", ["school_id"])
 
 
 def downgrade() -> None:
-    for table in ("assessments", "schools", "districts", "api_keys", "organizations"):
+    for table in ("actions", "assessments", "schools", "districts", "api_keys", "organizations"):
         op.drop_table(table)
