@@ -412,3 +412,29 @@ def test_an_adopted_action_is_marked_by_the_next_assessment_and_shown_when_overd
     done = service.patch(f"/v1/schools/{school}/actions/{checked['id']}", json={"status": "done"})
     assert done.status_code == 200 and done.json()["status"] == "done"
     assert service.get(f"/v1/schools/{school}/progress").json()["overdue_actions"] == []
+
+
+def test_a_combined_assessment_is_stored_and_counts_in_progress(service: TestClient[Litestar]) -> None:
+    _, school = a_school(service)
+    responses = [
+        {"role": "leader", "answers": {"professional_development": {"timely": True}}},
+        *({"role": "teacher", "answers": {"professional_development": {"timely": False}}} for _ in range(6)),
+    ]
+    stored = service.post(
+        f"/v1/schools/{school}/assessments/combined", json={"assessed_on": "2026-03-01", "responses": responses}
+    )
+    assert stored.status_code == 201, stored.text
+    body = stored.json()
+    assert body["kind"] == "combined" and body["combined"]["perception_gaps"][0]["gap_id"]
+    assert body["assessment"] == body["combined"]["assessment"]
+    again = service.get(f"/v1/schools/{school}/assessments/{body['id']}").json()
+    assert again == body
+    history = service.get(f"/v1/schools/{school}/assessments").json()["assessments"]
+    assert [entry["kind"] for entry in history] == ["combined"]
+    progress = service.get(f"/v1/schools/{school}/progress").json()
+    assert progress["timeline"][0]["stage"] == body["assessment"]["readiness"]["stage"]
+    refused = service.post(
+        f"/v1/schools/{school}/assessments/combined",
+        json={"assessed_on": "2026-03-01", "responses": [{"role": "student", "answers": {"tools": {}}}]},
+    )
+    assert refused.status_code == 422

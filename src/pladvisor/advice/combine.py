@@ -22,7 +22,7 @@ from pladvisor.domain.assessment import AnswerValue, Assessment, Confidence, Sou
 from pladvisor.domain.base import Model
 from pladvisor.domain.fields import areas, label, profile_fields, profile_from_answers, section_models
 from pladvisor.domain.problems import FieldError
-from pladvisor.domain.profile import MAX_TEXT
+from pladvisor.domain.profile import MAX_TEXT, SchoolProfile
 from pladvisor.domain.respondents import (
     ATTRIBUTED,
     MAX_RESPONSES,
@@ -396,6 +396,10 @@ class Combiner:
 
     def combine(self, request: CombinedRequest) -> CombinedAssessment:
         """The combined assessment; raises ``CombineError`` naming each answer that cannot be combined."""
+        return self.combine_with_profile(request)[0]
+
+    def combine_with_profile(self, request: CombinedRequest) -> tuple[CombinedAssessment, SchoolProfile]:
+        """The combined assessment and the combined profile it assesses (what storing keeps for progress)."""
         errors = check_responses(request, self.respondents)
         if errors:
             raise CombineError(errors)
@@ -435,7 +439,7 @@ class Combiner:
         profile = profile_from_answers(values, **_identity(request))
         gaps, compared = self._gaps(sides)
         stages = self._stages(request.responses)
-        return CombinedAssessment(
+        answer = CombinedAssessment(
             school_id=request.school_id,
             name=request.name,
             respondents=_role_counts(request.responses),
@@ -446,6 +450,7 @@ class Combiner:
             teacher_stages=stages,
             agreement=tuple(self._agreement(request.responses, counted, compared)),
         )
+        return answer, profile
 
     def _support_by_stage(self, assessment: Assessment, stages: TeacherStages) -> Assessment:
         """Advice about bringing teachers in gets a step for each group of teachers at a stage: support for each
@@ -579,9 +584,10 @@ def request_model(respondents: Respondents) -> type[Model]:
     )
 
 
-def as_combined_request(typed: Model) -> CombinedRequest:
-    """A request validated by ``request_model`` in the generic form ``Combiner.combine`` reads."""
-    return CombinedRequest.model_validate(typed.model_dump(exclude_none=True), strict=True)
+def as_combined_request(typed: Model, exclude: set[str] | None = None) -> CombinedRequest:
+    """A request validated by ``request_model`` in the generic form ``Combiner.combine`` reads (``exclude``: members
+    a route adds to the body, such as the day it describes)."""
+    return CombinedRequest.model_validate(typed.model_dump(exclude_none=True, exclude=exclude), strict=True)
 
 
 def _title(name: str) -> str:

@@ -25,7 +25,7 @@ from pladvisor.engine.respondents import load_respondents
 
 from .assessments import AssessmentController
 from .batch import assess_many
-from .combined import combined_handler
+from .combined import combined_handler, stored_combined_handler
 from .compare import CompareController
 from .content import require_json_body
 from .contract import SECURITY_SCHEMES, TAGS, tighten
@@ -84,6 +84,7 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
         route_handlers=[
             AssessmentController,
             combined_handler(combiner),
+            stored_combined_handler(combiner),
             assess_many,
             CompareController,
             DistrictController,

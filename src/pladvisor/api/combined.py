@@ -7,10 +7,10 @@ therefore evaluates its annotations at definition time rather than postponing th
 
 from typing import Any
 
-from litestar import post
+from litestar import Request, post
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 
 from pladvisor.advice.combine import CombineError, Combiner, as_combined_request, request_model
 from pladvisor.domain.respondents import CombinedAssessment
@@ -46,3 +46,50 @@ def combined_handler(combiner: Combiner) -> HTTPRouteHandler:
         return answer
 
     return combined
+
+
+def stored_combined_handler(combiner: Combiner) -> HTTPRouteHandler:
+    """``POST /v1/schools/{school_id}/assessments/combined``: the same body with the day it describes, stored."""
+    from pydantic import Field, create_model
+
+    from pladvisor.domain.stored import Day, StoredAssessmentOut
+    from pladvisor.storage.store import NotFound
+
+    from .stored import MISSING, UNAVAILABLE, missing, organization_of, store_of
+
+    body: Any = create_model(
+        "StoredCombinedResponses",
+        __base__=request_model(combiner.respondents),
+        assessed_on=(Day, Field(description="The day the answers describe (YYYY-MM-DD).")),
+    )
+
+    @post(
+        "/v1/schools/{school_id:str}/assessments/combined",
+        status_code=201,
+        sync_to_thread=True,
+        responses={**BAD_BODY, **MISSING, **UNAVAILABLE},
+        summary="Assess a school from several respondents and store the dated assessment",
+        tags=["storage"],
+    )
+    def store_combined(
+        school_id: FromPath[str], data: JSONBody[body], request: Request[Any, Any, Any], state: State
+    ) -> StoredAssessmentOut:
+        """As POST /v1/assessments/combined, stored in the school's history; progress reads the combined profile."""
+        typed: Any = data
+        store = store_of(state)
+        organization = organization_of(request, store)
+        generic = as_combined_request(typed, exclude={"assessed_on"})
+        try:
+            answer, profile = combiner_of(state).combine_with_profile(generic)
+        except CombineError as exc:
+            raise invalid_body(exc.errors) from exc
+        try:
+            stored = store.store_assessment(
+                organization, school_id, typed.assessed_on, profile, answer.assessment, answer
+            )
+        except NotFound as exc:
+            raise missing(exc) from exc
+        record_assessment(answer.assessment)
+        return stored
+
+    return store_combined

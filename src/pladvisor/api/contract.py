@@ -122,6 +122,7 @@ REQUEST_EXAMPLES: dict[str, Any] = {
     "/v1/schools/{school_id}/assessments": {"assessed_on": "2026-09-15", "profile": EXAMPLE_PROFILE},
     "/v1/assessments": EXAMPLE_PROFILE,
     "/v1/assessments/combined": EXAMPLE_RESPONSES,
+    "/v1/schools/{school_id}/assessments/combined": {"assessed_on": "2026-09-15", **EXAMPLE_RESPONSES},
     "/v1/reports": EXAMPLE_PROFILE,
     "/v1/assessments/batch": [EXAMPLE_PROFILE, {**LATER_PROFILE, "school_id": "oak-02", "name": "Oak Primary"}],
     "/v1/assessments/compare": {"before": EXAMPLE_PROFILE, "after": LATER_PROFILE},

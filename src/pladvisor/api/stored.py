@@ -100,7 +100,7 @@ def _action(advisor: Advisor, action: Action, later: Dated | None) -> ActionOut:
     )
 
 
-def _missing(exc: NotFound) -> Exception:
+def missing(exc: NotFound) -> Exception:
     return not_found("Stored item", f"{str(exc).capitalize()} in your organization.")
 
 
@@ -124,7 +124,7 @@ class DistrictController(Controller):
         try:
             return store.district(organization_of(request, store), district_id)
         except NotFound as exc:
-            raise _missing(exc) from exc
+            raise missing(exc) from exc
 
     @get(
         "/{district_id:str}/rollout",
@@ -150,7 +150,7 @@ class DistrictController(Controller):
         try:
             schools = store.latest_by_school(organization_of(request, store), district_id)
         except NotFound as exc:
-            raise _missing(exc) from exc
+            raise missing(exc) from exc
         return plan_rollout(advisor_of(state), district_id, schools, lens, capacity)
 
     @post(
@@ -169,7 +169,7 @@ class DistrictController(Controller):
                 organization_of(request, store), district_id, data.name, data.external_id, data.need
             )
         except NotFound as exc:
-            raise _missing(exc) from exc
+            raise missing(exc) from exc
 
 
 class SchoolController(Controller):
@@ -182,7 +182,7 @@ class SchoolController(Controller):
         try:
             return store.school(organization_of(request, store), school_id)
         except NotFound as exc:
-            raise _missing(exc) from exc
+            raise missing(exc) from exc
 
     @delete(
         "/{school_id:str}",
@@ -197,7 +197,7 @@ class SchoolController(Controller):
         try:
             return store.delete_school(organization_of(request, store), school_id)
         except NotFound as exc:
-            raise _missing(exc) from exc
+            raise missing(exc) from exc
 
     @post(
         "/{school_id:str}/assessments",
@@ -219,7 +219,7 @@ class SchoolController(Controller):
         try:
             stored = store.store_assessment(organization, school_id, data.assessed_on, data.profile, assessment)
         except NotFound as exc:
-            raise _missing(exc) from exc
+            raise missing(exc) from exc
         record_assessment(assessment)
         return stored
 
@@ -234,7 +234,7 @@ class SchoolController(Controller):
         try:
             return store.history(organization_of(request, store), school_id)
         except NotFound as exc:
-            raise _missing(exc) from exc
+            raise missing(exc) from exc
 
     @post(
         "/{school_id:str}/actions",
@@ -253,7 +253,7 @@ class SchoolController(Controller):
                 organization_of(request, store), school_id, data.assessment_id, data.rule_id, data.owner, data.due_on
             )
         except NotFound as exc:
-            raise _missing(exc) from exc
+            raise missing(exc) from exc
         except ActionProblem as exc:
             raise invalid_body([FieldError(field="rule_id", message=str(exc))]) from exc
         return _action(advisor_of(state), action, None)
@@ -269,7 +269,7 @@ class SchoolController(Controller):
         try:
             found = store.actions(organization_of(request, store), school_id)
         except NotFound as exc:
-            raise _missing(exc) from exc
+            raise missing(exc) from exc
         return [_action(advisor_of(state), action, later) for action, later in found]
 
     @patch(
@@ -292,7 +292,7 @@ class SchoolController(Controller):
             store.change_action(organization, school_id, action_id, data.model_dump(exclude_none=True))
             found = dict((action.id, (action, later)) for action, later in store.actions(organization, school_id))
         except NotFound as exc:
-            raise _missing(exc) from exc
+            raise missing(exc) from exc
         return _action(advisor_of(state), *found[action_id])
 
     @get(
@@ -311,7 +311,7 @@ class SchoolController(Controller):
             school, history = store.answers_over_time(organization, school_id)
             actions = store.actions(organization, school_id)
         except NotFound as exc:
-            raise _missing(exc) from exc
+            raise missing(exc) from exc
         advisor = advisor_of(state)
         overdue = tuple(a for a in (_action(advisor, action, later) for action, later in actions) if a.overdue)
         return msgspec.structs.replace(progress(advisor, school, history), overdue_actions=overdue)
@@ -329,4 +329,4 @@ class SchoolController(Controller):
         try:
             return store.stored_assessment(organization_of(request, store), school_id, assessment_id)
         except NotFound as exc:
-            raise _missing(exc) from exc
+            raise missing(exc) from exc

@@ -12,6 +12,7 @@ from pydantic import BeforeValidator, Field
 from .assessment import Assessment, Stage
 from .base import Model, Part
 from .profile import MAX_TEXT, SchoolProfile
+from .respondents import CombinedAssessment
 
 Name = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 
@@ -76,15 +77,21 @@ class DistrictOut(Part, frozen=True):
     schools: tuple[SchoolOut, ...]
 
 
+StoredKind = Literal["single", "combined"]
+
+
 class StoredAssessmentOut(Part, frozen=True):
     id: str
     school_id: str
     assessed_on: date
-    kind: Literal["single"]
+    kind: Annotated[StoredKind, Meta(description="single: one profile; combined: several respondents.")]
     catalog_version: str
     stage: Stage
     score: int | None
     assessment: Assessment
+    combined: Annotated[
+        CombinedAssessment | None, Meta(description="For a combined assessment: the whole combined answer.")
+    ] = None
 
 
 class StoredSummary(Part, frozen=True):
@@ -92,7 +99,7 @@ class StoredSummary(Part, frozen=True):
 
     id: str
     assessed_on: date
-    kind: Literal["single"]
+    kind: StoredKind
     catalog_version: str
     stage: Stage
     score: int | None

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.base import to_json
 from pladvisor.domain.profile import SchoolProfile
+from pladvisor.domain.respondents import CombinedAssessment
 from pladvisor.domain.stored import (
     Dated,
     Deleted,
@@ -35,6 +36,7 @@ LOCAL_ORGANIZATION = "local"
 """The one organization of a service run without stored keys."""
 KEY_BYTES = 32
 _read_assessment = msgspec.json.Decoder(Assessment).decode
+_read_combined = msgspec.json.Decoder(CombinedAssessment).decode
 
 
 class ActionProblem(PladvisorError):
@@ -70,11 +72,16 @@ def _school_out(school: School, count: int) -> SchoolOut:
     )
 
 
+def _stored_assessment(row: StoredAssessment) -> Assessment:
+    """The assessment of a stored row: the row's answer, or the assessment within a combined answer."""
+    return _read_combined(row.answer).assessment if row.kind == "combined" else _read_assessment(row.answer)
+
+
 def _summary(row: StoredAssessment) -> StoredSummary:
     return StoredSummary(
         id=row.id,
         assessed_on=row.assessed_on,
-        kind="single",
+        kind=row.kind,  # type: ignore[arg-type]
         catalog_version=row.catalog_version,
         stage=row.stage,  # type: ignore[arg-type]
         score=row.score,
@@ -222,7 +229,13 @@ class Store:
     # --- assessments -------------------------------------------------------------------------------------------
 
     def store_assessment(
-        self, organization: str, school_id: str, assessed_on: date, profile: SchoolProfile, assessment: Assessment
+        self,
+        organization: str,
+        school_id: str,
+        assessed_on: date,
+        profile: SchoolProfile,
+        assessment: Assessment,
+        combined: CombinedAssessment | None = None,
     ) -> StoredAssessmentOut:
         """One dated assessment, written in one transaction: after a crash it is there whole or not at all."""
         with self._sessions.begin() as session:
@@ -231,11 +244,11 @@ class Store:
                 organization_id=organization,
                 school_id=school_id,
                 assessed_on=assessed_on,
-                kind="single",
+                kind="single" if combined is None else "combined",
                 catalog_version=assessment.catalog_version,
                 stage=assessment.readiness.stage,
                 score=assessment.readiness.score,
-                answer=to_json(assessment).decode(),
+                answer=to_json(assessment if combined is None else combined).decode(),
                 profile=profile.model_dump_json(exclude_none=True),
             )
             session.add(row)
@@ -244,11 +257,12 @@ class Store:
                 id=row.id,
                 school_id=school_id,
                 assessed_on=assessed_on,
-                kind="single",
+                kind="single" if combined is None else "combined",
                 catalog_version=row.catalog_version,
                 stage=assessment.readiness.stage,
                 score=row.score,
                 assessment=assessment,
+                combined=combined,
             )
 
     def history(self, organization: str, school_id: str) -> SchoolHistory:
@@ -305,7 +319,12 @@ class Store:
             stored = session.get(StoredAssessment, assessment_id)
             if stored is None or stored.organization_id != organization or stored.school_id != school_id:
                 raise NotFound("no such assessment")
-            plan = _read_assessment(stored.answer).recommendations
+            answer = (
+                _read_combined(stored.answer).assessment
+                if stored.kind == "combined"
+                else _read_assessment(stored.answer)
+            )
+            plan = answer.recommendations
             item = next((r for r in plan if r.rule_id == rule_id and r.kind == "gap" and r.horizon == "now"), None)
             if item is None:
                 now = ", ".join(r.rule_id for r in plan if r.kind == "gap" and r.horizon == "now") or "none"
@@ -432,13 +451,15 @@ class Store:
             row = session.get(StoredAssessment, assessment_id)
             if row is None or row.organization_id != organization or row.school_id != school_id:
                 raise NotFound("no such assessment")
+            combined = _read_combined(row.answer) if row.kind == "combined" else None
             return StoredAssessmentOut(
                 id=row.id,
                 school_id=row.school_id,
                 assessed_on=row.assessed_on,
-                kind="single",
+                kind=row.kind,  # type: ignore[arg-type]
                 catalog_version=row.catalog_version,
                 stage=row.stage,  # type: ignore[arg-type]
                 score=row.score,
-                assessment=_read_assessment(row.answer),
+                assessment=_stored_assessment(row),
+                combined=combined,
             )
