@@ -438,3 +438,25 @@ def test_a_combined_assessment_is_stored_and_counts_in_progress(service: TestCli
         json={"assessed_on": "2026-03-01", "responses": [{"role": "student", "answers": {"tools": {}}}]},
     )
     assert refused.status_code == 422
+
+
+def test_the_example_district_over_time_renders_its_rollout_page_in_a_browser(
+    service: TestClient[Litestar], tmp_path: Path
+) -> None:
+    from .browser import Browser, chromium, visible_text
+
+    example = json.loads((Path(__file__).resolve().parents[1] / "examples" / "district_over_time.json").read_text())
+    district = service.post("/v1/districts", json={"name": example["name"]}).json()["id"]
+    for school in example["schools"]:
+        body = {"name": school["name"], "need": school["need"]}
+        school_id = service.post(f"/v1/districts/{district}/schools", json=body).json()["id"]
+        for entry in school["assessments"]:
+            assert service.post(f"/v1/schools/{school_id}/assessments", json=entry).status_code == 201
+    page = service.get(f"/v1/districts/{district}/page", params={"capacity": 2})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<script" not in page.text and page.text.count("<polyline") == len(example["schools"])
+    written = tmp_path / "district.html"
+    written.write_text(page.text, encoding="utf-8")
+    text = visible_text(Browser(chromium(), tmp_path).dom(written))
+    assert "North Valley Unified" in text and "Wave 1" in text and "Wave 3" in text
+    assert all(school["name"] in text for school in example["schools"])

@@ -7,13 +7,14 @@ is always on: school names and ids come from callers and are shown as text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, get_args
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from pladvisor.advice.advisor import spoken
 from pladvisor.advice.questionnaire import section_title
@@ -21,6 +22,7 @@ from pladvisor.advice.readiness import stage
 from pladvisor.domain.assessment import Assessment, Horizon, Recommendation, Source, Stage
 from pladvisor.domain.batch import Rollup
 from pladvisor.domain.respondents import CombinedAssessment
+from pladvisor.domain.stored import DistrictOut, Rollout
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REPORT = "report.html"
@@ -183,3 +185,36 @@ def district_context(rollup: Rollup) -> dict[str, Any]:
 def render_district_report(rollup: Rollup) -> str:
     """A printable district page: how schools spread over the stages and which advice most of them got."""
     return environment().get_template(DISTRICT_REPORT).render(district_context(rollup))
+
+
+DISTRICT_PAGE = "district_page.html"
+TREND_WIDTH, TREND_HEIGHT = 140, 36
+
+
+def trend(scores: Sequence[int | None]) -> Markup:
+    """A small SVG line of a school's scores over time (0-100, oldest first); unscored points are skipped."""
+    points = [(i, score) for i, score in enumerate(scores) if score is not None]
+    if not points:
+        return Markup('<span class="note">not scored</span>')
+    step = (TREND_WIDTH - 8) / max(len(scores) - 1, 1)
+    xy = [(4 + i * step, TREND_HEIGHT - 4 - (TREND_HEIGHT - 8) * score / 100) for i, score in points]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>' for x, y in xy)
+    label = ", ".join(str(score) for _, score in points)
+    return Markup(
+        f'<svg class="trend" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {TREND_WIDTH} {TREND_HEIGHT}" '
+        f'role="img" aria-label="Scores, oldest first: {label}"><title>Scores, oldest first: {label}</title>'
+        f'<line x1="4" y1="{TREND_HEIGHT - 4}" x2="{TREND_WIDTH - 4}" y2="{TREND_HEIGHT - 4}"/>'
+        f'<polyline points="{line}"/>{dots}</svg>'
+    )
+
+
+def render_district_page(
+    district: DistrictOut, rollout: Rollout, trends: Mapping[str, Sequence[int | None]], catalog_version: str
+) -> str:
+    """The printable roll-out page: the waves, each school's placement explained and its trend."""
+    return (
+        environment()
+        .get_template(DISTRICT_PAGE)
+        .render(district=district, rollout=rollout, trends=trends, catalog_version=catalog_version, trend=trend)
+    )

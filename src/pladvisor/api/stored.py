@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Litestar, Request, delete, get, patch, post
+from litestar import Controller, Litestar, MediaType, Request, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, JSONBody, Parameter
@@ -38,6 +38,7 @@ from pladvisor.domain.stored import (
     SchoolProgress,
     StoredAssessmentOut,
 )
+from pladvisor.reports import render_district_page
 from pladvisor.storage.database import DatabaseError, make_engine
 from pladvisor.storage.models import Action
 from pladvisor.storage.store import ActionProblem, NotFound, Store
@@ -152,6 +153,40 @@ class DistrictController(Controller):
         except NotFound as exc:
             raise missing(exc) from exc
         return plan_rollout(advisor_of(state), district_id, schools, lens, capacity)
+
+    @get(
+        "/{district_id:str}/page",
+        media_type=MediaType.HTML,
+        sync_to_thread=True,
+        responses={**MISSING, **UNAVAILABLE, 422: problem_response(422, "The lens or capacity is not valid.")},
+        summary="The district's printable roll-out page",
+    )
+    def page(
+        self,
+        district_id: FromPath[str],
+        request: Request[Any, Any, Any],
+        state: State,
+        lens: Annotated[Lens, Parameter(description="As for the roll-out.")] = "readiness",
+        capacity: Annotated[int | None, Parameter(ge=1, le=10_000, description="As for the roll-out.")] = None,
+    ) -> Response[str]:
+        """The waves with each placement explained and each school's scores over time as a small SVG chart; no
+        scripts, so it prints as shown."""
+        store = store_of(state)
+        organization = organization_of(request, store)
+        advisor = advisor_of(state)
+        try:
+            district = store.district(organization, district_id)
+            plan = plan_rollout(advisor, district_id, store.latest_by_school(organization, district_id), lens, capacity)
+            trends = {
+                school.id: [
+                    p.score for p in progress(advisor, *store.answers_over_time(organization, school.id)).timeline
+                ]
+                for school in district.schools
+            }
+        except NotFound as exc:
+            raise missing(exc) from exc
+        page = render_district_page(district, plan, trends, advisor.catalog.version)
+        return Response(page, media_type=MediaType.HTML)
 
     @post(
         "/{district_id:str}/schools",
