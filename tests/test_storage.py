@@ -2,6 +2,7 @@
 deletion, keys, and the schema's version."""
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -460,3 +461,25 @@ def test_the_example_district_over_time_renders_its_rollout_page_in_a_browser(
     text = visible_text(Browser(chromium(), tmp_path).dom(written))
     assert "North Valley Unified" in text and "Wave 1" in text and "Wave 3" in text
     assert all(school["name"] in text for school in example["schools"])
+
+
+def test_score_stores_a_districts_file_once_however_often_it_is_run(
+    database_url: str, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    district_file = Path(__file__).resolve().parents[1] / "examples" / "district.csv"
+    monkeypatch.setenv("PLADVISOR_DATABASE_URL", database_url)
+    out = tmp_path / "out.jsonl"
+    command = ["score", str(district_file), "-o", str(out), "--store", "North", "--assessed-on", "2026-09-01"]
+    first = runner.invoke(cli, command)
+    assert "stored 46 assessments in North (0 already there)" in first.output
+    again = runner.invoke(cli, command)
+    assert "stored 0 assessments in North (46 already there)" in again.output
+    with store.engine.connect() as connection:
+        counts = connection.execute(sa.text("SELECT count(*) FROM assessments")).scalar()
+        schools = connection.execute(sa.text("SELECT count(*) FROM schools")).scalar()
+    assert (counts, schools) == (46, 46)
+    written = {json.loads(line)["assessment"]["school_id"] for line in out.read_text().splitlines()}
+    assert len(written) == 46
+    refused = runner.invoke(cli, [*command, "--api", "http://127.0.0.1:9"])
+    said = " ".join(re.sub(r"[│╭╮╰╯─]", " ", refused.output).split())
+    assert refused.exit_code == 2 and "cannot be used with --api" in said

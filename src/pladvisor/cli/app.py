@@ -306,6 +306,30 @@ def combine(
         raise typer.Exit(1)
 
 
+def _storing(district: str, org: str | None, day: str | None, api: str | None, settings: Settings) -> Any:
+    """What ``score --store`` stores with, or a usage error."""
+    from datetime import date
+
+    from pladvisor.cli.storing import StoreWriter
+    from pladvisor.storage.database import DatabaseError, make_engine
+    from pladvisor.storage.store import Store
+
+    if api:
+        raise typer.BadParameter("--store scores in-process; it cannot be used with --api", param_hint="--store")
+    try:
+        when = date.fromisoformat(day) if day else date.today()
+    except ValueError as exc:
+        raise typer.BadParameter(f"{day!r} is not a day (YYYY-MM-DD)", param_hint="--assessed-on") from exc
+    engine = make_engine(settings.database_url)
+    try:
+        store = Store(engine)
+    except DatabaseError as exc:
+        engine.dispose()
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    return StoreWriter(store, org, district, when)
+
+
 @app.command()
 def score(
     input_file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Profiles: .csv, .jsonl or .json."),
@@ -327,6 +351,11 @@ def score(
         help="Profiles per request with --api (a server that takes fewer says so, and gets smaller batches).",
     ),
     workers: int = typer.Option(1, min=1, max=64, help="Processes to score with (in-process only)."),
+    store_into: str | None = typer.Option(
+        None, "--store", help="Also store each school's assessment in this district (made if new; in-process only)."
+    ),
+    org: str | None = typer.Option(None, help="With --store: the organization (default: the local one)."),
+    assessed_on: str | None = typer.Option(None, help="With --store: the day the answers describe (default: today)."),
 ) -> None:
     """Score every school of a file; bad rows go to the errors file and the run goes on."""
     from pladvisor.advice.advisor import Advisor
@@ -343,6 +372,7 @@ def score(
         )
     errors = errors or output[0].with_suffix(".errors.jsonl")
     settings = Settings()
+    storing = _storing(store_into, org, assessed_on, api, settings) if store_into else None
     client = Client(api, api_key=api_key) if api else None
     if client is not None:
         try:
@@ -385,7 +415,13 @@ def score(
         ) as progress:
             task = progress.add_task("score", total=count_records(input_file))
             summary = run(
-                read_records(input_file), outputs, errors_output, scorer, builder, lambda: progress.advance(task)
+                read_records(input_file),
+                outputs,
+                errors_output,
+                scorer,
+                builder,
+                lambda: progress.advance(task),
+                storing,
             )
     except InputError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -399,6 +435,10 @@ def score(
             handle.close()
         if client is not None:
             client.close()
+        if storing is not None:
+            storing.close()
+    if storing is not None:
+        typer.echo(f"stored {storing.stored} assessments in {store_into} ({storing.kept} already there)", err=True)
     if builder is not None:
         totals = builder.build()
         if rollup is not None:

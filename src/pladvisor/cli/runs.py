@@ -20,7 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 import msgspec
 
@@ -341,6 +341,12 @@ def through_api(client: Client, batch_size: int = 500) -> Scorer:
     return score
 
 
+class Storing(Protocol):
+    """Where ``score --store`` keeps each scored school, given its row as read and its result."""
+
+    def store(self, raw: dict[str, Any], scored: Scored) -> None: ...
+
+
 def run(
     records: Iterable[Record],
     outputs: list[JsonlOutput | CsvOutput],
@@ -348,6 +354,7 @@ def run(
     scorer: Scorer,
     rollup: RollupBuilder | None = None,
     advance: Callable[[], None] = lambda: None,
+    storing: Storing | None = None,
 ) -> RunSummary:
     """Score every record not already recorded; write each result as it comes.
 
@@ -361,13 +368,20 @@ def run(
         for line in sorted(done):
             rollup.add(None if line in errors.done else jsonl.summaries[line] if jsonl else None)
 
+    raws: dict[int, dict[str, Any]] = {}
+    """Rows in flight, kept only while storing: a row is stored before its result is written, so that a run
+    stopped between the two finds it stored (and stores nothing twice) when resumed."""
+
     def record_result(scored: Scored) -> None:
         if scored.problem is None:
+            if storing is not None:
+                storing.store(raws.pop(scored.line), scored)
             for output in outputs:
                 if scored.line not in output.done:
                     output.write(scored)
             tally.scored += 1
         else:
+            raws.pop(scored.line, None)
             errors.write(scored.line, scored.problem.school_id, scored.problem.errors)
             tally.failed += 1
         if rollup is not None:
@@ -388,6 +402,8 @@ def run(
                 )
                 record_result(Scored(line=record.line, problem=problem))
             else:
+                if storing is not None:
+                    raws[record.line] = record.data
                 yield record.line, record.data
 
     for scored in scorer(pending()):

@@ -120,6 +120,11 @@ class Store:
                 select(ApiKey.organization_id).where(ApiKey.key_hash == key_hash(key), ApiKey.revoked_at.is_(None))
             )
 
+    def organization_named(self, name: str) -> str:
+        """The id of the organization of this name, made if new."""
+        with self._sessions.begin() as session:
+            return self._organization(session, name, create=True).id
+
     def local_organization(self) -> str:
         with self._sessions.begin() as session:
             return self._organization(session, LOCAL_ORGANIZATION, create=True).id
@@ -307,6 +312,69 @@ class Store:
                 )
                 result.append((_school_out(school, counts.get(school.id, 0)), latest))
             return result
+
+    def district_named(self, organization: str, name: str) -> str:
+        """The organization's district of this name, made if it has none: what ``score --store`` stores into."""
+        with self._sessions.begin() as session:
+            found = session.scalar(
+                select(District.id).where(District.organization_id == organization, District.name == name).limit(1)
+            )
+            if found is not None:
+                return found
+            district = District(organization_id=organization, name=name)
+            session.add(district)
+            session.flush()
+            return district.id
+
+    def store_scored(
+        self,
+        organization: str,
+        district_id: str,
+        school: tuple[str | None, str | None],
+        assessed_on: date,
+        profile: SchoolProfile,
+        answer_json: str,
+        summary: tuple[str, str, int | None],
+    ) -> bool:
+        """One scored row of a file, in one transaction: its school (found by the file's id, else by name, made if
+        new) and its assessment of that day. A school that already has an assessment of that day is left as it
+        is (False), so that a resumed run stores nothing twice."""
+        external_id, name = school
+        catalog_version, stage, score = summary
+        with self._sessions.begin() as session:
+            by = School.external_id == external_id if external_id else School.name == (name or "")
+            found = session.scalar(
+                select(School).where(School.organization_id == organization, School.district_id == district_id, by)
+            )
+            if found is None:
+                found = School(
+                    organization_id=organization,
+                    district_id=district_id,
+                    name=name or external_id or "Unnamed school",
+                    external_id=external_id,
+                )
+                session.add(found)
+                session.flush()
+            elif session.scalar(
+                select(func.count())
+                .select_from(StoredAssessment)
+                .where(StoredAssessment.school_id == found.id, StoredAssessment.assessed_on == assessed_on)
+            ):
+                return False
+            session.add(
+                StoredAssessment(
+                    organization_id=organization,
+                    school_id=found.id,
+                    assessed_on=assessed_on,
+                    kind="single",
+                    catalog_version=catalog_version,
+                    stage=stage,
+                    score=score,
+                    answer=answer_json,
+                    profile=profile.model_dump_json(exclude_none=True),
+                )
+            )
+            return True
 
     # --- actions ----------------------------------------------------------------------------------------------
 

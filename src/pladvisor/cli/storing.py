@@ -1,0 +1,50 @@
+"""``pladvisor score --store``: each scored school also stored, dated, in a district of the database."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import msgspec
+
+from pladvisor.domain.profile import SchoolProfile
+from pladvisor.storage.store import Store
+
+from .runs import Scored
+
+
+class _Head(msgspec.Struct):
+    catalog_version: str
+
+
+_head = msgspec.json.Decoder(_Head).decode
+
+
+class StoreWriter:
+    """Stores each scored row before its result is written (see ``runs.run``): a resumed run finds the school's
+    assessment of that day already there and keeps it, so nothing is stored twice."""
+
+    def __init__(self, store: Store, organization: str | None, district: str, assessed_on: date) -> None:
+        self._store = store
+        self._organization = (
+            store.local_organization() if organization is None else store.organization_named(organization)
+        )
+        self._district = store.district_named(self._organization, district)
+        self._day = assessed_on
+        self.stored = 0
+        self.kept = 0
+
+    def store(self, raw: dict[str, Any], scored: Scored) -> None:
+        assert scored.answer_json is not None and scored.summary is not None
+        profile = SchoolProfile.model_validate(raw, strict=True)
+        summary = (_head(scored.answer_json).catalog_version, scored.summary.stage, scored.summary.score)
+        school = (profile.school_id, profile.name)
+        if self._store.store_scored(
+            self._organization, self._district, school, self._day, profile, scored.answer_json, summary
+        ):
+            self.stored += 1
+        else:
+            self.kept += 1
+
+    def close(self) -> None:
+        self._store.engine.dispose()
