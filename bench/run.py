@@ -752,16 +752,18 @@ def http_figures(raws: Sequence[dict[str, Any]], in_process_rate: float, scale: 
 # --- 6. the CLI -------------------------------------------------------------------------------------------------
 
 
-def _score(csv_path: Path, out: Path, workers: int, count: int) -> Timing:
+def _score(
+    csv_path: Path, out: Path, workers: int, count: int, extra: Sequence[str] = (), env: dict[str, str] | None = None
+) -> Timing:
     """Wall and CPU time (the command and its worker processes) of one `pladvisor score` run, start-up included."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
-        [str(BIN / "pladvisor"), "score", str(csv_path), "-o", str(out), "--workers", str(workers)],
+        [str(BIN / "pladvisor"), "score", str(csv_path), "-o", str(out), "--workers", str(workers), *extra],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        env=default_env(),
+        env=env or default_env(),
         check=False,
     )
     wall = time.perf_counter() - start
@@ -802,6 +804,58 @@ def cli_figures(csv_path: Path, count: int, in_process_rate: float, full: bool, 
             judged(two.wall < 6, full),
         ),
     ]
+
+
+# --- 8. storing ------------------------------------------------------------------------------------------------
+
+STORE_RATIO = 2.0
+
+
+def storage_figures(csv_path: Path, count: int, directory: Path) -> list[Figure]:
+    """`pladvisor score --store` of the school set into a new database, against the same run without storing:
+    on SQLite (a file here) and on PostgreSQL (a throwaway server, as the tests start one), when installed."""
+    sys.path.insert(0, str(ROOT))
+    from pladvisor.storage.database import make_engine, upgrade
+    from tests.servers import postgres_server
+
+    plain = _score(csv_path, directory / "plain.jsonl", 1, count)
+    say(f"  pladvisor score, no storing: {plain.wall:.2f} s = {count / plain.wall:,.0f} schools/s")
+    figures = []
+
+    def stored(kind: str, url: str) -> None:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        timing = _score(
+            csv_path,
+            directory / f"stored-{kind}.jsonl",
+            1,
+            count,
+            ["--store", "Bench district", "--assessed-on", "2026-09-01"],
+            default_env(PLADVISOR_DATABASE_URL=url),
+        )
+        ratio = timing.wall / plain.wall
+        say(f"  with --store on {kind}: {timing.wall:.2f} s = {count / timing.wall:,.0f} schools/s ({ratio:.2f}x)")
+        figures.append(
+            Figure(
+                f"8 score --store {count:,} ({kind})",
+                f"{timing.wall:.2f} s, {count / timing.wall:,.0f} rows/s",
+                f"{plain.wall:.2f} s without storing",
+                f"{ratio:.2f}x",
+                f"<= {STORE_RATIO:.0f}x",
+                ratio <= STORE_RATIO,
+            )
+        )
+
+    stored("SQLite", f"sqlite:///{directory / 'bench.db'}")
+    try:
+        with postgres_server() as server:
+            stored("PostgreSQL", server)
+    except BaseException as exc:  # pytest.skip raises a BaseException when PostgreSQL is not installed
+        if type(exc).__name__ != "Skipped":
+            raise
+        say(f"  PostgreSQL not measured: {exc}")
+    return figures
 
 
 # --- 7. several respondents per school ----------------------------------------------------------------------------
@@ -902,7 +956,7 @@ def _dotted(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# --- 8. peer rule engines ---------------------------------------------------------------------------------------
+# --- 9. peer rule engines ---------------------------------------------------------------------------------------
 
 
 def peer_figures(catalog: Catalog, raws: Sequence[dict[str, Any]], scale: Scale) -> tuple[list[Figure], str]:
@@ -920,7 +974,7 @@ def peer_figures(catalog: Catalog, raws: Sequence[dict[str, Any]], scale: Scale)
     ours = results[0].us_per_school or 0.0
     figures = [
         Figure(
-            f"8 peer: {row.name}",
+            f"9 peer: {row.name}",
             "not measured" if row.us_per_school is None else f"{row.us_per_school:,.0f} µs/school",
             f"{ours:,.0f} µs RuleEvaluator.fired",
             "-" if row.us_per_school is None else f"{row.us_per_school / ours:.2f}x",
@@ -931,7 +985,7 @@ def peer_figures(catalog: Catalog, raws: Sequence[dict[str, Any]], scale: Scale)
     ]
     figures.append(
         Figure(
-            "8 peers fire the same rules",
+            "9 peers fire the same rules",
             f"{wrong} mismatches",
             f"{len(measured)} engines x {len(facts):,} schools",
             "-",
@@ -972,7 +1026,8 @@ ratio column:
      1-worker wall time / 2-worker wall time
   7  CPU per school combining 101 respondents / scoring one single-respondent profile;
      `pladvisor combine` wall time / in-process CPU of the single profiles
-  8  an engine's CPU per school / RuleEvaluator.fired's (below 1: faster than pladvisor's evaluator)"""
+  8  wall time of `pladvisor score --store` into a new database / of the same run without storing
+  9  an engine's CPU per school / RuleEvaluator.fired's (below 1: faster than pladvisor's evaluator)"""
 
 
 def main() -> None:
@@ -1003,7 +1058,9 @@ def main() -> None:
             figures += cli_figures(csv_path, len(raws), rate, not args.quick, directory)
         with section("7. several respondents per school"):
             figures += respondents_figures(advisor, directory, scale)
-        with section("8. peer rule engines on the same catalog and schools (for the record)"):
+        with section("8. storing assessments"):
+            figures += storage_figures(csv_path, len(raws), directory)
+        with section("9. peer rule engines on the same catalog and schools (for the record)"):
             more, peer_text = peer_figures(advisor.catalog, raws, scale)
             figures += more
 
@@ -1013,7 +1070,7 @@ def main() -> None:
     )
     say(table(figures))
     say("\n" + RATIOS)
-    say("\npeer rule engines (8), CPU time per school, least of the rounds:\n" + peer_text)
+    say("\npeer rule engines (9), CPU time per school, least of the rounds:\n" + peer_text)
 
 
 if __name__ == "__main__":

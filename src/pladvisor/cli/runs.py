@@ -341,10 +341,14 @@ def through_api(client: Client, batch_size: int = 500) -> Scorer:
     return score
 
 
-class Storing(Protocol):
-    """Where ``score --store`` keeps each scored school, given its row as read and its result."""
+STORE_BATCH = 200
+"""Scored rows stored in one transaction by ``score --store``; their results are written once it commits."""
 
-    def store(self, raw: dict[str, Any], scored: Scored) -> None: ...
+
+class Storing(Protocol):
+    """Where ``score --store`` keeps scored schools, given each row as read and its result, all in one go."""
+
+    def store(self, rows: list[tuple[dict[str, Any], Scored]]) -> None: ...
 
 
 def run(
@@ -369,16 +373,30 @@ def run(
             rollup.add(None if line in errors.done else jsonl.summaries[line] if jsonl else None)
 
     raws: dict[int, dict[str, Any]] = {}
-    """Rows in flight, kept only while storing: a row is stored before its result is written, so that a run
-    stopped between the two finds it stored (and stores nothing twice) when resumed."""
+    """Rows in flight, kept only while storing: rows are stored before their results are written, so that a run
+    stopped between the two finds them stored (and stores nothing twice) when resumed."""
+    held: list[tuple[dict[str, Any], Scored]] = []
+
+    def store_held() -> None:
+        if storing is not None and held:
+            storing.store(held)
+            for _, scored in held:
+                write(scored)
+            held.clear()
+
+    def write(scored: Scored) -> None:
+        for output in outputs:
+            if scored.line not in output.done:
+                output.write(scored)
 
     def record_result(scored: Scored) -> None:
         if scored.problem is None:
             if storing is not None:
-                storing.store(raws.pop(scored.line), scored)
-            for output in outputs:
-                if scored.line not in output.done:
-                    output.write(scored)
+                held.append((raws.pop(scored.line), scored))
+                if len(held) >= STORE_BATCH:
+                    store_held()
+            else:
+                write(scored)
             tally.scored += 1
         else:
             raws.pop(scored.line, None)
@@ -408,4 +426,5 @@ def run(
 
     for scored in scorer(pending()):
         record_result(scored)
+    store_held()
     return tally

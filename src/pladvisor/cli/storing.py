@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from pladvisor.domain.profile import SchoolProfile
-from pladvisor.storage.store import Store
+from pladvisor.storage.store import Scoring, Store
 
 from .runs import Scored
 
@@ -34,17 +34,16 @@ class StoreWriter:
         self.stored = 0
         self.kept = 0
 
-    def store(self, raw: dict[str, Any], scored: Scored) -> None:
-        assert scored.answer_json is not None and scored.summary is not None
-        profile = SchoolProfile.model_validate(raw, strict=True)
-        summary = (_head(scored.answer_json).catalog_version, scored.summary.stage, scored.summary.score)
-        school = (profile.school_id, profile.name)
-        if self._store.store_scored(
-            self._organization, self._district, school, self._day, profile, scored.answer_json, summary
-        ):
-            self.stored += 1
-        else:
-            self.kept += 1
+    def store(self, rows: list[tuple[dict[str, Any], Scored]]) -> None:
+        batch = []
+        for raw, scored in rows:
+            assert scored.answer_json is not None and scored.summary is not None
+            profile = SchoolProfile.model_validate(raw, strict=True)
+            summary = (_head(scored.answer_json).catalog_version, scored.summary.stage, scored.summary.score)
+            batch.append(Scoring((profile.school_id, profile.name), profile, scored.answer_json, summary))
+        stored = self._store.store_scored(self._organization, self._district, self._day, batch)
+        self.stored += stored
+        self.kept += len(batch) - stored
 
     def close(self) -> None:
         self._store.engine.dispose()

@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -37,6 +38,17 @@ LOCAL_ORGANIZATION = "local"
 KEY_BYTES = 32
 _read_assessment = msgspec.json.Decoder(Assessment).decode
 _read_combined = msgspec.json.Decoder(CombinedAssessment).decode
+
+
+@dataclass(frozen=True, slots=True)
+class Scoring:
+    """One scored row of a file to store: its school (the file's id and name), answers and answer."""
+
+    school: tuple[str | None, str | None]
+    profile: SchoolProfile
+    answer_json: str
+    summary: tuple[str, str, int | None]
+    """The catalog version, stage and score of the answer."""
 
 
 class ActionProblem(PladvisorError):
@@ -326,55 +338,62 @@ class Store:
             session.flush()
             return district.id
 
-    def store_scored(
-        self,
-        organization: str,
-        district_id: str,
-        school: tuple[str | None, str | None],
-        assessed_on: date,
-        profile: SchoolProfile,
-        answer_json: str,
-        summary: tuple[str, str, int | None],
-    ) -> bool:
-        """One scored row of a file, in one transaction: its school (found by the file's id, else by name, made if
-        new) and its assessment of that day. A school that already has an assessment of that day is left as it
-        is (False), so that a resumed run stores nothing twice."""
-        external_id, name = school
-        catalog_version, stage, score = summary
+    def store_scored(self, organization: str, district_id: str, assessed_on: date, rows: Sequence[Scoring]) -> int:
+        """Scored rows of a file, in one transaction: each row's school (found by the file's id, else by name,
+        made if new) and its assessment of that day. A school that already has an assessment of that day keeps
+        it, so a resumed run stores nothing twice. Returns how many were stored."""
+        stored = 0
         with self._sessions.begin() as session:
-            by = School.external_id == external_id if external_id else School.name == (name or "")
-            found = session.scalar(
-                select(School).where(School.organization_id == organization, School.district_id == district_id, by)
-            )
-            if found is None:
-                found = School(
-                    organization_id=organization,
-                    district_id=district_id,
-                    name=name or external_id or "Unnamed school",
-                    external_id=external_id,
+            schools = session.execute(
+                select(School.id, School.external_id, School.name).where(
+                    School.organization_id == organization, School.district_id == district_id
                 )
-                session.add(found)
-                session.flush()
-            elif session.scalar(
-                select(func.count())
-                .select_from(StoredAssessment)
-                .where(StoredAssessment.school_id == found.id, StoredAssessment.assessed_on == assessed_on)
-            ):
-                return False
-            session.add(
-                StoredAssessment(
-                    organization_id=organization,
-                    school_id=found.id,
-                    assessed_on=assessed_on,
-                    kind="single",
-                    catalog_version=catalog_version,
-                    stage=stage,
-                    score=score,
-                    answer=answer_json,
-                    profile=profile.model_dump_json(exclude_none=True),
+            ).all()
+            by_id = {row.external_id: row.id for row in schools if row.external_id}
+            by_name = {row.name: row.id for row in schools}
+            dated = set(
+                session.scalars(
+                    select(StoredAssessment.school_id).where(
+                        StoredAssessment.organization_id == organization, StoredAssessment.assessed_on == assessed_on
+                    )
                 )
             )
-            return True
+            for row in rows:
+                external_id, name = row.school
+                school_id = by_id.get(external_id) if external_id else by_name.get(name or "")
+                if school_id is None:
+                    school = School(
+                        organization_id=organization,
+                        district_id=district_id,
+                        name=name or external_id or "Unnamed school",
+                        external_id=external_id,
+                    )
+                    session.add(school)
+                    session.flush()
+                    school_id = school.id
+                    if external_id:
+                        by_id[external_id] = school_id
+                    else:
+                        by_name[school.name] = school_id
+                if school_id in dated:
+                    continue
+                catalog_version, stage, score = row.summary
+                session.add(
+                    StoredAssessment(
+                        organization_id=organization,
+                        school_id=school_id,
+                        assessed_on=assessed_on,
+                        kind="single",
+                        catalog_version=catalog_version,
+                        stage=stage,
+                        score=score,
+                        answer=row.answer_json,
+                        profile=row.profile.model_dump_json(exclude_none=True),
+                    )
+                )
+                dated.add(school_id)
+                stored += 1
+        return stored
 
     # --- actions ----------------------------------------------------------------------------------------------
 
