@@ -901,7 +901,7 @@ def respondents_figures(advisor: Advisor, directory: Path, scale: Scale) -> list
 
     def single_all() -> None:
         for raw in leaders:
-            to_json(advisor.assess(profile_from_answers(_dotted(raw), school_id=str(raw["school_id"]))))
+            to_json(advisor.assess(profile_from_answers(answers_of(raw), school_id=str(raw["school_id"]))))
 
     combined, single = timed(combine_all), timed(single_all)
     count = schools * sum(PER_SCHOOL.values())
@@ -945,15 +945,6 @@ def respondents_figures(advisor: Advisor, directory: Path, scale: Scale) -> list
             judged(cli_wall < DISTRICT_SECONDS, scale is FULL),
         ),
     ]
-
-
-def _dotted(raw: dict[str, Any]) -> dict[str, Any]:
-    return {
-        f"{area}.{name}": value
-        for area, section in raw.items()
-        if isinstance(section, dict)
-        for name, value in section.items()
-    }
 
 
 # --- 9. peer rule engines ---------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ exist do. Database calls run in worker threads (``sync_to_thread``), off the eve
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any
 
@@ -101,6 +103,21 @@ def _action(advisor: Advisor, action: Action, later: Dated | None) -> ActionOut:
     )
 
 
+def scoped(request: Request[Any, Any, Any], state: State) -> tuple[Store, str]:
+    """The store, and the organization the request acts for."""
+    store = store_of(state)
+    return store, organization_of(request, store)
+
+
+@contextmanager
+def found() -> Iterator[None]:
+    """A row missing from the caller's organization answers 404, whether it exists elsewhere or not at all."""
+    try:
+        yield
+    except NotFound as exc:
+        raise missing(exc) from exc
+
+
 def missing(exc: NotFound) -> Exception:
     return not_found("Stored item", f"{str(exc).capitalize()} in your organization.")
 
@@ -121,11 +138,9 @@ class DistrictController(Controller):
 
     @get("/{district_id:str}", sync_to_thread=True, responses={**MISSING, **UNAVAILABLE}, summary="One district")
     def one(self, district_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> DistrictOut:
-        store = store_of(state)
-        try:
-            return store.district(organization_of(request, store), district_id)
-        except NotFound as exc:
-            raise missing(exc) from exc
+        store, organization = scoped(request, state)
+        with found():
+            return store.district(organization, district_id)
 
     @get(
         "/{district_id:str}/rollout",
@@ -147,11 +162,9 @@ class DistrictController(Controller):
     ) -> Rollout:
         """Each school by its latest assessment: proof points (every foundation met), then schools one or two
         foundations away (naming which), then schools that need foundations first; each placement explained."""
-        store = store_of(state)
-        try:
-            schools = store.latest_by_school(organization_of(request, store), district_id)
-        except NotFound as exc:
-            raise missing(exc) from exc
+        store, organization = scoped(request, state)
+        with found():
+            schools = store.latest_by_school(organization, district_id)
         return plan_rollout(advisor_of(state), district_id, schools, lens, capacity)
 
     @get(
@@ -171,10 +184,9 @@ class DistrictController(Controller):
     ) -> Response[str]:
         """The waves with each placement explained and each school's scores over time as a small SVG chart; no
         scripts, so it prints as shown."""
-        store = store_of(state)
-        organization = organization_of(request, store)
+        store, organization = scoped(request, state)
         advisor = advisor_of(state)
-        try:
+        with found():
             district = store.district(organization, district_id)
             plan = plan_rollout(advisor, district_id, store.latest_by_school(organization, district_id), lens, capacity)
             trends = {
@@ -183,8 +195,6 @@ class DistrictController(Controller):
                 ]
                 for school in district.schools
             }
-        except NotFound as exc:
-            raise missing(exc) from exc
         page = render_district_page(district, plan, trends, advisor.catalog.version)
         return Response(page, media_type=MediaType.HTML)
 
@@ -198,13 +208,9 @@ class DistrictController(Controller):
     def add_school(
         self, district_id: FromPath[str], data: JSONBody[NewSchool], request: Request[Any, Any, Any], state: State
     ) -> SchoolOut:
-        store = store_of(state)
-        try:
-            return store.add_school(
-                organization_of(request, store), district_id, data.name, data.external_id, data.need
-            )
-        except NotFound as exc:
-            raise missing(exc) from exc
+        store, organization = scoped(request, state)
+        with found():
+            return store.add_school(organization, district_id, data.name, data.external_id, data.need)
 
 
 class SchoolController(Controller):
@@ -213,11 +219,9 @@ class SchoolController(Controller):
 
     @get("/{school_id:str}", sync_to_thread=True, responses={**MISSING, **UNAVAILABLE}, summary="One school")
     def one(self, school_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> SchoolOut:
-        store = store_of(state)
-        try:
-            return store.school(organization_of(request, store), school_id)
-        except NotFound as exc:
-            raise missing(exc) from exc
+        store, organization = scoped(request, state)
+        with found():
+            return store.school(organization, school_id)
 
     @delete(
         "/{school_id:str}",
@@ -228,11 +232,9 @@ class SchoolController(Controller):
     )
     def remove(self, school_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> Deleted:
         """Deletes the school with every assessment stored for it, and says how many."""
-        store = store_of(state)
-        try:
-            return store.delete_school(organization_of(request, store), school_id)
-        except NotFound as exc:
-            raise missing(exc) from exc
+        store, organization = scoped(request, state)
+        with found():
+            return store.delete_school(organization, school_id)
 
     @post(
         "/{school_id:str}/assessments",
@@ -248,13 +250,10 @@ class SchoolController(Controller):
         request: Request[Any, Any, Any],
         state: State,
     ) -> StoredAssessmentOut:
-        store = store_of(state)
-        organization = organization_of(request, store)
+        store, organization = scoped(request, state)
         assessment = advisor_of(state).assess(data.profile)
-        try:
+        with found():
             stored = store.store_assessment(organization, school_id, data.assessed_on, data.profile, assessment)
-        except NotFound as exc:
-            raise missing(exc) from exc
         record_assessment(assessment)
         return stored
 
@@ -265,11 +264,9 @@ class SchoolController(Controller):
         summary="A school's stored assessments",
     )
     def history(self, school_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> SchoolHistory:
-        store = store_of(state)
-        try:
-            return store.history(organization_of(request, store), school_id)
-        except NotFound as exc:
-            raise missing(exc) from exc
+        store, organization = scoped(request, state)
+        with found():
+            return store.history(organization, school_id)
 
     @post(
         "/{school_id:str}/actions",
@@ -282,13 +279,12 @@ class SchoolController(Controller):
         self, school_id: FromPath[str], data: JSONBody[NewAction], request: Request[Any, Any, Any], state: State
     ) -> ActionOut:
         """The item gets an owner and a due date; later assessments say whether its rule is resolved."""
-        store = store_of(state)
+        store, organization = scoped(request, state)
         try:
-            action = store.adopt_action(
-                organization_of(request, store), school_id, data.assessment_id, data.rule_id, data.owner, data.due_on
-            )
-        except NotFound as exc:
-            raise missing(exc) from exc
+            with found():
+                action = store.adopt_action(
+                    organization, school_id, data.assessment_id, data.rule_id, data.owner, data.due_on
+                )
         except ActionProblem as exc:
             raise invalid_body([FieldError(field="rule_id", message=str(exc))]) from exc
         return _action(advisor_of(state), action, None)
@@ -300,12 +296,10 @@ class SchoolController(Controller):
         summary="A school's actions, with what the latest assessment says of each",
     )
     def actions(self, school_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> list[ActionOut]:
-        store = store_of(state)
-        try:
-            found = store.actions(organization_of(request, store), school_id)
-        except NotFound as exc:
-            raise missing(exc) from exc
-        return [_action(advisor_of(state), action, later) for action, later in found]
+        store, organization = scoped(request, state)
+        with found():
+            listed = store.actions(organization, school_id)
+        return [_action(advisor_of(state), action, later) for action, later in listed]
 
     @patch(
         "/{school_id:str}/actions/{action_id:str}",
@@ -321,14 +315,11 @@ class SchoolController(Controller):
         request: Request[Any, Any, Any],
         state: State,
     ) -> ActionOut:
-        store = store_of(state)
-        organization = organization_of(request, store)
-        try:
+        store, organization = scoped(request, state)
+        with found():
             store.change_action(organization, school_id, action_id, data.model_dump(exclude_none=True))
-            found = dict((action.id, (action, later)) for action, later in store.actions(organization, school_id))
-        except NotFound as exc:
-            raise missing(exc) from exc
-        return _action(advisor_of(state), *found[action_id])
+            by_id = {action.id: (action, later) for action, later in store.actions(organization, school_id)}
+        return _action(advisor_of(state), *by_id[action_id])
 
     @get(
         "/{school_id:str}/progress",
@@ -340,13 +331,10 @@ class SchoolController(Controller):
         """The timeline of stage and scores; between each two assessments what was resolved, what is new, what was
         no longer answered and the growth to celebrate; how often the school changed its model; and how long since
         the why was revisited."""
-        store = store_of(state)
-        try:
-            organization = organization_of(request, store)
+        store, organization = scoped(request, state)
+        with found():
             school, history = store.answers_over_time(organization, school_id)
             actions = store.actions(organization, school_id)
-        except NotFound as exc:
-            raise missing(exc) from exc
         advisor = advisor_of(state)
         overdue = tuple(a for a in (_action(advisor, action, later) for action, later in actions) if a.overdue)
         return msgspec.structs.replace(progress(advisor, school, history), overdue_actions=overdue)
@@ -360,8 +348,6 @@ class SchoolController(Controller):
     def one_assessment(
         self, school_id: FromPath[str], assessment_id: FromPath[str], request: Request[Any, Any, Any], state: State
     ) -> StoredAssessmentOut:
-        store = store_of(state)
-        try:
-            return store.stored_assessment(organization_of(request, store), school_id, assessment_id)
-        except NotFound as exc:
-            raise missing(exc) from exc
+        store, organization = scoped(request, state)
+        with found():
+            return store.stored_assessment(organization, school_id, assessment_id)

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -58,6 +58,21 @@ def _log_config(level: str) -> dict[str, Any]:
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
         "root": {"handlers": ["stderr"], "level": level.upper()},
     }
+
+
+@contextmanager
+def _progress(what: str, total: int | None) -> Iterator[Callable[[], None]]:
+    """A progress bar on standard error when it is a terminal; yields what advances it by one."""
+    with Progress(
+        TextColumn(what),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=not sys.stderr.isatty(),
+    ) as progress:
+        task = progress.add_task(what, total=total)
+        yield lambda: progress.advance(task)
 
 
 def _check_catalog(settings: Settings) -> None:
@@ -262,18 +277,8 @@ def combine(
         raise typer.Exit(2) from exc
     try:
         schools = combining.group(combining.read_rows(input_file, respondents, mapping), errors_output)
-        with Progress(
-            TextColumn("combining"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            disable=not sys.stderr.isatty(),
-        ) as progress:
-            task = progress.add_task("combine", total=len(schools))
-            summary = combining.combine_schools(
-                schools, combiner, opened, errors_output, lambda: progress.advance(task)
-            )
+        with _progress("combining", len(schools)) as advance:
+            summary = combining.combine_schools(schools, combiner, opened, errors_output, advance)
     except InputError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -405,24 +410,8 @@ def score(
         raise typer.Exit(2) from exc
     builder = RollupBuilder(version) if summarize else None
     try:
-        with Progress(
-            TextColumn("scoring"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            disable=not sys.stderr.isatty(),
-        ) as progress:
-            task = progress.add_task("score", total=count_records(input_file))
-            summary = run(
-                read_records(input_file),
-                outputs,
-                errors_output,
-                scorer,
-                builder,
-                lambda: progress.advance(task),
-                storing,
-            )
+        with _progress("scoring", count_records(input_file)) as advance:
+            summary = run(read_records(input_file), outputs, errors_output, scorer, builder, advance, storing)
     except InputError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
