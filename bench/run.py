@@ -22,9 +22,12 @@ soak stay on the Python generator (loadgen.py), which can stop after a count of 
 
 Several respondents per school (7): a seeded district survey of 1,000 schools with 101
 respondents each, combined in process and by `pladvisor combine`, against scoring the
-schools' leaders' answers as single profiles.
+schools' leaders' answers as single profiles. Storing (8): the school set stored with
+`pladvisor score --store` into a new SQLite file and into a throwaway PostgreSQL server (the
+tests' own starter, when Debian's postgresql is installed), against the same run without
+storing.
 
-Last, for the record, the peer table (bench/peers.py): the same catalog and schools run by
+Last, for the record, the peer table (9, bench/peers.py): the same catalog and schools run by
 zen-engine (PyPI) and json-rules-engine (node, when present), each with its CPU time per
 school and the number of schools where it fired other rules than pladvisor (must be 0).
 
