@@ -313,6 +313,10 @@ def in_processes(workers: int, rules_dir: Path | None) -> Scorer:
                         pending.append(pool.submit(_score_chunk, chunk))
                     yield from results
             except BrokenProcessPool as exc:
+                # A worker killed while holding the pool's shared queue lock leaves the others waiting on it for
+                # ever, and leaving the pool would wait for them: they are stopped here, since the run stops.
+                for worker in multiprocessing.active_children():
+                    worker.kill()
                 raise WorkerDied(
                     "a scoring process died before finishing its rows; every row scored before it is written, "
                     "and --resume scores the rest"
