@@ -59,3 +59,17 @@ def test_api_contract(case: OpenApiCase, generated: list[OpenApiCase]) -> None:
     generated.append(case)
     # Every check, the batch included: its contract says any item is accepted and answered in the 200.
     case.call_and_validate()
+
+
+Workflow = schema.as_state_machine()
+
+
+def test_create_then_read_follows_the_contracts_links() -> None:
+    """Sequences of calls along the contract's links (a district created, then a school added to it, then an
+    assessment stored and its history read): the created ids lead to answers as documented, never to 404s the
+    contract does not explain."""
+    Workflow.run(
+        settings=settings(
+            max_examples=25, stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck)
+        )
+    )

@@ -23,6 +23,7 @@ from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import (
+    Link,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
@@ -257,12 +258,46 @@ def _name_choices(prop: Schema, schemas: dict[str, Any]) -> None:
                 branch.items = named
 
 
+LINKS: dict[tuple[str, str], dict[str, tuple[str, str, str]]] = {
+    ("/v1/districts", "post"): {
+        "GetDistrict": ("V1DistrictsDistrictIdOne", "district_id", "$response.body#/id"),
+        "AddSchool": ("V1DistrictsDistrictIdSchoolsAddSchool", "district_id", "$response.body#/id"),
+        "Rollout": ("V1DistrictsDistrictIdRolloutRollout", "district_id", "$response.body#/id"),
+    },
+    ("/v1/districts/{district_id}/schools", "post"): {
+        "GetSchool": ("V1SchoolsSchoolIdOne", "school_id", "$response.body#/id"),
+        "StoreAssessment": ("V1SchoolsSchoolIdAssessmentsStoreAssessment", "school_id", "$response.body#/id"),
+        "History": ("V1SchoolsSchoolIdAssessmentsHistory", "school_id", "$response.body#/id"),
+        "Progress": ("V1SchoolsSchoolIdProgressProgress", "school_id", "$response.body#/id"),
+    },
+    ("/v1/schools/{school_id}/assessments", "post"): {
+        "History": ("V1SchoolsSchoolIdAssessmentsHistory", "school_id", "$response.body#/school_id"),
+        "Progress": ("V1SchoolsSchoolIdProgressProgress", "school_id", "$response.body#/school_id"),
+    },
+}
+"""What a client can do next with what it created: the ids a creation answers, as the next operations' path
+parameters (OpenAPI links; the contract tests follow them from creation to reading)."""
+
+
+def _document_links(app: Litestar) -> None:
+    paths = app.openapi_schema.paths or {}
+    for (path, method), links in LINKS.items():
+        operation = getattr(paths[path], method)
+        response = (operation.responses or {}).get("201") if operation is not None else None
+        if isinstance(response, OpenAPIResponse):
+            response.links = {
+                name: Link(operation_id=target, parameters={parameter: expression})
+                for name, (target, parameter, expression) in links.items()
+            }
+
+
 def tighten(app: Litestar) -> None:
     # A handler with several paths lists them as a set, so their order changed from run to run; sorted, the
     # exported document changes only when the API does.
     app.openapi_schema.paths = dict(sorted((app.openapi_schema.paths or {}).items()))
     _document_access(app)
     _document_examples(app)
+    _document_links(app)
     schemas = app.openapi_schema.components.schemas or {}
     for model in served_models(app):
         schema = schemas.get(model.__name__)
