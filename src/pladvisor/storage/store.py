@@ -89,6 +89,22 @@ def _stored_assessment(row: StoredAssessment) -> Assessment:
     return _read_combined(row.answer).assessment if row.kind == "combined" else _read_assessment(row.answer)
 
 
+def _stored_out(
+    row: StoredAssessment, assessment: Assessment, combined: CombinedAssessment | None
+) -> StoredAssessmentOut:
+    return StoredAssessmentOut(
+        id=row.id,
+        school_id=row.school_id,
+        assessed_on=row.assessed_on,
+        kind=row.kind,  # type: ignore[arg-type]
+        catalog_version=row.catalog_version,
+        stage=row.stage,  # type: ignore[arg-type]
+        score=row.score,
+        assessment=assessment,
+        combined=combined,
+    )
+
+
 def _summary(row: StoredAssessment) -> StoredSummary:
     return StoredSummary(
         id=row.id,
@@ -270,17 +286,7 @@ class Store:
             )
             session.add(row)
             session.flush()
-            return StoredAssessmentOut(
-                id=row.id,
-                school_id=school_id,
-                assessed_on=assessed_on,
-                kind="single" if combined is None else "combined",
-                catalog_version=row.catalog_version,
-                stage=assessment.readiness.stage,
-                score=row.score,
-                assessment=assessment,
-                combined=combined,
-            )
+            return _stored_out(row, assessment, combined)
 
     def history(self, organization: str, school_id: str) -> SchoolHistory:
         with self._sessions() as session:
@@ -539,14 +545,4 @@ class Store:
             if row is None or row.organization_id != organization or row.school_id != school_id:
                 raise NotFound("no such assessment")
             combined = _read_combined(row.answer) if row.kind == "combined" else None
-            return StoredAssessmentOut(
-                id=row.id,
-                school_id=row.school_id,
-                assessed_on=row.assessed_on,
-                kind=row.kind,  # type: ignore[arg-type]
-                catalog_version=row.catalog_version,
-                stage=row.stage,  # type: ignore[arg-type]
-                score=row.score,
-                assessment=_stored_assessment(row),
-                combined=combined,
-            )
+            return _stored_out(row, combined.assessment if combined else _read_assessment(row.answer), combined)
