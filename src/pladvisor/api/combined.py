@@ -11,13 +11,17 @@ from litestar import Request, post
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
+from pydantic import Field, create_model
 
 from pladvisor.advice.combine import CombineError, Combiner, as_combined_request, request_model
 from pladvisor.domain.respondents import CombinedAssessment
+from pladvisor.domain.stored import Day, StoredAssessmentOut
+from pladvisor.storage.store import NotFound
 
 from .metrics import record_assessment
 from .problems import BAD_BODY, invalid_body
 from .state import combiner_of
+from .stored import MISSING, UNAVAILABLE, missing, organization_of, store_of
 
 PATH = "/v1/assessments/combined"
 
@@ -50,13 +54,6 @@ def combined_handler(combiner: Combiner) -> HTTPRouteHandler:
 
 def stored_combined_handler(combiner: Combiner) -> HTTPRouteHandler:
     """``POST /v1/schools/{school_id}/assessments/combined``: the same body with the day it describes, stored."""
-    from pydantic import Field, create_model
-
-    from pladvisor.domain.stored import Day, StoredAssessmentOut
-    from pladvisor.storage.store import NotFound
-
-    from .stored import MISSING, UNAVAILABLE, missing, organization_of, store_of
-
     body: Any = create_model(
         "StoredCombinedResponses",
         __base__=request_model(combiner.respondents),
