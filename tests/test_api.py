@@ -195,14 +195,14 @@ def test_every_request_body_has_an_example_the_service_accepts(client: TestClien
     ]
     assert len(bodies) == 11
     # The stored routes' paths name a district, a school and an action: the examples are sent to real ones, and
-    # the action's example to a real assessment's first 'now' item.
+    # the action's example to a real assessment's first 'now' item (its second is adopted for the change).
     district = client.post("/v1/districts", json={"name": "Examples"}).json()["id"]
     school = client.post(f"/v1/districts/{district}/schools", json={"name": "Example school"}).json()["id"]
     stored = client.post(
         f"/v1/schools/{school}/assessments", json={"assessed_on": "2026-09-01", "profile": as_body(RUSHED_DISTRICT)}
     ).json()
-    now = next(r["rule_id"] for r in stored["assessment"]["recommendations"] if r["horizon"] == "now")
-    adopted = {"assessment_id": stored["id"], "rule_id": now, "owner": "A", "due_on": "2026-12-01"}
+    now, other = [r["rule_id"] for r in stored["assessment"]["recommendations"] if r["horizon"] == "now"][:2]
+    adopted = {"assessment_id": stored["id"], "rule_id": other, "owner": "A", "due_on": "2026-12-01"}
     action = client.post(f"/v1/schools/{school}/actions", json=adopted).json()["id"]
     for method, path, operation in bodies:
         example = operation["requestBody"]["content"]["application/json"]["example"]

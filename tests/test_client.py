@@ -77,6 +77,8 @@ def test_server_problems_surface_as_exceptions(base_url: str) -> None:
         with pytest.raises(ProblemError, match="404"):
             client.rule("no-such-rule")
         with pytest.raises(ProblemError, match="404"):
+            client.rule("..")
+        with pytest.raises(ValueError, match="hold '/'"):
             client.rule("../rules")
 
 

@@ -5,6 +5,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,11 @@ from pladvisor.advice.advisor import Advisor
 from pladvisor.api.app import create_app
 from pladvisor.cli.app import app as cli
 from pladvisor.config import Settings
+from pladvisor.domain.assessment import Assessment
+from pladvisor.domain.base import to_json
+from pladvisor.domain.profile import SchoolProfile
+from pladvisor.domain.stored import findings_of_assessment
+from pladvisor.storage.answers import unpack
 from pladvisor.storage.database import DatabaseError, check, make_engine, upgrade
 from pladvisor.storage.store import Store
 
@@ -207,9 +213,6 @@ def test_a_server_killed_during_a_burst_of_writes_keeps_every_acknowledged_write
 
     import httpx
 
-    from pladvisor.domain.assessment import Assessment
-    from pladvisor.domain.base import to_json
-
     from .servers import PLADVISOR, free_port, wait_until_healthy
 
     port = free_port()
@@ -247,12 +250,17 @@ def test_a_server_killed_during_a_burst_of_writes_keeps_every_acknowledged_write
             server.kill()
         server.wait(timeout=15)
     with store.engine.connect() as connection:
-        rows = connection.execute(sa.text("SELECT id, answer FROM assessments")).all()
+        rows = connection.execute(
+            sa.text(
+                "SELECT a.id, a.findings, b.body FROM assessments a "
+                "LEFT JOIN assessment_answers b ON b.assessment_id = a.id"
+            )
+        ).all()
     stored = {row.id for row in rows}
     assert set(acknowledged) <= stored
     assert len(stored - set(acknowledged)) <= 4
     decode = msgspec.json.Decoder(Assessment).decode
-    assert all(to_json(decode(row.answer)) for row in rows)
+    assert all(row.body is not None and to_json(decode(unpack(row.body))) and row.findings for row in rows)
 
 
 def a_school_over_http(url: str) -> tuple[str, str]:
@@ -410,6 +418,10 @@ def test_an_adopted_action_is_marked_by_the_next_assessment_and_shown_when_overd
     ).json()
     (checked,) = service.get(f"/v1/schools/{school}/actions").json()
     assert (checked["rule_state"], checked["checked_in"], checked["overdue"]) == ("resolved", second["id"], False)
+    again = service.post(f"/v1/schools/{school}/actions", json=adopt)
+    assert again.status_code == 422 and "already adopted, as action" in again.json()["errors"][0]["message"]
+    late = service.post(f"/v1/schools/{school}/actions", json={**adopt, "rule_id": now[1]["rule_id"]}).json()
+    assert (late["rule_state"], late["checked_in"]) == ("resolved", second["id"]), "as the list will show it"
     done = service.patch(f"/v1/schools/{school}/actions/{checked['id']}", json={"status": "done"})
     assert done.status_code == 200 and done.json()["status"] == "done"
     assert service.get(f"/v1/schools/{school}/progress").json()["overdue_actions"] == []
@@ -464,8 +476,11 @@ def test_the_example_district_over_time_renders_its_rollout_page_in_a_browser(
 
 
 def test_score_stores_a_districts_file_once_however_often_it_is_run(
-    database_url: str, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database_url: str, store: Store, advisor: Advisor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    def advisor_answer(profile: SchoolProfile) -> Any:
+        return json.loads(to_json(advisor.assess(profile)))
+
     district_file = Path(__file__).resolve().parents[1] / "examples" / "district.csv"
     monkeypatch.setenv("PLADVISOR_DATABASE_URL", database_url)
     out = tmp_path / "out.jsonl"
@@ -478,8 +493,102 @@ def test_score_stores_a_districts_file_once_however_often_it_is_run(
         counts = connection.execute(sa.text("SELECT count(*) FROM assessments")).scalar()
         schools = connection.execute(sa.text("SELECT count(*) FROM schools")).scalar()
     assert (counts, schools) == (46, 46)
-    written = {json.loads(line)["assessment"]["school_id"] for line in out.read_text().splitlines()}
+    written = {json.loads(line)["assessment"]["school_id"]: line for line in out.read_text().splitlines()}
     assert len(written) == 46
+    organization = store.local_organization()
+    (north,) = store.districts(organization)
+    _, history = store.answers_over_time(organization, north.schools[0].id)
+    (stored,) = history
+    answer = json.loads(written[stored.profile.school_id or ""])["assessment"]
+    assert advisor_answer(stored.profile) == answer, "the stored answers assess as the file's row did"
+    assert stored.findings is not None and stored.findings.score == answer["readiness"]["score"]
     refused = runner.invoke(cli, [*command, "--api", "http://127.0.0.1:9"])
     said = " ".join(re.sub(r"[│╭╮╰╯─]", " ", refused.output).split())
     assert refused.exit_code == 2 and "cannot be used with --api" in said
+
+
+def test_an_upgrade_moves_stored_answers_apart_and_gives_them_findings(database_url: str, advisor: Advisor) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0001")
+    assessment = advisor.assess(SchoolProfile.model_validate(as_body(RUSHED_DISTRICT)))
+    answer = to_json(assessment).decode()
+    with engine.begin() as connection:
+        for statement, values in (
+            ("INSERT INTO organizations VALUES ('o', 'local', :now)", {}),
+            ("INSERT INTO districts VALUES ('d', 'o', 'North', :now)", {}),
+            ("INSERT INTO schools VALUES ('s', 'o', 'd', 'Elm', NULL, NULL, :now)", {}),
+            (
+                "INSERT INTO assessments VALUES ('a', 'o', 's', :day, 'single', :version, :stage, :score, :answer, "
+                "'{}', :now)",
+                {
+                    "day": date(2026, 9, 1),
+                    "version": assessment.catalog_version,
+                    "stage": assessment.readiness.stage,
+                    "score": assessment.readiness.score,
+                    "answer": answer,
+                },
+            ),
+            (
+                "INSERT INTO actions VALUES ('x', 'o', 's', 'a', 'r', 'T', 'Ann', :day, 'open', :now)",
+                {"day": date.today()},
+            ),
+        ):
+            connection.execute(sa.text(statement), {"now": datetime.now(UTC), **values})
+
+    upgrade(engine)
+
+    store = Store(engine)
+    stored = store.stored_assessment("o", "s", "a")
+    assert to_json(stored.assessment).decode() == answer
+    (latest,) = [dated for _, dated in store.latest_by_school("o", "d")]
+    assert latest is not None and latest.findings == findings_of_assessment(assessment)
+    assert [action.id for action, _ in store.actions("o", "s")] == ["x"], "rows referring to assessments are kept"
+    engine.dispose()
+
+
+def test_stored_findings_are_read_while_the_catalog_that_made_them_is_in_use(
+    service: TestClient[Litestar], store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    district, school = a_school(service)
+    body = {"assessed_on": "2026-09-01", "profile": as_body(RUSHED_DISTRICT)}
+    assert service.post(f"/v1/schools/{school}/assessments", json=body).status_code == 201
+    assessed: list[SchoolProfile] = []
+    assess = Advisor.assess
+
+    def counted(self: Advisor, profile: SchoolProfile) -> Assessment:
+        assessed.append(profile)
+        return assess(self, profile)
+
+    monkeypatch.setattr(Advisor, "assess", counted)
+
+    current = service.get(f"/v1/districts/{district}/rollout").json()
+    assert assessed == []
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE assessments SET catalog_version = 'an earlier catalog'"))
+    again = service.get(f"/v1/districts/{district}/rollout").json()
+    assert len(assessed) == 1, "answers stored under another catalog are assessed again"
+    assert again["waves"] == current["waves"]
+
+
+def test_stored_answers_are_compressed(service: TestClient[Litestar], store: Store) -> None:
+    _, school = a_school(service)
+    body = {"assessed_on": "2026-09-01", "profile": as_body(MATURE_SCHOOL)}
+    answer = service.post(f"/v1/schools/{school}/assessments", json=body)
+    with store.engine.connect() as connection:
+        (stored,) = connection.execute(sa.text("SELECT body FROM assessment_answers")).scalars()
+    assert stored.startswith(b"\x28\xb5\x2f\xfd"), "a Zstandard frame"
+    assert len(stored) * 2 < len(json.dumps(answer.json()["assessment"]))
+
+
+def test_an_import_refuses_ids_that_are_not_one_path_segment_and_parents_of_other_organizations(
+    store: Store,
+) -> None:
+    from pladvisor.storage.store import ImportProblem
+
+    with pytest.raises(ImportProblem, match="record 1: its id is not"):
+        store.import_rows("North", [{"type": "district", "id": "a/b", "name": "North"}])
+    theirs = store.create_district(store.organization_named("South"), "South")
+    school = {"type": "school", "id": "s1", "district_id": theirs.id, "name": "Oak", "external_id": None, "need": None}
+    with pytest.raises(ImportProblem, match="record 1: its district_id is not among the organization's"):
+        store.import_rows("North", [school])
+    assert store.districts(store.organization_named("North")) == []

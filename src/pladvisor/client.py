@@ -4,9 +4,11 @@
 attempts. Everything else (what each call sends, when to try again, how an answer or a problem reads)
 lives once, in :class:`_BaseClient`, so the two cannot drift apart.
 
-Assessments are pure functions of their input, so every call is safe to repeat: a call is tried again
-after a connection failure, a timeout, a 429 or a 503, as :class:`RetryPolicy` allows. Any other error
-answer raises :class:`ProblemError`; no answer at all raises :class:`ServiceUnreachableError`.
+Assessments are pure functions of their input, so a call that reads or assesses is safe to repeat: it is
+tried again after a connection failure, a timeout, a 429 or a 503, as :class:`RetryPolicy` allows. A call
+that stores would store twice if repeated after the service acted on it, so it is tried again only when the
+service cannot have acted: no connection was made, or a 429 or a 503 refused it. Any other error answer
+raises :class:`ProblemError`; no answer at all raises :class:`ServiceUnreachableError`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from itertools import islice
 from typing import Any, Generic, Self, TypeVar
 from urllib.parse import quote
@@ -34,6 +37,18 @@ from pladvisor.domain.problems import Problem
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.respondents import CombinedAssessment, CombinedRequest
 from pladvisor.domain.rules import CatalogView, Rule
+from pladvisor.domain.stored import (
+    ActionOut,
+    ActionStatus,
+    Deleted,
+    DistrictOut,
+    Lens,
+    Rollout,
+    SchoolHistory,
+    SchoolOut,
+    SchoolProgress,
+    StoredAssessmentOut,
+)
 from pladvisor.errors import PladvisorError
 
 __all__ = [
@@ -54,6 +69,8 @@ RETRY_STATUSES = frozenset({429, 503})
 RETRY_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 """Failures a later attempt can get past: the service was busy, restarting or far away. A bad URL or a
 request httpx cannot even send would fail the same way every time."""
+UNSENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Failures before the request left: the only ones after which a call that stores is tried again."""
 MAX_RETRY_AFTER = 60.0
 
 
@@ -206,6 +223,27 @@ class _Call(Generic[T]):
     path: str
     answer: type[T]
     body: Any = None
+    params: Mapping[str, str | int] | None = None
+    stores: bool = False
+
+
+def _segment(value: str) -> str:
+    """A caller's id as one path segment, so that an id holding "?" or "#" names one item rather than another
+    path; its dots are escaped too, as httpx would resolve an id of ".." as a step up the path. An empty id and
+    an id holding "/" cannot be one: the service routes on the decoded path, where ``/v1/districts/`` is the
+    list of districts and ``{id}/assessments`` a school's history. No id the service makes holds either."""
+    if not value or "/" in value:
+        raise ValueError(f"an id cannot be empty or hold '/': {value!r}")
+    return quote(value, safe="").replace(".", "%2E")
+
+
+def _present(**members: Any) -> dict[str, Any]:
+    """The members given a value: an optional field left unset is not sent, so the service's default applies."""
+    return {name: value for name, value in members.items() if value is not None}
+
+
+def _responses(responses: CombinedRequest | Mapping[str, Any]) -> Mapping[str, Any]:
+    return responses.model_dump(mode="json", exclude_none=True) if isinstance(responses, BaseModel) else responses
 
 
 def _health() -> _Call[dict[str, Any]]:
@@ -217,8 +255,7 @@ def _assess(profile: Profile) -> _Call[Assessment]:
 
 
 def _assess_combined(responses: CombinedRequest | Mapping[str, Any]) -> _Call[CombinedAssessment]:
-    body = responses.model_dump(mode="json", exclude_none=True) if isinstance(responses, BaseModel) else responses
-    return _Call("POST", "/v1/assessments/combined", CombinedAssessment, body)
+    return _Call("POST", "/v1/assessments/combined", CombinedAssessment, _responses(responses))
 
 
 def _assess_batch(profiles: Iterable[Profile]) -> _Call[BatchResult]:
@@ -230,8 +267,79 @@ def _rules() -> _Call[CatalogView]:
 
 
 def _rule(rule_id: str) -> _Call[Rule]:
-    # Quoted whole, so that an id holding "/" or "?" names a rule rather than another path.
-    return _Call("GET", f"/v1/rules/{quote(rule_id, safe='')}", Rule)
+    return _Call("GET", f"/v1/rules/{_segment(rule_id)}", Rule)
+
+
+def _create_district(name: str) -> _Call[DistrictOut]:
+    return _Call("POST", "/v1/districts", DistrictOut, {"name": name}, stores=True)
+
+
+def _districts() -> _Call[list[DistrictOut]]:
+    return _Call("GET", "/v1/districts", list[DistrictOut])
+
+
+def _district(district_id: str) -> _Call[DistrictOut]:
+    return _Call("GET", f"/v1/districts/{_segment(district_id)}", DistrictOut)
+
+
+def _add_school(district_id: str, name: str, external_id: str | None, need: float | None) -> _Call[SchoolOut]:
+    body = _present(name=name, external_id=external_id, need=need)
+    return _Call("POST", f"/v1/districts/{_segment(district_id)}/schools", SchoolOut, body, stores=True)
+
+
+def _rollout(district_id: str, lens: Lens, capacity: int | None) -> _Call[Rollout]:
+    params = _present(lens=lens, capacity=capacity)
+    return _Call("GET", f"/v1/districts/{_segment(district_id)}/rollout", Rollout, params=params)
+
+
+def _school(school_id: str) -> _Call[SchoolOut]:
+    return _Call("GET", f"/v1/schools/{_segment(school_id)}", SchoolOut)
+
+
+def _delete_school(school_id: str) -> _Call[Deleted]:
+    return _Call("DELETE", f"/v1/schools/{_segment(school_id)}", Deleted)
+
+
+def _store_assessment(school_id: str, assessed_on: date, profile: Profile) -> _Call[StoredAssessmentOut]:
+    body = {"assessed_on": assessed_on.isoformat(), "profile": _payload(profile)}
+    return _Call("POST", f"/v1/schools/{_segment(school_id)}/assessments", StoredAssessmentOut, body, stores=True)
+
+
+def _store_combined(
+    school_id: str, assessed_on: date, responses: CombinedRequest | Mapping[str, Any]
+) -> _Call[StoredAssessmentOut]:
+    body = {**_responses(responses), "assessed_on": assessed_on.isoformat()}
+    path = f"/v1/schools/{_segment(school_id)}/assessments/combined"
+    return _Call("POST", path, StoredAssessmentOut, body, stores=True)
+
+
+def _history(school_id: str) -> _Call[SchoolHistory]:
+    return _Call("GET", f"/v1/schools/{_segment(school_id)}/assessments", SchoolHistory)
+
+
+def _stored_assessment(school_id: str, assessment_id: str) -> _Call[StoredAssessmentOut]:
+    path = f"/v1/schools/{_segment(school_id)}/assessments/{_segment(assessment_id)}"
+    return _Call("GET", path, StoredAssessmentOut)
+
+
+def _progress(school_id: str) -> _Call[SchoolProgress]:
+    return _Call("GET", f"/v1/schools/{_segment(school_id)}/progress", SchoolProgress)
+
+
+def _adopt_action(school_id: str, assessment_id: str, rule_id: str, owner: str, due_on: date) -> _Call[ActionOut]:
+    body = {"assessment_id": assessment_id, "rule_id": rule_id, "owner": owner, "due_on": due_on.isoformat()}
+    return _Call("POST", f"/v1/schools/{_segment(school_id)}/actions", ActionOut, body, stores=True)
+
+
+def _actions(school_id: str) -> _Call[list[ActionOut]]:
+    return _Call("GET", f"/v1/schools/{_segment(school_id)}/actions", list[ActionOut])
+
+
+def _change_action(
+    school_id: str, action_id: str, status: ActionStatus | None, owner: str | None, due_on: date | None
+) -> _Call[ActionOut]:
+    body = _present(status=status, owner=owner, due_on=due_on.isoformat() if due_on else None)
+    return _Call("PATCH", f"/v1/schools/{_segment(school_id)}/actions/{_segment(action_id)}", ActionOut, body)
 
 
 Outcome = httpx.Response | httpx.RequestError
@@ -250,15 +358,15 @@ class _BaseClient:
         self._retry = retry
 
     def _request(self, call: _Call[Any]) -> httpx.Request:
-        return self._http.build_request(call.method, call.path, json=call.body)
+        return self._http.build_request(call.method, call.path, json=call.body, params=call.params)
 
-    def _wait(self, attempt: int, started: float, outcome: Outcome) -> float | None:
+    def _wait(self, call: _Call[Any], attempt: int, started: float, outcome: Outcome) -> float | None:
         """Seconds to wait before the next attempt, or None when ``outcome`` is the call's result."""
         if isinstance(outcome, httpx.Response):
             if outcome.status_code not in RETRY_STATUSES:
                 return None
             return self._retry.wait(attempt, self._clock() - started, _retry_after(outcome))
-        if not isinstance(outcome, RETRY_ERRORS):
+        if not isinstance(outcome, UNSENT_ERRORS if call.stores else RETRY_ERRORS):
             return None
         return self._retry.wait(attempt, self._clock() - started, None)
 
@@ -310,7 +418,7 @@ class Client(_BaseClient):
                 outcome = self._http.send(request)
             except httpx.RequestError as exc:
                 outcome = exc
-            wait = self._wait(attempt, started, outcome)
+            wait = self._wait(call, attempt, started, outcome)
             if wait is None:
                 return self._answer(call, request, outcome, attempt)
             self._sleep(wait)
@@ -334,6 +442,63 @@ class Client(_BaseClient):
 
     def rule(self, rule_id: str) -> Rule:
         return self._call(_rule(rule_id))
+
+    def create_district(self, name: str) -> DistrictOut:
+        return self._call(_create_district(name))
+
+    def districts(self) -> list[DistrictOut]:
+        return self._call(_districts())
+
+    def district(self, district_id: str) -> DistrictOut:
+        return self._call(_district(district_id))
+
+    def add_school(
+        self, district_id: str, name: str, *, external_id: str | None = None, need: float | None = None
+    ) -> SchoolOut:
+        return self._call(_add_school(district_id, name, external_id, need))
+
+    def rollout(self, district_id: str, *, lens: Lens = "readiness", capacity: int | None = None) -> Rollout:
+        return self._call(_rollout(district_id, lens, capacity))
+
+    def school(self, school_id: str) -> SchoolOut:
+        return self._call(_school(school_id))
+
+    def delete_school(self, school_id: str) -> Deleted:
+        return self._call(_delete_school(school_id))
+
+    def store_assessment(self, school_id: str, assessed_on: date, profile: Profile) -> StoredAssessmentOut:
+        return self._call(_store_assessment(school_id, assessed_on, profile))
+
+    def store_combined(
+        self, school_id: str, assessed_on: date, responses: CombinedRequest | Mapping[str, Any]
+    ) -> StoredAssessmentOut:
+        return self._call(_store_combined(school_id, assessed_on, responses))
+
+    def history(self, school_id: str) -> SchoolHistory:
+        return self._call(_history(school_id))
+
+    def stored_assessment(self, school_id: str, assessment_id: str) -> StoredAssessmentOut:
+        return self._call(_stored_assessment(school_id, assessment_id))
+
+    def progress(self, school_id: str) -> SchoolProgress:
+        return self._call(_progress(school_id))
+
+    def adopt_action(self, school_id: str, assessment_id: str, rule_id: str, *, owner: str, due_on: date) -> ActionOut:
+        return self._call(_adopt_action(school_id, assessment_id, rule_id, owner, due_on))
+
+    def actions(self, school_id: str) -> list[ActionOut]:
+        return self._call(_actions(school_id))
+
+    def change_action(
+        self,
+        school_id: str,
+        action_id: str,
+        *,
+        status: ActionStatus | None = None,
+        owner: str | None = None,
+        due_on: date | None = None,
+    ) -> ActionOut:
+        return self._call(_change_action(school_id, action_id, status, owner, due_on))
 
     def _batch_items(self, batch: Sequence[Any]) -> list[BatchItem]:
         """One batch's items; a batch over the server's limit is sent again in pieces the server takes."""
@@ -402,7 +567,7 @@ class AsyncClient(_BaseClient):
                 outcome = await self._http.send(request)
             except httpx.RequestError as exc:
                 outcome = exc
-            wait = self._wait(attempt, started, outcome)
+            wait = self._wait(call, attempt, started, outcome)
             if wait is None:
                 return self._answer(call, request, outcome, attempt)
             await self._sleep(wait)
@@ -426,6 +591,65 @@ class AsyncClient(_BaseClient):
 
     async def rule(self, rule_id: str) -> Rule:
         return await self._call(_rule(rule_id))
+
+    async def create_district(self, name: str) -> DistrictOut:
+        return await self._call(_create_district(name))
+
+    async def districts(self) -> list[DistrictOut]:
+        return await self._call(_districts())
+
+    async def district(self, district_id: str) -> DistrictOut:
+        return await self._call(_district(district_id))
+
+    async def add_school(
+        self, district_id: str, name: str, *, external_id: str | None = None, need: float | None = None
+    ) -> SchoolOut:
+        return await self._call(_add_school(district_id, name, external_id, need))
+
+    async def rollout(self, district_id: str, *, lens: Lens = "readiness", capacity: int | None = None) -> Rollout:
+        return await self._call(_rollout(district_id, lens, capacity))
+
+    async def school(self, school_id: str) -> SchoolOut:
+        return await self._call(_school(school_id))
+
+    async def delete_school(self, school_id: str) -> Deleted:
+        return await self._call(_delete_school(school_id))
+
+    async def store_assessment(self, school_id: str, assessed_on: date, profile: Profile) -> StoredAssessmentOut:
+        return await self._call(_store_assessment(school_id, assessed_on, profile))
+
+    async def store_combined(
+        self, school_id: str, assessed_on: date, responses: CombinedRequest | Mapping[str, Any]
+    ) -> StoredAssessmentOut:
+        return await self._call(_store_combined(school_id, assessed_on, responses))
+
+    async def history(self, school_id: str) -> SchoolHistory:
+        return await self._call(_history(school_id))
+
+    async def stored_assessment(self, school_id: str, assessment_id: str) -> StoredAssessmentOut:
+        return await self._call(_stored_assessment(school_id, assessment_id))
+
+    async def progress(self, school_id: str) -> SchoolProgress:
+        return await self._call(_progress(school_id))
+
+    async def adopt_action(
+        self, school_id: str, assessment_id: str, rule_id: str, *, owner: str, due_on: date
+    ) -> ActionOut:
+        return await self._call(_adopt_action(school_id, assessment_id, rule_id, owner, due_on))
+
+    async def actions(self, school_id: str) -> list[ActionOut]:
+        return await self._call(_actions(school_id))
+
+    async def change_action(
+        self,
+        school_id: str,
+        action_id: str,
+        *,
+        status: ActionStatus | None = None,
+        owner: str | None = None,
+        due_on: date | None = None,
+    ) -> ActionOut:
+        return await self._call(_change_action(school_id, action_id, status, owner, due_on))
 
     async def _batch_items(self, batch: Sequence[Any]) -> list[BatchItem]:
         """One batch's items; a batch over the server's limit is sent again in pieces the server takes."""

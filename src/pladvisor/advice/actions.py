@@ -7,14 +7,14 @@ from datetime import date
 from pladvisor.domain.stored import ActionOut, ActionStatus, Dated, RuleState
 
 from .advisor import Advisor, answers_of, fact_of
+from .findings import current_findings
 
 
 def rule_state(advisor: Advisor, rule_id: str, later: Dated | None) -> RuleState:
     """As in a comparison: a rule no longer advised is resolved only when the later answers decide it."""
     if later is None:
         return "not_reassessed"
-    assessment = advisor.assess(later.profile)
-    if any(r.rule_id == rule_id and r.kind == "gap" for r in assessment.recommendations):
+    if rule_id in current_findings(advisor, later).gaps:
         return "open"
     compiled = advisor.catalog.by_id.get(rule_id)
     if compiled is not None and compiled.decide(answers_of(fact_of(later.profile))) is False:

@@ -15,15 +15,15 @@ from collections.abc import Sequence
 from pladvisor.domain.stored import Dated, Lens, Placement, Readiness, Rollout, SchoolOut, Wave
 
 from .advisor import Advisor
+from .findings import current_findings
 
 CLOSE = 2
 """Foundations a school may still lack and count as close: the roll-out plan's own judgement."""
 GROUP_ORDER: dict[Readiness, int] = {"proof_point": 0, "close": 1, "foundations_first": 2}
 
 
-def _placement(advisor: Advisor, school: SchoolOut, latest: Dated) -> Placement:
-    readiness = advisor.assess(latest.profile).readiness
-    titles = {f.id: f.title for f in readiness.foundations}
+def _placement(advisor: Advisor, titles: dict[str, str], school: SchoolOut, latest: Dated) -> Placement:
+    readiness = current_findings(advisor, latest)
     missing = tuple(titles[f] for f in readiness.held_back_by)
     group: Readiness = "proof_point" if not missing else "close" if len(missing) <= CLOSE else "foundations_first"
     if group == "proof_point":
@@ -54,7 +54,8 @@ def rollout(
     lens: Lens,
     capacity: int | None,
 ) -> Rollout:
-    placed = [_placement(advisor, school, latest) for school, latest in schools if latest is not None]
+    titles = {f.id: f.title for f in advisor.catalog.foundations}
+    placed = [_placement(advisor, titles, school, latest) for school, latest in schools if latest is not None]
     if lens == "readiness":
         placed.sort(key=lambda p: (GROUP_ORDER[p.group], -(p.score or 0), p.name))
     else:

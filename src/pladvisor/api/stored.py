@@ -20,6 +20,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 
 from pladvisor.advice.actions import action_out
 from pladvisor.advice.advisor import Advisor
+from pladvisor.advice.findings import current_findings
 from pladvisor.advice.progress import progress
 from pladvisor.advice.rollout import rollout as plan_rollout
 from pladvisor.domain.problems import FieldError
@@ -101,6 +102,14 @@ def _action(advisor: Advisor, action: Action, later: Dated | None) -> ActionOut:
         later=later,
         today=date.today(),
     )
+
+
+def _listed(store: Store, organization: str, school_id: str, action_id: str, advisor: Advisor) -> ActionOut:
+    """An action as the school's list shows it, checked in against the latest assessment."""
+    listed = {action.id: (action, later) for action, later in store.actions(organization, school_id)}
+    if action_id not in listed:
+        raise NotFound("no such action")  # deleted with its school since
+    return _action(advisor, *listed[action_id])
 
 
 def scoped(request: Request[Any, Any, Any], state: State) -> tuple[Store, str]:
@@ -187,14 +196,13 @@ class DistrictController(Controller):
         store, organization = scoped(request, state)
         advisor = advisor_of(state)
         with found():
-            district = store.district(organization, district_id)
-            plan = plan_rollout(advisor, district_id, store.latest_by_school(organization, district_id), lens, capacity)
-            trends = {
-                school.id: [
-                    p.score for p in progress(advisor, *store.answers_over_time(organization, school.id)).timeline
-                ]
-                for school in district.schools
-            }
+            district, history = store.district_over_time(organization, district_id)
+        latest = [(school, history[school.id][-1] if history[school.id] else None) for school in district.schools]
+        plan = plan_rollout(advisor, district_id, latest, lens, capacity)
+        trends = {
+            school_id: [current_findings(advisor, dated).score for dated in dated_list]
+            for school_id, dated_list in history.items()
+        }
         page = render_district_page(district, plan, trends, advisor.catalog.version)
         return Response(page, media_type=MediaType.HTML)
 
@@ -285,9 +293,9 @@ class SchoolController(Controller):
                 action = store.adopt_action(
                     organization, school_id, data.assessment_id, data.rule_id, data.owner, data.due_on
                 )
+                return _listed(store, organization, school_id, action.id, advisor_of(state))
         except ActionProblem as exc:
             raise invalid_body([FieldError(field="rule_id", message=str(exc))]) from exc
-        return _action(advisor_of(state), action, None)
 
     @get(
         "/{school_id:str}/actions",
@@ -318,8 +326,7 @@ class SchoolController(Controller):
         store, organization = scoped(request, state)
         with found():
             store.change_action(organization, school_id, action_id, data.model_dump(exclude_none=True))
-            by_id = {action.id: (action, later) for action, later in store.actions(organization, school_id)}
-        return _action(advisor_of(state), *by_id[action_id])
+            return _listed(store, organization, school_id, action_id, advisor_of(state))
 
     @get(
         "/{school_id:str}/progress",

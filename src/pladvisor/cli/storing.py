@@ -7,7 +7,6 @@ from typing import Any
 
 import msgspec
 
-from pladvisor.domain.profile import SchoolProfile
 from pladvisor.storage.store import Scoring, Store
 
 from .runs import Scored
@@ -18,6 +17,7 @@ class _Head(msgspec.Struct):
 
 
 _head = msgspec.json.Decoder(_Head).decode
+_encode = msgspec.json.Encoder().encode
 
 
 class StoreWriter:
@@ -37,10 +37,12 @@ class StoreWriter:
     def store(self, rows: list[tuple[dict[str, Any], Scored]]) -> None:
         batch = []
         for raw, scored in rows:
-            assert scored.answer_json is not None and scored.summary is not None
-            profile = SchoolProfile.model_validate(raw, strict=True)
-            summary = (_head(scored.answer_json).catalog_version, scored.summary.stage, scored.summary.score)
-            batch.append(Scoring((profile.school_id, profile.name), profile, scored.answer_json, summary))
+            assert scored.answer_json is not None
+            # The record was validated when scored: its answers are stored as read, not validated again.
+            profile = _encode({name: value for name, value in raw.items() if value is not None}).decode()
+            answer = scored.answer_json.encode()
+            school = (raw.get("school_id"), raw.get("name"))
+            batch.append(Scoring(school, profile, answer, _head(answer).catalog_version))
         stored = self._store.store_scored(self._organization, self._district, self._day, batch)
         self.stored += stored
         self.kept += len(batch) - stored

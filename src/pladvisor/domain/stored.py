@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Annotated, Literal
 
+import msgspec
 from msgspec import Meta
 from pydantic import BeforeValidator, Field
 
@@ -49,15 +51,6 @@ class NewSchool(Model):
 class NewStoredAssessment(Model):
     assessed_on: Day = Field(description="The day the answers describe (YYYY-MM-DD).")
     profile: SchoolProfile = Field(description="The school's answers, as for POST /v1/assessments.")
-
-
-@dataclass(frozen=True, slots=True)
-class Dated:
-    """One stored assessment's answers and its day, as progress reads them."""
-
-    id: str
-    assessed_on: date
-    profile: SchoolProfile
 
 
 class SchoolOut(Part, frozen=True):
@@ -234,3 +227,93 @@ class Rollout(Part, frozen=True):
     capacity: Annotated[int, Meta(description="Most schools in one wave.")]
     waves: tuple[Wave, ...]
     not_assessed: Annotated[tuple[str, ...], Meta(description="Ids of the district's schools with no assessment.")]
+
+
+class Findings(msgspec.Struct, frozen=True):
+    """What lists, roll-outs and action check-ins read of an answer, kept beside the stored answer so that they
+    need neither the answer (tens of kilobytes) nor a new assessment while the catalog is the one that made it."""
+
+    stage: Stage
+    score: int | None
+    areas: tuple[AreaScore, ...]
+    gaps: tuple[str, ...]
+    """The rules advised as gaps."""
+    held_back_by: tuple[str, ...]
+    """The foundations not met."""
+
+
+class _Item(msgspec.Struct):
+    rule_id: str
+    kind: str
+
+
+class _Readiness(msgspec.Struct):
+    stage: Stage
+    score: int | None
+    areas: tuple[AreaScore, ...]
+    held_back_by: tuple[str, ...]
+
+
+class _Answer(msgspec.Struct):
+    readiness: _Readiness
+    recommendations: tuple[_Item, ...]
+
+
+class _Combined(msgspec.Struct):
+    assessment: _Answer
+
+
+_read_answer = msgspec.json.Decoder(_Answer).decode
+_read_combined = msgspec.json.Decoder(_Combined).decode
+_write_findings = msgspec.json.Encoder().encode
+_read_findings = msgspec.json.Decoder(Findings).decode
+
+
+def findings_of(answer_json: bytes | str, combined: bool = False) -> Findings:
+    """The findings of an answer, read from its JSON without decoding the rest of it."""
+    answer = _read_combined(answer_json).assessment if combined else _read_answer(answer_json)
+    readiness = answer.readiness
+    return Findings(
+        stage=readiness.stage,
+        score=readiness.score,
+        areas=readiness.areas,
+        gaps=tuple(item.rule_id for item in answer.recommendations if item.kind == "gap"),
+        held_back_by=readiness.held_back_by,
+    )
+
+
+def findings_json(findings: Findings) -> str:
+    return _write_findings(findings).decode()
+
+
+def findings_of_assessment(assessment: Assessment) -> Findings:
+    readiness = assessment.readiness
+    return Findings(
+        stage=readiness.stage,
+        score=readiness.score,
+        areas=tuple(AreaScore(area=a.area, score=a.score) for a in readiness.areas),
+        gaps=tuple(r.rule_id for r in assessment.recommendations if r.kind == "gap"),
+        held_back_by=readiness.held_back_by,
+    )
+
+
+@dataclass(frozen=True)
+class Dated:
+    """One stored assessment as progress, roll-outs and check-ins read it: its day, the catalog that assessed it,
+    and its answers and findings as stored, decoded only when read (a roll-out of a thousand schools reads
+    findings alone)."""
+
+    id: str
+    assessed_on: date
+    catalog_version: str
+    profile_json: str
+    findings_json: str | None
+    """None for a row stored without findings (imported without them): it is assessed again when read."""
+
+    @cached_property
+    def profile(self) -> SchoolProfile:
+        return SchoolProfile.model_validate_json(self.profile_json)
+
+    @cached_property
+    def findings(self) -> Findings | None:
+        return None if self.findings_json is None else _read_findings(self.findings_json)

@@ -61,14 +61,15 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine) -> str:
-    """Bring the schema to this version's head, in one transaction per migration; returns the revision."""
+def upgrade(engine: Engine, revision: str = "head") -> str:
+    """Bring the schema to this version's head (or an earlier revision), in one transaction; returns the
+    revision reached."""
     check(engine, migrated=False)
     config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    return head()
+        command.upgrade(config, revision)
+    return head() if revision == "head" else revision
 
 
 def check(engine: Engine, migrated: bool = True) -> None:

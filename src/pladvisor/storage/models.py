@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, String, Text
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -71,7 +71,8 @@ class School(Base):
 
 
 class StoredAssessment(Base):
-    """One dated assessment of a school: the answer as the service gave it (JSON), and what lists need of it."""
+    """One dated assessment of a school: the answers assessed, and what lists, roll-outs and check-ins read of
+    the answer (its findings). The answer itself is in its own table, which those reads never touch."""
 
     __tablename__ = "assessments"
     __table_args__ = (Index("ix_assessments_school_date", "school_id", "assessed_on"),)
@@ -84,11 +85,22 @@ class StoredAssessment(Base):
     catalog_version: Mapped[str] = mapped_column(String(40))
     stage: Mapped[str] = mapped_column(String(20))
     score: Mapped[int | None] = mapped_column(default=None)
-    answer: Mapped[str] = mapped_column(Text, doc="The assessment (or combined assessment) as JSON.")
     profile: Mapped[str] = mapped_column(Text, doc="The answers assessed, as JSON: progress compares them.")
+    findings: Mapped[str | None] = mapped_column(
+        Text, default=None, doc="The answer's findings (``domain.stored.Findings``) as JSON."
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     school: Mapped[School] = relationship(back_populates="assessments")
     actions: Mapped[list[Action]] = relationship(cascade="all, delete-orphan")
+
+
+class StoredAnswer(Base):
+    """A stored assessment's answer as the service gave it: JSON, compressed (``storage.answers``)."""
+
+    __tablename__ = "assessment_answers"
+
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Action(Base):

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from pladvisor.domain.assessment import Assessment
@@ -27,12 +28,17 @@ from pladvisor.domain.stored import (
     SchoolOut,
     StoredAssessmentOut,
     StoredSummary,
+    findings_json,
+    findings_of,
 )
 from pladvisor.errors import PladvisorError
 
+from .answers import pack, unpack
 from .database import check, sessions
-from .models import Action, ApiKey, District, Organization, School, StoredAssessment
+from .models import Action, ApiKey, District, Organization, School, StoredAnswer, StoredAssessment, new_id, now
 
+ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+"""An imported record's id: as the ids made here (``models.new_id``), one path segment in every route."""
 LOCAL_ORGANIZATION = "local"
 """The one organization of a service run without stored keys."""
 KEY_BYTES = 32
@@ -45,10 +51,9 @@ class Scoring:
     """One scored row of a file to store: its school (the file's id and name), answers and answer."""
 
     school: tuple[str | None, str | None]
-    profile: SchoolProfile
-    answer_json: str
-    summary: tuple[str, str, int | None]
-    """The catalog version, stage and score of the answer."""
+    profile_json: str
+    answer_json: bytes
+    catalog_version: str
 
 
 class ActionProblem(PladvisorError):
@@ -84,14 +89,55 @@ def _school_out(school: School, count: int) -> SchoolOut:
     )
 
 
-def _stored_assessment(row: StoredAssessment) -> Assessment:
-    """The assessment of a stored row: the row's answer, or the assessment within a combined answer."""
-    return _read_combined(row.answer).assessment if row.kind == "combined" else _read_assessment(row.answer)
+def _answer(session: Session, row: StoredAssessment) -> tuple[Assessment, CombinedAssessment | None]:
+    """A stored row's answer: its assessment, and the combined answer around it when it has one."""
+    body = session.get_one(StoredAnswer, row.id).body
+    if row.kind == "combined":
+        combined = _read_combined(unpack(body))
+        return combined.assessment, combined
+    return _read_assessment(unpack(body)), None
 
 
-def _stored_out(
-    row: StoredAssessment, assessment: Assessment, combined: CombinedAssessment | None
-) -> StoredAssessmentOut:
+_DATED = (
+    StoredAssessment.id,
+    StoredAssessment.assessed_on,
+    StoredAssessment.catalog_version,
+    StoredAssessment.profile,
+    StoredAssessment.findings,
+)
+"""The columns a ``Dated`` is made of."""
+
+
+def _dated(row: Any) -> Dated:
+    return Dated(row.id, row.assessed_on, row.catalog_version, row.profile, row.findings)
+
+
+def _assessment_row(
+    organization: str, school_id: str, assessed_on: date, kind: str, catalog_version: str, profile: str, answer: bytes
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The rows of one stored assessment, ready to insert: the assessment with its findings, and its answer."""
+    findings = findings_of(answer, combined=kind == "combined")
+    row_id = new_id()
+    return (
+        {
+            "id": row_id,
+            "organization_id": organization,
+            "school_id": school_id,
+            "assessed_on": assessed_on,
+            "kind": kind,
+            "catalog_version": catalog_version,
+            "stage": findings.stage,
+            "score": findings.score,
+            "profile": profile,
+            "findings": findings_json(findings),
+            "created_at": now(),
+        },
+        {"assessment_id": row_id, "body": pack(answer)},
+    )
+
+
+def _stored_out(session: Session, row: StoredAssessment) -> StoredAssessmentOut:
+    assessment, combined = _answer(session, row)
     return StoredAssessmentOut(
         id=row.id,
         school_id=row.school_id,
@@ -105,13 +151,23 @@ def _stored_out(
     )
 
 
-def _summary(row: StoredAssessment) -> StoredSummary:
+_SUMMARY = (
+    StoredAssessment.id,
+    StoredAssessment.assessed_on,
+    StoredAssessment.kind,
+    StoredAssessment.catalog_version,
+    StoredAssessment.stage,
+    StoredAssessment.score,
+)
+
+
+def _summary(row: Any) -> StoredSummary:
     return StoredSummary(
         id=row.id,
         assessed_on=row.assessed_on,
-        kind=row.kind,  # type: ignore[arg-type]
+        kind=row.kind,
         catalog_version=row.catalog_version,
-        stage=row.stage,  # type: ignore[arg-type]
+        stage=row.stage,
         score=row.score,
     )
 
@@ -271,28 +327,37 @@ class Store:
         combined: CombinedAssessment | None = None,
     ) -> StoredAssessmentOut:
         """One dated assessment, written in one transaction: after a crash it is there whole or not at all."""
+        kind: Literal["single", "combined"] = "single" if combined is None else "combined"
+        row, answer = _assessment_row(
+            organization,
+            school_id,
+            assessed_on,
+            kind,
+            assessment.catalog_version,
+            profile.model_dump_json(exclude_none=True),
+            to_json(assessment if combined is None else combined),
+        )
         with self._sessions.begin() as session:
             self._school(session, organization, school_id)
-            row = StoredAssessment(
-                organization_id=organization,
-                school_id=school_id,
-                assessed_on=assessed_on,
-                kind="single" if combined is None else "combined",
-                catalog_version=assessment.catalog_version,
-                stage=assessment.readiness.stage,
-                score=assessment.readiness.score,
-                answer=to_json(assessment if combined is None else combined).decode(),
-                profile=profile.model_dump_json(exclude_none=True),
-            )
-            session.add(row)
-            session.flush()
-            return _stored_out(row, assessment, combined)
+            session.execute(insert(StoredAssessment), [row])
+            session.execute(insert(StoredAnswer), [answer])
+        return StoredAssessmentOut(
+            id=row["id"],
+            school_id=school_id,
+            assessed_on=assessed_on,
+            kind=kind,
+            catalog_version=assessment.catalog_version,
+            stage=assessment.readiness.stage,
+            score=assessment.readiness.score,
+            assessment=assessment,
+            combined=combined,
+        )
 
     def history(self, organization: str, school_id: str) -> SchoolHistory:
         with self._sessions() as session:
             school = self._school(session, organization, school_id)
-            rows = session.scalars(
-                select(StoredAssessment)
+            rows = session.execute(
+                select(*_SUMMARY)
                 .where(StoredAssessment.school_id == school.id)
                 .order_by(StoredAssessment.assessed_on, StoredAssessment.created_at)
             ).all()
@@ -303,33 +368,66 @@ class Store:
         with self._sessions() as session:
             school = self._school(session, organization, school_id)
             rows = session.execute(
-                select(StoredAssessment.id, StoredAssessment.assessed_on, StoredAssessment.profile)
+                select(*_DATED)
                 .where(StoredAssessment.school_id == school.id)
                 .order_by(StoredAssessment.assessed_on, StoredAssessment.created_at)
             ).all()
-            dated = [Dated(row.id, row.assessed_on, SchoolProfile.model_validate_json(row.profile)) for row in rows]
-            return _school_out(school, len(rows)), dated
+            return _school_out(school, len(rows)), list(map(_dated, rows))
 
-    def latest_by_school(self, organization: str, district_id: str) -> list[tuple[SchoolOut, Dated | None]]:
-        """Each of the district's schools with its latest stored answers (None when it has none)."""
+    def district_over_time(self, organization: str, district_id: str) -> tuple[DistrictOut, dict[str, list[Dated]]]:
+        """The district and every stored assessment of each of its schools, oldest first, in one query."""
         with self._sessions() as session:
             district = self._district(session, organization, district_id)
-            counts = self._counts(session, [school.id for school in district.schools])
-            result: list[tuple[SchoolOut, Dated | None]] = []
-            for school in district.schools:
-                row = session.execute(
-                    select(StoredAssessment.id, StoredAssessment.assessed_on, StoredAssessment.profile)
-                    .where(StoredAssessment.school_id == school.id)
-                    .order_by(StoredAssessment.assessed_on.desc(), StoredAssessment.created_at.desc())
-                    .limit(1)
-                ).first()
-                latest = (
-                    None
-                    if row is None
-                    else Dated(row.id, row.assessed_on, SchoolProfile.model_validate_json(row.profile))
+            rows = session.execute(
+                select(StoredAssessment.school_id, *_DATED)
+                .join(School, School.id == StoredAssessment.school_id)
+                .where(School.district_id == district.id)
+                .order_by(StoredAssessment.assessed_on, StoredAssessment.created_at)
+            ).all()
+            by_school: dict[str, list[Dated]] = {school.id: [] for school in district.schools}
+            for row in rows:
+                by_school[row.school_id].append(_dated(row))
+            counts = {school_id: len(dated) for school_id, dated in by_school.items()}
+            out = DistrictOut(
+                id=district.id,
+                name=district.name,
+                created_at=utc(district.created_at),
+                schools=tuple(_school_out(school, counts[school.id]) for school in district.schools),
+            )
+            return out, by_school
+
+    def latest_by_school(self, organization: str, district_id: str) -> list[tuple[SchoolOut, Dated | None]]:
+        """Each of the district's schools with its latest stored assessment (None when it has none), in two
+        queries however many schools it has."""
+        with self._sessions() as session:
+            district = self._district(session, organization, district_id)
+            ranked = (
+                select(
+                    StoredAssessment.id,
+                    func.row_number()
+                    .over(
+                        partition_by=StoredAssessment.school_id,
+                        order_by=(StoredAssessment.assessed_on.desc(), StoredAssessment.created_at.desc()),
+                    )
+                    .label("rank"),
+                    func.count().over(partition_by=StoredAssessment.school_id).label("assessments"),
                 )
-                result.append((_school_out(school, counts.get(school.id, 0)), latest))
-            return result
+                .join(School, School.id == StoredAssessment.school_id)
+                .where(School.district_id == district.id)
+                .subquery()
+            )
+            rows = session.execute(
+                select(StoredAssessment.school_id, ranked.c.assessments, *_DATED)
+                .join(ranked, ranked.c.id == StoredAssessment.id)
+                .where(ranked.c.rank == 1)
+            ).all()
+            latest = {row.school_id: (row.assessments, _dated(row)) for row in rows}
+            return [
+                (_school_out(school, latest[school.id][0]), latest[school.id][1])
+                if school.id in latest
+                else (_school_out(school, 0), None)
+                for school in district.schools
+            ]
 
     def district_named(self, organization: str, name: str) -> str:
         """The organization's district of this name, made if it has none: what ``score --store`` stores into."""
@@ -350,9 +448,14 @@ class Store:
         it, so a resumed run stores nothing twice. Returns how many were stored."""
         stored = 0
         with self._sessions.begin() as session:
+            # Only this batch's schools are looked up, so that a long file's later batches cost no more.
+            external_ids = {external_id for external_id, _ in (row.school for row in rows) if external_id}
+            names = {name or "" for external_id, name in (row.school for row in rows) if not external_id}
             schools = session.execute(
                 select(School.id, School.external_id, School.name).where(
-                    School.organization_id == organization, School.district_id == district_id
+                    School.organization_id == organization,
+                    School.district_id == district_id,
+                    School.external_id.in_(external_ids) | School.name.in_(names),
                 )
             ).all()
             by_id = {row.external_id: row.id for row in schools if row.external_id}
@@ -360,45 +463,53 @@ class Store:
             dated = set(
                 session.scalars(
                     select(StoredAssessment.school_id).where(
-                        StoredAssessment.organization_id == organization, StoredAssessment.assessed_on == assessed_on
+                        StoredAssessment.school_id.in_([row.id for row in schools]),
+                        StoredAssessment.assessed_on == assessed_on,
                     )
                 )
             )
+            new_schools: list[dict[str, Any]] = []
+            assessments: list[dict[str, Any]] = []
+            answers: list[dict[str, Any]] = []
             for row in rows:
                 external_id, name = row.school
                 school_id = by_id.get(external_id) if external_id else by_name.get(name or "")
                 if school_id is None:
-                    school = School(
-                        organization_id=organization,
-                        district_id=district_id,
-                        name=name or external_id or "Unnamed school",
-                        external_id=external_id,
+                    school_id = new_id()
+                    school_name = name or external_id or "Unnamed school"
+                    new_schools.append(
+                        {
+                            "id": school_id,
+                            "organization_id": organization,
+                            "district_id": district_id,
+                            "name": school_name,
+                            "external_id": external_id,
+                            "need": None,
+                            "created_at": now(),
+                        }
                     )
-                    session.add(school)
-                    session.flush()
-                    school_id = school.id
                     if external_id:
                         by_id[external_id] = school_id
                     else:
-                        by_name[school.name] = school_id
+                        by_name[school_name] = school_id
                 if school_id in dated:
                     continue
-                catalog_version, stage, score = row.summary
-                session.add(
-                    StoredAssessment(
-                        organization_id=organization,
-                        school_id=school_id,
-                        assessed_on=assessed_on,
-                        kind="single",
-                        catalog_version=catalog_version,
-                        stage=stage,
-                        score=score,
-                        answer=row.answer_json,
-                        profile=row.profile.model_dump_json(exclude_none=True),
-                    )
+                assessment, answer = _assessment_row(
+                    organization,
+                    school_id,
+                    assessed_on,
+                    "single",
+                    row.catalog_version,
+                    row.profile_json,
+                    row.answer_json,
                 )
+                assessments.append(assessment)
+                answers.append(answer)
                 dated.add(school_id)
                 stored += 1
+            for table, values in ((School, new_schools), (StoredAssessment, assessments), (StoredAnswer, answers)):
+                if values:
+                    session.execute(insert(table), values)
         return stored
 
     # --- actions ----------------------------------------------------------------------------------------------
@@ -412,12 +523,12 @@ class Store:
             stored = session.get(StoredAssessment, assessment_id)
             if stored is None or stored.organization_id != organization or stored.school_id != school_id:
                 raise NotFound("no such assessment")
-            answer = (
-                _read_combined(stored.answer).assessment
-                if stored.kind == "combined"
-                else _read_assessment(stored.answer)
+            adopted = session.scalar(
+                select(Action.id).where(Action.assessment_id == assessment_id, Action.rule_id == rule_id)
             )
-            plan = answer.recommendations
+            if adopted is not None:
+                raise ActionProblem(f"{rule_id!r} of that assessment is already adopted, as action {adopted}")
+            plan = _answer(session, stored)[0].recommendations
             item = next((r for r in plan if r.rule_id == rule_id and r.kind == "gap" and r.horizon == "now"), None)
             if item is None:
                 now = ", ".join(r.rule_id for r in plan if r.kind == "gap" and r.horizon == "now") or "none"
@@ -451,28 +562,26 @@ class Store:
             return action
 
     def actions(self, organization: str, school_id: str) -> list[tuple[Action, Dated | None]]:
-        """The school's actions, each with the latest stored answers after the assessment it was adopted from."""
+        """The school's actions, each with the school's latest stored assessment when that came after the one
+        the action was adopted from."""
         with self._sessions() as session:
             school = self._school(session, organization, school_id)
-            rows = session.scalars(
+            actions = session.scalars(
                 select(Action).where(Action.school_id == school.id).order_by(Action.due_on, Action.created_at)
             ).all()
-            history = session.execute(
-                select(StoredAssessment.id, StoredAssessment.assessed_on, StoredAssessment.created_at)
+            if not actions:
+                return []
+            order = session.scalars(
+                select(StoredAssessment.id)
                 .where(StoredAssessment.school_id == school.id)
                 .order_by(StoredAssessment.assessed_on, StoredAssessment.created_at)
             ).all()
-            order = {row.id: index for index, row in enumerate(history)}
+            place = {assessment_id: index for index, assessment_id in enumerate(order)}
+            latest = _dated(session.execute(select(*_DATED).where(StoredAssessment.id == order[-1])).one())
             result: list[tuple[Action, Dated | None]] = []
-            for action in rows:
-                later = [row for row in history if order[row.id] > order.get(action.assessment_id, len(history))]
-                latest = None
-                if later:
-                    stored = session.get(StoredAssessment, later[-1].id)
-                    assert stored is not None
-                    latest = Dated(stored.id, stored.assessed_on, SchoolProfile.model_validate_json(stored.profile))
+            for action in actions:
                 session.expunge(action)
-                result.append((action, latest))
+                result.append((action, latest if place[action.assessment_id] < len(order) - 1 else None))
             return result
 
     # --- moving an organization's data ------------------------------------------------------------------------
@@ -504,7 +613,7 @@ class Store:
                             "catalog_version": row.catalog_version,
                             "stage": row.stage,
                             "score": row.score,
-                            "answer": json.loads(row.answer),
+                            "answer": json.loads(unpack(session.get_one(StoredAnswer, row.id).body)),
                             "profile": json.loads(row.profile),
                         }
 
@@ -524,25 +633,44 @@ class Store:
                 kind = kinds.get(record.get("type", ""))
                 if kind is None:
                     raise ImportProblem(f"record {number}: unknown type {record.get('type')!r}")
+                if not isinstance(record.get("id"), str) or not ID.fullmatch(record["id"]):
+                    raise ImportProblem(f"record {number}: its id is not 1-32 letters, digits, '-' or '_'")
                 found = session.get(kind, record["id"])
                 if found is not None:
                     if getattr(found, "organization_id", None) != owner:
                         raise ImportProblem(f"record {number}: id {record['id']} belongs to another organization")
                     continue
                 fields = {k: v for k, v in record.items() if k != "type"}
+                if record["type"] == "school" and not self._holds(session, District, owner, fields.get("district_id")):
+                    raise ImportProblem(f"record {number}: its district_id is not among the organization's")
+                if record["type"] == "assessment" and not self._holds(session, School, owner, fields.get("school_id")):
+                    raise ImportProblem(f"record {number}: its school_id is not among the organization's")
                 if kind is StoredAssessment:
-                    fields["assessed_on"] = date.fromisoformat(fields["assessed_on"])
-                    fields["answer"] = json.dumps(fields["answer"])
-                    fields["profile"] = json.dumps(fields["profile"])
-                session.add(kind(organization_id=owner, **fields))
-                session.flush()
+                    row, answer = _assessment_row(
+                        owner,
+                        fields["school_id"],
+                        date.fromisoformat(fields["assessed_on"]),
+                        fields["kind"],
+                        fields["catalog_version"],
+                        json.dumps(fields["profile"]),
+                        json.dumps(fields["answer"]).encode(),
+                    )
+                    session.execute(insert(StoredAssessment), [{**row, "id": fields["id"]}])
+                    session.execute(insert(StoredAnswer), [{**answer, "assessment_id": fields["id"]}])
+                else:
+                    session.add(kind(organization_id=owner, **fields))
+                    session.flush()
                 added[record["type"]] += 1
         return added
+
+    @staticmethod
+    def _holds(session: Session, table: type[District | School], organization: str, row_id: object) -> bool:
+        held = session.get(table, row_id) if isinstance(row_id, str) else None
+        return getattr(held, "organization_id", None) == organization
 
     def stored_assessment(self, organization: str, school_id: str, assessment_id: str) -> StoredAssessmentOut:
         with self._sessions() as session:
             row = session.get(StoredAssessment, assessment_id)
             if row is None or row.organization_id != organization or row.school_id != school_id:
                 raise NotFound("no such assessment")
-            combined = _read_combined(row.answer) if row.kind == "combined" else None
-            return _stored_out(row, combined.assessment if combined else _read_assessment(row.answer), combined)
+            return _stored_out(session, row)
