@@ -27,8 +27,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 # Stored assessments go to an SQLite file (pladvisor.db here) unless PLADVISOR_DATABASE_URL says otherwise; its
 # schema is brought up to date first.
 run: $(VENV)/.installed
-	$(BIN)/pladvisor db upgrade
-	$(BIN)/pladvisor serve --host $(HOST) --port $(PORT)
+	$(BIN)/pladvisor serve --upgrade-database --host $(HOST) --port $(PORT)
 
 # Debian packages some tests use: chromium (pages as a browser shows them), redis-server (a rate limit shared
 # by server processes), postgresql (the storage tests start their own server on it). Installed here, as root,

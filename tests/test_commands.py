@@ -28,4 +28,4 @@ def test_make_run_serves_where_it_is_told(env: dict[str, str], args: list[str], 
     shown = subprocess.run(
         ["make", "-n", "-s", "run", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, check=True
     ).stdout
-    assert shown.strip().splitlines()[-1].endswith(f"serve {expected}")
+    assert shown.strip().splitlines()[-1].endswith(f"serve --upgrade-database {expected}")

@@ -190,6 +190,18 @@ def test_the_service_refuses_a_database_newer_than_it_knows(database_url: str, s
     assert result.exit_code == 2 and "does not know" in result.output
 
 
+def test_the_service_sets_up_its_database_at_start_when_asked(database_url: str) -> None:
+    import httpx
+
+    from .servers import running_server
+
+    engine = make_engine(database_url)
+    with running_server(PLADVISOR_DATABASE_URL=database_url, PLADVISOR_UPGRADE_DATABASE="true") as url:
+        assert httpx.post(f"{url}/v1/districts", json={"name": "North"}).status_code == 201
+    check(engine)
+    engine.dispose()
+
+
 def test_storing_routes_ask_for_the_database_to_be_set_up(advisor: Advisor, tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}")
     with TestClient(create_app(advisor, settings)) as client:

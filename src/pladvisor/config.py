@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         description="Where stored assessments live: an SQLite file by default; postgresql+psycopg://user@host/db "
         "for several instances (pip install 'pladvisor[postgres]').",
     )
+    upgrade_database: bool = Field(
+        False,
+        description="Bring the database to this version's schema when the service starts, as `pladvisor db upgrade` "
+        "does; off, a database not set up makes the storing routes answer 503.",
+    )
     minimum_group: int = Field(
         5,
         ge=2,

@@ -86,19 +86,24 @@ def _check_catalog(settings: Settings) -> None:
         raise typer.Exit(2) from exc
 
 
-def _check_database(settings: Settings) -> None:
-    """Refuse to serve a database newer than this version knows. One not set up yet is fine: the stateless routes
-    need none, and the storing routes say to run `pladvisor db upgrade`."""
+def _check_database(settings: Settings, upgrade: bool) -> None:
+    """Refuse to serve a database newer than this version knows; with ``upgrade``, bring it to this version's
+    schema first, once, before any server process starts. A database not set up is otherwise fine: the
+    stateless routes need none, and the storing routes say to run `pladvisor db upgrade`."""
     from sqlalchemy.engine import make_url
 
     from pladvisor.storage.database import DatabaseError, check, make_engine
+    from pladvisor.storage.database import upgrade as migrate
 
     url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
+    if not upgrade and url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
         return  # a database file not made yet is not newer than anything: the storing routes will ask for it
     engine = make_engine(settings.database_url)
     try:
-        check(engine, migrated=False)
+        if upgrade:
+            typer.echo(f"database at schema revision {migrate(engine)}", err=True)
+        else:
+            check(engine, migrated=False)
     except DatabaseError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -111,6 +116,11 @@ def serve(
     host: str = typer.Option(None, help="Address to bind (default from PLADVISOR_HOST, else 127.0.0.1)."),
     port: int = typer.Option(None, help="Port to bind (default from PLADVISOR_PORT, else 8000)."),
     workers: int = typer.Option(None, help="Server processes (default from PLADVISOR_WORKERS, else 1)."),
+    upgrade_database: bool = typer.Option(
+        None,
+        "--upgrade-database",
+        help="Bring the database to this version's schema before serving (default from PLADVISOR_UPGRADE_DATABASE).",
+    ),
 ) -> None:
     """Serve the HTTP API."""
     settings = Settings()
@@ -120,7 +130,7 @@ def serve(
     except KeySourceError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    _check_database(settings)
+    _check_database(settings, upgrade_database or settings.upgrade_database)
     host = host or settings.host
     log_config = _log_config(settings.log_level)
     logging.config.dictConfig(log_config)
