@@ -861,6 +861,72 @@ def storage_figures(csv_path: Path, count: int, directory: Path) -> list[Figure]
     return figures
 
 
+# --- 10. reading stored history at scale --------------------------------------------------------------------------
+
+HISTORY_DISTRICTS = 100
+PROGRESS_P99_MS = 20.0
+ROLLOUT_P99_MS = 500.0
+
+
+def history_figures(advisor: Advisor, raws: Sequence[dict[str, Any]], directory: Path, full: bool) -> list[Figure]:
+    """A school's progress and a 1,000-school district's roll-out with 1,000,000 assessments stored, on SQLite
+    and on PostgreSQL, against the same reads with the measured district alone stored (bench/stored_history.py).
+    The targets are the PostgreSQL ones."""
+    sys.path.insert(0, str(ROOT))
+    from stored_history import Latencies, Seeder, distinct_rows, measure
+
+    from tests.servers import postgres_server
+
+    rows = distinct_rows(advisor, raws)
+    districts = HISTORY_DISTRICTS if full else HISTORY_DISTRICTS // 10
+    progress_reads, rollout_reads = (500, 30) if full else (100, 5)
+    probe = json.dumps(raws[0]).encode()
+    figures: list[Figure] = []
+
+    def on(kind: str, url: str) -> None:
+        seeder = Seeder(url, rows)
+        district_id, school_ids = seeder.district(actions=True)
+        alone = seeder.assessments
+        with serving(_pladvisor(1), ASSESS_PATH, probe, PLADVISOR_DATABASE_URL=url) as server:
+            small = measure(server.url, seeder.key, district_id, school_ids, progress_reads, rollout_reads)
+            start = time.perf_counter()
+            for _ in range(districts - 1):
+                seeder.district()
+            say(f"  {kind}: {seeder.assessments:,} assessments stored ({time.perf_counter() - start:.0f} s to add)")
+            large = measure(server.url, seeder.key, district_id, school_ids, progress_reads, rollout_reads)
+        seeder.engine.dispose()
+        for name, before, after, target in (
+            ("a school's progress", small.progress, large.progress, PROGRESS_P99_MS),
+            ("roll-out of 1,000 schools", small.rollout, large.rollout, ROLLOUT_P99_MS),
+        ):
+            p50, p99, baseline = Latencies.p(after, 50), Latencies.p(after, 99), Latencies.p(before, 99)
+            say(
+                f"  {name} on {kind}: p50 {p50:.1f} ms, p99 {p99:.1f} ms with {seeder.assessments:,} stored; "
+                f"p99 {baseline:.1f} ms with {alone:,}"
+            )
+            figures.append(
+                Figure(
+                    f"10 {name} ({kind})",
+                    f"p50 {p50:.1f} ms, p99 {p99:.1f} ms at {seeder.assessments:,}",
+                    f"p99 {baseline:.1f} ms at {alone:,}",
+                    f"{p99 / baseline:.2f}x",
+                    f"p99 < {target:.0f} ms" + ("" if kind == "PostgreSQL" else " (PostgreSQL's)"),
+                    judged(p99 < target, full) if kind == "PostgreSQL" else None,
+                )
+            )
+
+    on("SQLite", f"sqlite:///{directory / 'history.db'}")
+    (directory / "history.db").unlink()
+    try:
+        with postgres_server() as server:
+            on("PostgreSQL", server)
+    except BaseException as exc:  # pytest.skip raises a BaseException when PostgreSQL is not installed
+        if type(exc).__name__ != "Skipped":
+            raise
+        say(f"  PostgreSQL not measured: {exc}")
+    return figures
+
+
 # --- 7. several respondents per school ----------------------------------------------------------------------------
 
 DISTRICT_SCHOOLS = 1000
@@ -1021,7 +1087,8 @@ ratio column:
   7  CPU per school combining 101 respondents / scoring one single-respondent profile;
      `pladvisor combine` wall time / in-process CPU of the single profiles
   8  wall time of `pladvisor score --store` into a new database / of the same run without storing
-  9  an engine's CPU per school / RuleEvaluator.fired's (below 1: faster than pladvisor's evaluator)"""
+  9  an engine's CPU per school / RuleEvaluator.fired's (below 1: faster than pladvisor's evaluator)
+  10 p99 latency of a read with 1,000,000 assessments stored / with the measured district's 10,000 alone"""
 
 
 def main() -> None:
@@ -1054,6 +1121,8 @@ def main() -> None:
             figures += respondents_figures(advisor, directory, scale)
         with section("8. storing assessments"):
             figures += storage_figures(csv_path, len(raws), directory)
+        with section("10. reading stored history at scale"):
+            figures += history_figures(advisor, raws, directory, full=not args.quick)
         with section("9. peer rule engines on the same catalog and schools (for the record)"):
             more, peer_text = peer_figures(advisor.catalog, raws, scale)
             figures += more

@@ -100,14 +100,16 @@ def _wait_until_ready(url: str, process: subprocess.Popen[bytes], probe: str, bo
 
 
 @contextmanager
-def serving(command: Callable[[int], list[str]], probe: str, body: bytes) -> Iterator[Server]:
-    """Run ``command(port)`` at warning log level until the block ends: SIGTERM, then its process group is killed.
+def serving(command: Callable[[int], list[str]], probe: str, body: bytes, **settings: str) -> Iterator[Server]:
+    """Run ``command(port)`` at warning log level, with ``settings`` (PLADVISOR_* variables) as its only
+    settings, until the block ends: SIGTERM, then its process group is killed.
 
     The server gets a session of its own so that uvicorn's worker processes, if any, share
     its process group and can be ended by that id should the supervisor not stop in time.
     """
     port = free_port()
-    process = subprocess.Popen(command(port), env=default_env(PLADVISOR_LOG_LEVEL="warning"), start_new_session=True)
+    env = default_env(PLADVISOR_LOG_LEVEL="warning", **settings)
+    process = subprocess.Popen(command(port), env=env, start_new_session=True)
     url = f"http://{HOST}:{port}"
     try:
         _wait_until_ready(url, process, probe, body)

@@ -58,8 +58,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def store(database_url: str) -> Iterator[Store]:
     engine = make_engine(database_url)
     upgrade(engine)
-    yield Store(engine)
-    engine.dispose()
+    store = Store(engine)
+    yield store
+    store.close()
 
 
 @pytest.fixture
@@ -172,6 +173,14 @@ def test_a_key_is_printed_once_listed_by_prefix_and_refused_once_revoked(
     assert f"{prefix}..." in listed.output and "active" in listed.output and key not in listed.output
     assert runner.invoke(cli, ["keys", "revoke", prefix, "--org", "North District"]).exit_code == 0
     assert service.get("/v1/districts", headers={"X-API-Key": key}).status_code == 401
+
+
+def test_a_key_never_starts_with_a_dash_which_the_command_line_would_read_as_an_option(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn = iter(["-dash-first", "plain-key"])
+    monkeypatch.setattr("secrets.token_urlsafe", lambda _: next(drawn))
+    assert store.create_key("North") == ("plain-key", "plain-ke")
 
 
 def test_keys_are_stored_hashed(store: Store) -> None:
@@ -509,7 +518,7 @@ def test_score_stores_a_districts_file_once_however_often_it_is_run(
     assert len(written) == 46
     organization = store.local_organization()
     (north,) = store.districts(organization)
-    _, history = store.answers_over_time(organization, north.schools[0].id)
+    _, history, _ = store.over_time(organization, north.schools[0].id)
     (stored,) = history
     answer = json.loads(written[stored.profile.school_id or ""])["assessment"]
     assert advisor_answer(stored.profile) == answer, "the stored answers assess as the file's row did"
@@ -555,15 +564,20 @@ def test_an_upgrade_moves_stored_answers_apart_and_gives_them_findings(database_
     (latest,) = [dated for _, dated in store.latest_by_school("o", "d")]
     assert latest is not None and latest.findings == findings_of_assessment(assessment)
     assert [action.id for action, _ in store.actions("o", "s")] == ["x"], "rows referring to assessments are kept"
-    engine.dispose()
+    store.close()
 
 
 def test_stored_findings_are_read_while_the_catalog_that_made_them_is_in_use(
     service: TestClient[Litestar], store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     district, school = a_school(service)
-    body = {"assessed_on": "2026-09-01", "profile": as_body(RUSHED_DISTRICT)}
-    assert service.post(f"/v1/schools/{school}/assessments", json=body).status_code == 201
+    for day, answers in (
+        ("2024-09-01", RUSHED_DISTRICT),
+        ("2025-09-01", MATURE_SCHOOL),
+        ("2026-09-01", RUSHED_DISTRICT),
+    ):
+        body = {"assessed_on": day, "profile": as_body(answers)}
+        assert service.post(f"/v1/schools/{school}/assessments", json=body).status_code == 201
     assessed: list[SchoolProfile] = []
     assess = Advisor.assess
 
@@ -573,13 +587,15 @@ def test_stored_findings_are_read_while_the_catalog_that_made_them_is_in_use(
 
     monkeypatch.setattr(Advisor, "assess", counted)
 
-    current = service.get(f"/v1/districts/{district}/rollout").json()
+    reads = (f"/v1/districts/{district}/rollout", f"/v1/schools/{school}/progress", f"/v1/districts/{district}/page")
+    current = [service.get(path).text for path in reads]
     assert assessed == []
     with store.engine.begin() as connection:
         connection.execute(sa.text("UPDATE assessments SET catalog_version = 'an earlier catalog'"))
-    again = service.get(f"/v1/districts/{district}/rollout").json()
-    assert len(assessed) == 1, "answers stored under another catalog are assessed again"
-    assert again["waves"] == current["waves"]
+    again = [service.get(path).text for path in reads]
+    # The roll-out's latest, the progress's three, the page's three and its roll-out's latest.
+    assert len(assessed) == 1 + 3 + 3 + 1, "answers stored under another catalog are assessed again"
+    assert again == current, "and read as their stored findings are"
 
 
 def test_stored_answers_are_compressed(service: TestClient[Litestar], store: Store) -> None:
@@ -604,3 +620,24 @@ def test_an_import_refuses_ids_that_are_not_one_path_segment_and_parents_of_othe
     with pytest.raises(ImportProblem, match="record 1: its district_id is not among the organization's"):
         store.import_rows("North", [school])
     assert store.districts(store.organization_named("North")) == []
+
+
+def test_reads_and_writes_outlive_the_database_closing_their_connections(database_url: str, store: Store) -> None:
+    """As after a restart of PostgreSQL: pooled connections are closed under the service."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to close connections")
+    organization = store.local_organization()
+    district = store.create_district(organization, "North")
+    assert store.district(organization, district.id).name == "North"
+    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        closed = connection.execute(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
+    admin.dispose()
+    assert closed == 2, "the pooled connections of reads and of writes"
+    assert store.district(organization, district.id).name == "North"
+    assert store.add_school(organization, district.id, "Oak", None, None).name == "Oak"

@@ -9,6 +9,8 @@ because its questions were left blank is reported as such, never as progress.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import get_args
 
 import msgspec
@@ -23,7 +25,7 @@ from .questionnaire import section_title
 STAGE_ORDER = {stage: i for i, stage in enumerate(get_args(Stage))}
 
 
-def _change(before: int | None, after: int | None) -> ScoreChange:
+def score_change(before: int | None, after: int | None) -> ScoreChange:
     return ScoreChange(before=before, after=after, change=None if before is None or after is None else after - before)
 
 
@@ -42,47 +44,90 @@ def compare_profiles(advisor: Advisor, before: SchoolProfile, after: SchoolProfi
     return compare(advisor.assess(before), advisor.assess(after), advisor, earlier, later)
 
 
-def compare(
-    before: Assessment, after: Assessment, advisor: Advisor, earlier: dict[str, object], later: dict[str, object]
-) -> Comparison:
-    """Compare two assessments made with the same catalog from the answers behind them."""
-    overall = _change(before.readiness.score, after.readiness.score)
-    earlier_areas = {a.area: a.score for a in before.readiness.areas}
-    areas = [
-        AreaChange(area=a.area, **msgspec.structs.asdict(_change(earlier_areas.get(a.area), a.score)))
-        for a in after.readiness.areas
-    ]
+@dataclass(frozen=True)
+class Moves:
+    """How a school's advice moved between two readings, by rule id, in the later reading's order."""
 
-    # Sustaining a strength is not advice to resolve: only gaps are compared.
-    gaps_before = [r for r in before.recommendations if r.kind == "gap"]
-    gaps_after = [r for r in after.recommendations if r.kind == "gap"]
-    advised_before = {r.rule_id for r in gaps_before}
-    advised_after = {r.rule_id for r in gaps_after}
-    gone = [r for r in gaps_before if r.rule_id not in advised_after]
-    decided_false = {r.rule_id for r in gone if advisor.catalog.by_id[r.rule_id].decide(later) is False}
-    resolved = [r for r in gone if r.rule_id in decided_false]
-    unconfirmed = [r for r in gone if r.rule_id not in decided_false]
-    new = [r for r in gaps_after if r.rule_id not in advised_before]
-    still_open = [r for r in gaps_after if r.rule_id in advised_before]
-    strong_before = {s.rule_id for s in before.strengths}
-    strong_after = {s.rule_id for s in after.strengths}
-    gained = [s for s in after.strengths if s.rule_id not in strong_before]
-    lost = [s for s in before.strengths if s.rule_id not in strong_after]
+    resolved: list[str]
+    unconfirmed: list[str]
+    new: list[str]
+    still_open: list[str]
+    gained: list[str]
+    lost: list[str]
+
+
+def moves(
+    advisor: Advisor,
+    gaps: tuple[Sequence[str], Sequence[str]],
+    strengths: tuple[Sequence[str], Sequence[str]],
+    later: dict[str, object],
+) -> Moves:
+    """Sustaining a strength is not advice to resolve: only gaps are compared, and a gap that went away is
+    resolved only when the ``later`` answers decide it no longer applies."""
+    (gaps_before, gaps_after), (strong_before, strong_after) = gaps, strengths
+    advised_before, advised_after = set(gaps_before), set(gaps_after)
+    held_before, held_after = set(strong_before), set(strong_after)
+    gone = [r for r in gaps_before if r not in advised_after]
+    decided_false = {r for r in gone if advisor.catalog.by_id[r].decide(later) is False}
+    return Moves(
+        resolved=[r for r in gone if r in decided_false],
+        unconfirmed=[r for r in gone if r not in decided_false],
+        new=[r for r in gaps_after if r not in advised_before],
+        still_open=[r for r in gaps_after if r in advised_before],
+        gained=[r for r in strong_after if r not in held_before],
+        lost=[r for r in strong_before if r not in held_after],
+    )
+
+
+def changes(
+    advisor: Advisor,
+    overall: ScoreChange,
+    stages: tuple[Stage, Stage],
+    areas: Sequence[AreaChange],
+    moved: Moves,
+) -> tuple[list[str], list[str]]:
+    """The improvements and the setbacks, in plain sentences."""
+
+    def title(rule_id: str) -> str:
+        return advisor.catalog.by_id[rule_id].rule.title
 
     improvements, setbacks = _movement("The overall score", overall)
-    stages = before.readiness.stage, after.readiness.stage
     if "undetermined" not in stages and stages[0] != stages[1]:
-        moved = f"The stage moved from {stages[0]} to {stages[1]}."
-        (improvements if STAGE_ORDER[stages[1]] > STAGE_ORDER[stages[0]] else setbacks).append(moved)
-    improvements += [f"Resolved: {r.title}." for r in resolved]
-    improvements += [f"New strength: {s.title}." for s in gained]
-    setbacks += [f"New advice: {r.title}." for r in new]
-    setbacks += [f"No longer a strength: {s.title}." for s in lost]
+        moved_to = f"The stage moved from {stages[0]} to {stages[1]}."
+        (improvements if STAGE_ORDER[stages[1]] > STAGE_ORDER[stages[0]] else setbacks).append(moved_to)
+    improvements += [f"Resolved: {title(r)}." for r in moved.resolved]
+    improvements += [f"New strength: {title(r)}." for r in moved.gained]
+    setbacks += [f"New advice: {title(r)}." for r in moved.new]
+    setbacks += [f"No longer a strength: {title(r)}." for r in moved.lost]
     for area in areas:
         better, worse = _movement(f"The {section_title(area.area).lower()} score", area)
         improvements += better
         setbacks += worse
+    return improvements, setbacks
 
+
+def area_changes(before: Sequence[tuple[str, int | None]], after: Sequence[tuple[str, int | None]]) -> list[AreaChange]:
+    earlier = dict(before)
+    return [
+        AreaChange(area=area, **msgspec.structs.asdict(score_change(earlier.get(area), score))) for area, score in after
+    ]
+
+
+def compare(
+    before: Assessment, after: Assessment, advisor: Advisor, earlier: dict[str, object], later: dict[str, object]
+) -> Comparison:
+    """Compare two assessments made with the same catalog from the answers behind them."""
+    overall = score_change(before.readiness.score, after.readiness.score)
+    areas = area_changes(
+        [(a.area, a.score) for a in before.readiness.areas], [(a.area, a.score) for a in after.readiness.areas]
+    )
+    gaps_before = {r.rule_id: r for r in before.recommendations if r.kind == "gap"}
+    gaps_after = {r.rule_id: r for r in after.recommendations if r.kind == "gap"}
+    strong_before = {s.rule_id: s for s in before.strengths}
+    strong_after = {s.rule_id: s for s in after.strengths}
+    moved = moves(advisor, (list(gaps_before), list(gaps_after)), (list(strong_before), list(strong_after)), later)
+    stages = before.readiness.stage, after.readiness.stage
+    improvements, setbacks = changes(advisor, overall, stages, areas, moved)
     return Comparison(
         school_id=after.school_id or before.school_id,
         name=after.name or before.name,
@@ -90,14 +135,14 @@ def compare(
         overall=overall,
         stage=StageChange(before=stages[0], after=stages[1]),
         areas=tuple(areas),
-        resolved=tuple(resolved),
-        unconfirmed=tuple(unconfirmed),
+        resolved=tuple(gaps_before[r] for r in moved.resolved),
+        unconfirmed=tuple(gaps_before[r] for r in moved.unconfirmed),
         no_longer_answered=tuple(path for path in earlier if path not in later),
         newly_answered=tuple(path for path in later if path not in earlier),
-        new=tuple(new),
-        still_open=tuple(still_open),
-        strengths_gained=tuple(gained),
-        strengths_lost=tuple(lost),
+        new=tuple(gaps_after[r] for r in moved.new),
+        still_open=tuple(gaps_after[r] for r in moved.still_open),
+        strengths_gained=tuple(strong_after[r] for r in moved.gained),
+        strengths_lost=tuple(strong_before[r] for r in moved.lost),
         improvements=tuple(improvements),
         setbacks=tuple(setbacks),
     )

@@ -1,8 +1,9 @@
 """A school's progress over its stored assessments: the timeline, what changed between each two, and what the
 history says about iterating the model (T2, T7) and revisiting the why (W2) without asking.
 
-Every stored answer is assessed again with the catalog in use, so that two points of the timeline are measured
-alike even when the catalog changed between them.
+Every point is read as the catalog in use reads it (``findings.current_findings``): from the findings stored
+with it while that catalog made them, else from a new assessment of its answers, so that two points of the
+timeline are measured alike even when the catalog changed between them.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from pladvisor.domain.stored import AreaScore, Dated, ProgressPoint, ProgressStep, SchoolOut, SchoolProgress
+from pladvisor.domain.stored import Dated, ProgressPoint, ProgressStep, SchoolOut, SchoolProgress
 
 from .advisor import Advisor, answers_of, fact_of
-from .compare import compare
+from .compare import area_changes, changes, moves, score_change
+from .findings import current_findings
 
 MODEL_AREAS = ("mindset", "classroom_practice", "student_agency", "tools")
 """Where a school's answers describe how it works: a change there is a change of its model."""
@@ -32,32 +34,36 @@ def _changed(before: dict[str, Any], after: dict[str, Any], paths: Sequence[str]
 
 
 def progress(advisor: Advisor, school: SchoolOut, history: Sequence[Dated]) -> SchoolProgress:
-    assessments = [advisor.assess(entry.profile) for entry in history]
+    readings = [current_findings(advisor, entry) for entry in history]
     answers = [answers_of(fact_of(entry.profile)) for entry in history]
     timeline = tuple(
         ProgressPoint(
             assessment_id=entry.id,
             assessed_on=entry.assessed_on,
-            stage=assessment.readiness.stage,
-            score=assessment.readiness.score,
-            areas=tuple(AreaScore(area=a.area, score=a.score) for a in assessment.readiness.areas),
+            stage=reading.stage,
+            score=reading.score,
+            areas=reading.areas,
         )
-        for entry, assessment in zip(history, assessments, strict=True)
+        for entry, reading in zip(history, readings, strict=True)
     )
     steps = []
     for i in range(1, len(history)):
-        change = compare(assessments[i - 1], assessments[i], advisor, answers[i - 1], answers[i])
+        before, after = readings[i - 1], readings[i]
+        moved = moves(advisor, (before.gaps, after.gaps), (before.strengths, after.strengths), answers[i])
+        overall = score_change(before.score, after.score)
+        areas = area_changes([(a.area, a.score) for a in before.areas], [(a.area, a.score) for a in after.areas])
+        celebrate, setbacks = changes(advisor, overall, (before.stage, after.stage), areas, moved)
         steps.append(
             ProgressStep(
                 assessment_from=history[i - 1].id,
                 assessment_to=history[i].id,
                 from_date=history[i - 1].assessed_on,
                 to_date=history[i].assessed_on,
-                resolved=tuple(r.rule_id for r in change.resolved),
-                new=tuple(r.rule_id for r in change.new),
-                no_longer_answered=change.no_longer_answered,
-                celebrate=change.improvements,
-                setbacks=change.setbacks,
+                resolved=tuple(moved.resolved),
+                new=tuple(moved.new),
+                no_longer_answered=tuple(path for path in answers[i - 1] if path not in answers[i]),
+                celebrate=tuple(celebrate),
+                setbacks=tuple(setbacks),
             )
         )
     return SchoolProgress(

@@ -71,7 +71,7 @@ def close_store(app: Litestar) -> None:
     """At shutdown, the store's connections are closed rather than left to the collector."""
     store: Store | None = app.state.get("store")
     if store is not None:
-        store.engine.dispose()
+        store.close()
 
 
 def organization_of(request: Request[Any, Any, Any], store: Store) -> str:
@@ -340,8 +340,7 @@ class SchoolController(Controller):
         the why was revisited."""
         store, organization = scoped(request, state)
         with found():
-            school, history = store.answers_over_time(organization, school_id)
-            actions = store.actions(organization, school_id)
+            school, history, actions = store.over_time(organization, school_id)
         advisor = advisor_of(state)
         overdue = tuple(a for a in (_action(advisor, action, later) for action, later in actions) if a.overdue)
         return msgspec.structs.replace(progress(advisor, school, history), overdue_actions=overdue)

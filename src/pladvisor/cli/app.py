@@ -487,12 +487,15 @@ def _store() -> Iterator[Any]:
 
     engine = _store_engine()
     try:
-        yield Store(engine)
+        store = Store(engine)
     except DatabaseError as exc:
+        engine.dispose()
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    try:
+        yield store
     finally:
-        engine.dispose()
+        store.close()
 
 
 @keys.command("create")

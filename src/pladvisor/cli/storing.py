@@ -48,4 +48,4 @@ class StoreWriter:
         self.kept += len(batch) - stored
 
     def close(self) -> None:
-        self._store.engine.dispose()
+        self._store.close()

@@ -238,6 +238,7 @@ class Findings(msgspec.Struct, frozen=True):
     areas: tuple[AreaScore, ...]
     gaps: tuple[str, ...]
     """The rules advised as gaps."""
+    strengths: tuple[str, ...]
     held_back_by: tuple[str, ...]
     """The foundations not met."""
 
@@ -245,6 +246,10 @@ class Findings(msgspec.Struct, frozen=True):
 class _Item(msgspec.Struct):
     rule_id: str
     kind: str
+
+
+class _Strength(msgspec.Struct):
+    rule_id: str
 
 
 class _Readiness(msgspec.Struct):
@@ -257,6 +262,7 @@ class _Readiness(msgspec.Struct):
 class _Answer(msgspec.Struct):
     readiness: _Readiness
     recommendations: tuple[_Item, ...]
+    strengths: tuple[_Strength, ...]
 
 
 class _Combined(msgspec.Struct):
@@ -278,6 +284,7 @@ def findings_of(answer_json: bytes | str, combined: bool = False) -> Findings:
         score=readiness.score,
         areas=readiness.areas,
         gaps=tuple(item.rule_id for item in answer.recommendations if item.kind == "gap"),
+        strengths=tuple(strength.rule_id for strength in answer.strengths),
         held_back_by=readiness.held_back_by,
     )
 
@@ -293,6 +300,7 @@ def findings_of_assessment(assessment: Assessment) -> Findings:
         score=readiness.score,
         areas=tuple(AreaScore(area=a.area, score=a.score) for a in readiness.areas),
         gaps=tuple(r.rule_id for r in assessment.recommendations if r.kind == "gap"),
+        strengths=tuple(s.rule_id for s in assessment.strengths),
         held_back_by=readiness.held_back_by,
     )
 

@@ -36,12 +36,19 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, reads: bool = False) -> Engine:
+    """An engine for writes, or with ``reads`` one for reads alone.
+
+    A write tests its pooled connection first (a round trip): a connection the server closed meanwhile would
+    otherwise fail the write after part of it may have been sent. Reads skip that test and autocommit, which
+    saves three round trips of the four or five a read takes; a read that finds its connection closed is made
+    again (``store.reads_again``)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=not reads)
+    return engine.execution_options(isolation_level="AUTOCOMMIT") if reads else engine
 
 
 def _config() -> Config:

@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 import msgspec
 from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pladvisor.domain.assessment import Assessment
@@ -34,11 +36,13 @@ from pladvisor.domain.stored import (
 from pladvisor.errors import PladvisorError
 
 from .answers import pack, unpack
-from .database import check, sessions
+from .database import check, make_engine, sessions
 from .models import Action, ApiKey, District, Organization, School, StoredAnswer, StoredAssessment, new_id, now
 
 ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 """An imported record's id: as the ids made here (``models.new_id``), one path segment in every route."""
+P = ParamSpec("P")
+R = TypeVar("R")
 LOCAL_ORGANIZATION = "local"
 """The one organization of a service run without stored keys."""
 KEY_BYTES = 32
@@ -172,13 +176,41 @@ def _summary(row: Any) -> StoredSummary:
     )
 
 
+def reads_again(read: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate[Store, P], R]:
+    """Make a read once more when its pooled connection turns out closed (the database restarted, or dropped
+    idle connections): the pool then discards the connections of that age, and the next one is new. A read
+    changes nothing, so making it twice is safe."""
+
+    @functools.wraps(read)
+    def again(store: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return read(store, *args, **kwargs)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            return read(store, *args, **kwargs)
+
+    return again
+
+
 class Store:
-    """One database: a short transaction per call, so a process killed mid-call leaves nothing half-written."""
+    """One database: a short transaction per write, so a process killed mid-call leaves nothing half-written.
+
+    Reads run outside transactions: each statement sees what was committed when it ran, as it would in
+    PostgreSQL's default READ COMMITTED transaction anyway, without the round trips to begin and end one.
+    """
 
     def __init__(self, engine: Engine) -> None:
         check(engine)
         self.engine = engine
+        self._reader = make_engine(engine.url.render_as_string(hide_password=False), reads=True)
         self._sessions = sessions(engine)
+        self._reads = sessions(self._reader)
+
+    def close(self) -> None:
+        """Close every pooled connection, rather than leave them to the collector."""
+        self._reader.dispose()
+        self.engine.dispose()
 
     # --- organizations and keys --------------------------------------------------------------------------------
 
@@ -192,14 +224,16 @@ class Store:
             session.flush()
         return found
 
+    @reads_again
     def keys_in_use(self) -> bool:
         """Whether any key was ever made: from then on every stored route needs a live one. Revoking the last
         key must not open the data to everyone."""
-        with self._sessions() as session:
+        with self._reads() as session:
             return session.scalar(select(func.count()).select_from(ApiKey)) != 0
 
+    @reads_again
     def organization_for_key(self, key: str) -> str | None:
-        with self._sessions() as session:
+        with self._reads() as session:
             return session.scalar(
                 select(ApiKey.organization_id).where(ApiKey.key_hash == key_hash(key), ApiKey.revoked_at.is_(None))
             )
@@ -216,13 +250,16 @@ class Store:
     def create_key(self, organization: str) -> tuple[str, str]:
         """A new key for ``organization`` (made if new): the key, to be shown once, and its prefix."""
         key = secrets.token_urlsafe(KEY_BYTES)
+        while key.startswith("-"):  # its prefix is given on the command line, where it would read as an option
+            key = secrets.token_urlsafe(KEY_BYTES)
         with self._sessions.begin() as session:
             owner = self._organization(session, organization, create=True)
             session.add(ApiKey(organization_id=owner.id, key_hash=key_hash(key), prefix=key[:8]))
         return key, key[:8]
 
+    @reads_again
     def list_keys(self, organization: str) -> list[tuple[str, datetime, datetime | None]]:
-        with self._sessions() as session:
+        with self._reads() as session:
             owner = self._organization(session, organization, create=False)
             rows = session.scalars(select(ApiKey).where(ApiKey.organization_id == owner.id).order_by(ApiKey.created_at))
             return [(row.prefix, utc(row.created_at), row.revoked_at and utc(row.revoked_at)) for row in rows]
@@ -280,15 +317,17 @@ class Store:
             session.flush()
             return DistrictOut(id=district.id, name=name, created_at=utc(district.created_at), schools=())
 
+    @reads_again
     def districts(self, organization: str) -> list[DistrictOut]:
-        with self._sessions() as session:
+        with self._reads() as session:
             rows = session.scalars(
                 select(District).where(District.organization_id == organization).order_by(District.created_at)
             )
             return [self._district_out(session, district) for district in rows]
 
+    @reads_again
     def district(self, organization: str, district_id: str) -> DistrictOut:
-        with self._sessions() as session:
+        with self._reads() as session:
             return self._district_out(session, self._district(session, organization, district_id))
 
     def add_school(
@@ -303,8 +342,9 @@ class Store:
             session.flush()
             return _school_out(school, 0)
 
+    @reads_again
     def school(self, organization: str, school_id: str) -> SchoolOut:
-        with self._sessions() as session:
+        with self._reads() as session:
             school = self._school(session, organization, school_id)
             return _school_out(school, self._counts(session, [school.id]).get(school.id, 0))
 
@@ -353,8 +393,9 @@ class Store:
             combined=combined,
         )
 
+    @reads_again
     def history(self, organization: str, school_id: str) -> SchoolHistory:
-        with self._sessions() as session:
+        with self._reads() as session:
             school = self._school(session, organization, school_id)
             rows = session.execute(
                 select(*_SUMMARY)
@@ -363,20 +404,46 @@ class Store:
             ).all()
             return SchoolHistory(school=_school_out(school, len(rows)), assessments=tuple(map(_summary, rows)))
 
-    def answers_over_time(self, organization: str, school_id: str) -> tuple[SchoolOut, list[Dated]]:
-        """The school and each stored assessment's answers, oldest first: what its progress is worked out from."""
-        with self._sessions() as session:
-            school = self._school(session, organization, school_id)
-            rows = session.execute(
-                select(*_DATED)
-                .where(StoredAssessment.school_id == school.id)
-                .order_by(StoredAssessment.assessed_on, StoredAssessment.created_at)
-            ).all()
-            return _school_out(school, len(rows)), list(map(_dated, rows))
+    @staticmethod
+    def _history(session: Session, school_id: str) -> list[Dated]:
+        rows = session.execute(
+            select(*_DATED)
+            .where(StoredAssessment.school_id == school_id)
+            .order_by(StoredAssessment.assessed_on, StoredAssessment.created_at)
+        ).all()
+        return list(map(_dated, rows))
 
+    @staticmethod
+    def _checked_in(session: Session, school_id: str, history: list[Dated]) -> list[tuple[Action, Dated | None]]:
+        """The school's actions, each with the school's latest stored assessment when that came after the one
+        the action was adopted from."""
+        actions = session.scalars(
+            select(Action).where(Action.school_id == school_id).order_by(Action.due_on, Action.created_at)
+        ).all()
+        place = {dated.id: index for index, dated in enumerate(history)}
+        result: list[tuple[Action, Dated | None]] = []
+        for action in actions:
+            session.expunge(action)
+            # An action adopted from an assessment stored since the history was read has no later one.
+            later = place.get(action.assessment_id, len(history)) < len(history) - 1
+            result.append((action, history[-1] if later else None))
+        return result
+
+    @reads_again
+    def over_time(
+        self, organization: str, school_id: str
+    ) -> tuple[SchoolOut, list[Dated], list[tuple[Action, Dated | None]]]:
+        """The school, each stored assessment oldest first, and its actions checked in: what its progress is
+        worked out from, read in one transaction."""
+        with self._reads() as session:
+            school = self._school(session, organization, school_id)
+            history = self._history(session, school.id)
+            return _school_out(school, len(history)), history, self._checked_in(session, school.id, history)
+
+    @reads_again
     def district_over_time(self, organization: str, district_id: str) -> tuple[DistrictOut, dict[str, list[Dated]]]:
         """The district and every stored assessment of each of its schools, oldest first, in one query."""
-        with self._sessions() as session:
+        with self._reads() as session:
             district = self._district(session, organization, district_id)
             rows = session.execute(
                 select(StoredAssessment.school_id, *_DATED)
@@ -396,10 +463,11 @@ class Store:
             )
             return out, by_school
 
+    @reads_again
     def latest_by_school(self, organization: str, district_id: str) -> list[tuple[SchoolOut, Dated | None]]:
         """Each of the district's schools with its latest stored assessment (None when it has none), in two
         queries however many schools it has."""
-        with self._sessions() as session:
+        with self._reads() as session:
             district = self._district(session, organization, district_id)
             ranked = (
                 select(
@@ -561,28 +629,11 @@ class Store:
             session.expunge(action)
             return action
 
+    @reads_again
     def actions(self, organization: str, school_id: str) -> list[tuple[Action, Dated | None]]:
-        """The school's actions, each with the school's latest stored assessment when that came after the one
-        the action was adopted from."""
-        with self._sessions() as session:
+        with self._reads() as session:
             school = self._school(session, organization, school_id)
-            actions = session.scalars(
-                select(Action).where(Action.school_id == school.id).order_by(Action.due_on, Action.created_at)
-            ).all()
-            if not actions:
-                return []
-            order = session.scalars(
-                select(StoredAssessment.id)
-                .where(StoredAssessment.school_id == school.id)
-                .order_by(StoredAssessment.assessed_on, StoredAssessment.created_at)
-            ).all()
-            place = {assessment_id: index for index, assessment_id in enumerate(order)}
-            latest = _dated(session.execute(select(*_DATED).where(StoredAssessment.id == order[-1])).one())
-            result: list[tuple[Action, Dated | None]] = []
-            for action in actions:
-                session.expunge(action)
-                result.append((action, latest if place[action.assessment_id] < len(order) - 1 else None))
-            return result
+            return self._checked_in(session, school.id, self._history(session, school.id))
 
     # --- moving an organization's data ------------------------------------------------------------------------
 
@@ -668,8 +719,9 @@ class Store:
         held = session.get(table, row_id) if isinstance(row_id, str) else None
         return getattr(held, "organization_id", None) == organization
 
+    @reads_again
     def stored_assessment(self, organization: str, school_id: str, assessment_id: str) -> StoredAssessmentOut:
-        with self._sessions() as session:
+        with self._reads() as session:
             row = session.get(StoredAssessment, assessment_id)
             if row is None or row.organization_id != organization or row.school_id != school_id:
                 raise NotFound("no such assessment")
