@@ -814,12 +814,24 @@ def cli_figures(csv_path: Path, count: int, in_process_rate: float, full: bool, 
 STORE_RATIO = 2.0
 
 
+def on_postgres(measure: Callable[[str], None]) -> None:
+    """``measure`` a throwaway PostgreSQL server (the tests' own starter), or say why it was not measured."""
+    sys.path.insert(0, str(ROOT))
+    from tests.servers import postgres_server
+
+    try:
+        with postgres_server() as server:
+            measure(server)
+    except BaseException as exc:  # pytest.skip raises a BaseException when PostgreSQL is not installed
+        if type(exc).__name__ != "Skipped":
+            raise
+        say(f"  PostgreSQL not measured: {exc}")
+
+
 def storage_figures(csv_path: Path, count: int, directory: Path) -> list[Figure]:
     """`pladvisor score --store` of the school set into a new database, against the same run without storing:
     on SQLite (a file here) and on PostgreSQL (a throwaway server, as the tests start one), when installed."""
-    sys.path.insert(0, str(ROOT))
     from pladvisor.storage.database import make_engine, upgrade
-    from tests.servers import postgres_server
 
     plain = _score(csv_path, directory / "plain.jsonl", 1, count)
     say(f"  pladvisor score, no storing: {plain.wall:.2f} s = {count / plain.wall:,.0f} schools/s")
@@ -851,13 +863,7 @@ def storage_figures(csv_path: Path, count: int, directory: Path) -> list[Figure]
         )
 
     stored("SQLite", f"sqlite:///{directory / 'bench.db'}")
-    try:
-        with postgres_server() as server:
-            stored("PostgreSQL", server)
-    except BaseException as exc:  # pytest.skip raises a BaseException when PostgreSQL is not installed
-        if type(exc).__name__ != "Skipped":
-            raise
-        say(f"  PostgreSQL not measured: {exc}")
+    on_postgres(lambda url: stored("PostgreSQL", url))
     return figures
 
 
@@ -872,10 +878,7 @@ def history_figures(advisor: Advisor, raws: Sequence[dict[str, Any]], directory:
     """A school's progress and a 1,000-school district's roll-out with 1,000,000 assessments stored, on SQLite
     and on PostgreSQL, against the same reads with the measured district alone stored (bench/stored_history.py).
     The targets are the PostgreSQL ones."""
-    sys.path.insert(0, str(ROOT))
     from stored_history import Latencies, Seeder, distinct_rows, measure
-
-    from tests.servers import postgres_server
 
     rows = distinct_rows(advisor, raws)
     districts = HISTORY_DISTRICTS if full else HISTORY_DISTRICTS // 10
@@ -917,13 +920,7 @@ def history_figures(advisor: Advisor, raws: Sequence[dict[str, Any]], directory:
 
     on("SQLite", f"sqlite:///{directory / 'history.db'}")
     (directory / "history.db").unlink()
-    try:
-        with postgres_server() as server:
-            on("PostgreSQL", server)
-    except BaseException as exc:  # pytest.skip raises a BaseException when PostgreSQL is not installed
-        if type(exc).__name__ != "Skipped":
-            raise
-        say(f"  PostgreSQL not measured: {exc}")
+    on_postgres(lambda url: on("PostgreSQL", url))
     return figures
 
 
