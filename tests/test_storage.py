@@ -641,3 +641,30 @@ def test_reads_and_writes_outlive_the_database_closing_their_connections(databas
     assert closed == 2, "the pooled connections of reads and of writes"
     assert store.district(organization, district.id).name == "North"
     assert store.add_school(organization, district.id, "Oak", None, None).name == "Oak"
+
+
+def test_score_writes_a_batchs_results_only_once_the_batch_is_stored(
+    database_url: str, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches are stored while the next ones are scored; a result in the output still means a stored row."""
+    from pladvisor.cli import runs
+    from pladvisor.cli.storing import StoreWriter
+
+    district_file = Path(__file__).resolve().parents[1] / "examples" / "district.csv"
+    out = tmp_path / "out.jsonl"
+    monkeypatch.setenv("PLADVISOR_DATABASE_URL", database_url)
+    monkeypatch.setattr(runs, "STORE_BATCH", 10)
+    store_batch = StoreWriter.store
+    batches: list[int] = []
+
+    def checked(writer: StoreWriter, rows: list[tuple[dict[str, Any], runs.Scored]]) -> None:
+        written = {json.loads(line)["line"] for line in out.read_text().splitlines()} if out.exists() else set()
+        assert not written & {scored.line for _, scored in rows}, "a result was written before its row was stored"
+        store_batch(writer, rows)
+        batches.append(len(rows))
+
+    monkeypatch.setattr(StoreWriter, "store", checked)
+    result = runner.invoke(cli, ["score", str(district_file), "-o", str(out), "--store", "North"])
+    assert "stored 46 assessments in North" in result.output, result.output
+    assert batches == [10, 10, 10, 10, 6]
+    assert len(out.read_text().splitlines()) == 46

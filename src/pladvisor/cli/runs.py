@@ -16,7 +16,7 @@ import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -380,12 +380,24 @@ def run(
     """Rows in flight, kept only while storing: rows are stored before their results are written, so that a run
     stopped between the two finds them stored (and stores nothing twice) when resumed."""
     held: list[tuple[dict[str, Any], Scored]] = []
+    storer = ThreadPoolExecutor(1, thread_name_prefix="store") if storing is not None else None
+    """One batch is stored while the next is scored: the database's work (and its round trips) overlaps the
+    scoring. A batch's results are written only once it is stored."""
+    stored: tuple[Future[None], list[Scored]] | None = None
+
+    def finish_storing() -> None:
+        nonlocal stored
+        if stored is not None:
+            stored[0].result()
+            for scored in stored[1]:
+                write(scored)
+            stored = None
 
     def store_held() -> None:
-        if storing is not None and held:
-            storing.store(held)
-            for _, scored in held:
-                write(scored)
+        nonlocal stored
+        if storing is not None and storer is not None and held:
+            finish_storing()
+            stored = (storer.submit(storing.store, list(held)), [scored for _, scored in held])
             held.clear()
 
     def write(scored: Scored) -> None:
@@ -428,7 +440,12 @@ def run(
                     raws[record.line] = record.data
                 yield record.line, record.data
 
-    for scored in scorer(pending()):
-        record_result(scored)
-    store_held()
+    try:
+        for scored in scorer(pending()):
+            record_result(scored)
+        store_held()
+        finish_storing()
+    finally:
+        if storer is not None:
+            storer.shutdown()
     return tally
