@@ -1,6 +1,6 @@
 """`make bench`: how fast pladvisor assesses schools, each figure against a baseline measured in the same run.
 
-    .venv/bin/python bench/run.py            # the full run, about 5 minutes on a 2-core machine
+    .venv/bin/python bench/run.py            # the full run, about 20 minutes on a 2-core machine
     .venv/bin/python bench/run.py --quick    # smaller counts and shorter loads: a smoke run
 
 It prints figures and never fails on one: a slow machine is not a broken build. The only
@@ -25,7 +25,9 @@ respondents each, combined in process and by `pladvisor combine`, against scorin
 schools' leaders' answers as single profiles. Storing (8): the school set stored with
 `pladvisor score --store` into a new SQLite file and into a throwaway PostgreSQL server (the
 tests' own starter, when Debian's postgresql is installed), against the same run without
-storing.
+storing. Reading stored history (10, bench/stored_history.py): a school's progress and a
+1,000-school district's roll-out with 1,000,000 assessments stored, on SQLite and on PostgreSQL,
+against the same reads with the measured district alone stored.
 
 Last, for the record, the peer table (9, bench/peers.py): the same catalog and schools run by
 zen-engine (PyPI) and json-rules-engine (node, when present), each with its CPU time per

@@ -434,7 +434,7 @@ class Store:
         self, organization: str, school_id: str
     ) -> tuple[SchoolOut, list[Dated], list[tuple[Action, Dated | None]]]:
         """The school, each stored assessment oldest first, and its actions checked in: what its progress is
-        worked out from, read in one transaction."""
+        worked out from."""
         with self._reads() as session:
             school = self._school(session, organization, school_id)
             history = self._history(session, school.id)
@@ -453,7 +453,8 @@ class Store:
             ).all()
             by_school: dict[str, list[Dated]] = {school.id: [] for school in district.schools}
             for row in rows:
-                by_school[row.school_id].append(_dated(row))
+                if row.school_id in by_school:  # not a school added since the district was read
+                    by_school[row.school_id].append(_dated(row))
             counts = {school_id: len(dated) for school_id, dated in by_school.items()}
             out = DistrictOut(
                 id=district.id,
@@ -465,8 +466,8 @@ class Store:
 
     @reads_again
     def latest_by_school(self, organization: str, district_id: str) -> list[tuple[SchoolOut, Dated | None]]:
-        """Each of the district's schools with its latest stored assessment (None when it has none), in two
-        queries however many schools it has."""
+        """Each of the district's schools with its latest stored assessment (None when it has none), in the
+        same few queries however many schools it has."""
         with self._reads() as session:
             district = self._district(session, organization, district_id)
             ranked = (
