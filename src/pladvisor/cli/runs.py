@@ -345,8 +345,10 @@ def through_api(client: Client, batch_size: int = 500) -> Scorer:
     return score
 
 
-STORE_BATCH = 200
-"""Scored rows stored in one transaction by ``score --store``; their results are written once it commits."""
+STORE_BATCH = 1000
+"""Scored rows stored in one transaction by ``score --store``; their results are written once it commits. Two
+batches are held at most (one being stored, one being scored), about 50 MB of answers; batches of 200 cost
+PostgreSQL a tenth more time in round trips and commits."""
 
 
 class Storing(Protocol):
