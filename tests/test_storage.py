@@ -354,7 +354,13 @@ def test_rollout_places_proof_points_first_and_names_the_foundations_others_lack
 
     by_need = service.get(f"/v1/districts/{district}/rollout", params={"lens": "need", "capacity": 2}).json()
     assert [[p["name"] for p in wave["schools"]] for wave in by_need["waves"]] == [["Elm", "Ash"], ["Oak"]]
-    assert service.get(f"/v1/districts/{district}/rollout", params={"lens": "luck"}).status_code in (400, 422)
+    refused = service.get(f"/v1/districts/{district}/rollout", params={"lens": "luck", "capacity": 0})
+    assert refused.status_code == 422
+    assert (refused.json()["title"], refused.json()["detail"]) == (
+        "Invalid query parameters",
+        "Invalid query parameters: lens, capacity",
+    )
+    assert [e["field"] for e in refused.json()["errors"]] == ["lens", "capacity"]
 
 
 def test_two_server_instances_on_one_postgresql_serve_the_same_data(postgres: str, tmp_path: Path) -> None:
