@@ -86,7 +86,8 @@ def _from_validation(exc: ValidationException) -> ProblemDetailsException:
     errors = field_errors(exc.extra)
     if errors is None:
         return problem(400, "malformed-body", "Malformed request body", str(exc.detail))
-    if all(e.get("source") == "query" for e in exc.extra):  # a str enum, equal to its value
+    sources = [e.get("source") for e in exc.extra] if isinstance(exc.extra, list) else []
+    if all(source == "query" for source in sources):  # a str enum, equal to its value
         fields = ", ".join(dict.fromkeys(e.field for e in errors[:MAX_REPORTED]))
         return problem(422, "invalid-query", "Invalid query parameters", f"Invalid query parameters: {fields}", errors)
     return invalid_body(errors)
