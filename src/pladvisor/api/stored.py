@@ -43,8 +43,7 @@ from pladvisor.domain.stored import (
 )
 from pladvisor.reports import render_district_page
 from pladvisor.storage.database import DatabaseError, make_engine
-from pladvisor.storage.models import Action
-from pladvisor.storage.store import ActionProblem, NotFound, Store
+from pladvisor.storage.store import ActionProblem, AdoptedAction, NotFound, Store
 
 from .metrics import record_assessment
 from .problems import BAD_BODY, invalid_body, not_found, problem, problem_response
@@ -88,7 +87,7 @@ def organization_of(request: Request[Any, Any, Any], store: Store) -> str:
     return store.local_organization()
 
 
-def _action(advisor: Advisor, action: Action, later: Dated | None) -> ActionOut:
+def _action(advisor: Advisor, action: AdoptedAction, later: Dated | None) -> ActionOut:
     return action_out(
         advisor,
         id=action.id,
@@ -290,10 +289,10 @@ class SchoolController(Controller):
         store, organization = scoped(request, state)
         try:
             with found():
-                action = store.adopt_action(
+                action_id = store.adopt_action(
                     organization, school_id, data.assessment_id, data.rule_id, data.owner, data.due_on
                 )
-                return _listed(store, organization, school_id, action.id, advisor_of(state))
+                return _listed(store, organization, school_id, action_id, advisor_of(state))
         except ActionProblem as exc:
             raise invalid_body([FieldError(field="rule_id", message=str(exc))]) from exc
 

@@ -11,10 +11,10 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
+from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar
 
 import msgspec
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Connection, Engine, Row, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,33 @@ class Scoring:
     catalog_version: str
 
 
+@dataclass(frozen=True, slots=True)
+class AdoptedAction:
+    """An adopted action as stored."""
+
+    id: str
+    school_id: str
+    assessment_id: str
+    rule_id: str
+    title: str
+    owner: str
+    due_on: date
+    status: str
+    """open, done or dropped"""
+
+
+_ACTION = (
+    Action.id,
+    Action.school_id,
+    Action.assessment_id,
+    Action.rule_id,
+    Action.title,
+    Action.owner,
+    Action.due_on,
+    Action.status,
+)
+
+
 class ActionProblem(PladvisorError):
     """An action that cannot be adopted as asked."""
 
@@ -81,7 +108,18 @@ def utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _school_out(school: School, count: int) -> SchoolOut:
+class _SchoolFields(Protocol):
+    """A school as a row of the table or as a mapped object: what its answer is made of."""
+
+    id: str
+    district_id: str
+    name: str
+    external_id: str | None
+    need: float | None
+    created_at: datetime
+
+
+def _school_out(school: _SchoolFields, count: int) -> SchoolOut:
     return SchoolOut(
         id=school.id,
         district_id=school.district_id,
@@ -228,13 +266,14 @@ class Store:
     def keys_in_use(self) -> bool:
         """Whether any key was ever made: from then on every stored route needs a live one. Revoking the last
         key must not open the data to everyone."""
-        with self._reads() as session:
-            return session.scalar(select(func.count()).select_from(ApiKey)) != 0
+        with self._reader.connect() as connection:
+            return connection.scalar(select(func.count()).select_from(ApiKey)) != 0
 
     @reads_again
     def organization_for_key(self, key: str) -> str | None:
-        with self._reads() as session:
-            return session.scalar(
+        """Asked on every storing request: a plain query on a connection, without an ORM session."""
+        with self._reader.connect() as connection:
+            return connection.scalar(
                 select(ApiKey.organization_id).where(ApiKey.key_hash == key_hash(key), ApiKey.revoked_at.is_(None))
             )
 
@@ -405,8 +444,8 @@ class Store:
             return SchoolHistory(school=_school_out(school, len(rows)), assessments=tuple(map(_summary, rows)))
 
     @staticmethod
-    def _history(session: Session, school_id: str) -> list[Dated]:
-        rows = session.execute(
+    def _history(connection: Connection, school_id: str) -> list[Dated]:
+        rows = connection.execute(
             select(*_DATED)
             .where(StoredAssessment.school_id == school_id)
             .order_by(StoredAssessment.assessed_on, StoredAssessment.created_at)
@@ -414,31 +453,41 @@ class Store:
         return list(map(_dated, rows))
 
     @staticmethod
-    def _checked_in(session: Session, school_id: str, history: list[Dated]) -> list[tuple[Action, Dated | None]]:
+    def _checked_in(
+        connection: Connection, school_id: str, history: list[Dated]
+    ) -> list[tuple[AdoptedAction, Dated | None]]:
         """The school's actions, each with the school's latest stored assessment when that came after the one
         the action was adopted from."""
-        actions = session.scalars(
-            select(Action).where(Action.school_id == school_id).order_by(Action.due_on, Action.created_at)
+        rows = connection.execute(
+            select(*_ACTION).where(Action.school_id == school_id).order_by(Action.due_on, Action.created_at)
         ).all()
         place = {dated.id: index for index, dated in enumerate(history)}
-        result: list[tuple[Action, Dated | None]] = []
-        for action in actions:
-            session.expunge(action)
+        result: list[tuple[AdoptedAction, Dated | None]] = []
+        for row in rows:
+            action = AdoptedAction(*row)
             # An action adopted from an assessment stored since the history was read has no later one.
             later = place.get(action.assessment_id, len(history)) < len(history) - 1
             result.append((action, history[-1] if later else None))
         return result
 
+    @staticmethod
+    def _school_row(connection: Connection, organization: str, school_id: str) -> Row[Any]:
+        """A school of the organization as a plain row, for reads that need no mapped object."""
+        school = connection.execute(select(*School.__table__.c).where(School.id == school_id)).first()
+        if school is None or school.organization_id != organization:
+            raise NotFound("no such school")
+        return school
+
     @reads_again
     def over_time(
         self, organization: str, school_id: str
-    ) -> tuple[SchoolOut, list[Dated], list[tuple[Action, Dated | None]]]:
+    ) -> tuple[SchoolOut, list[Dated], list[tuple[AdoptedAction, Dated | None]]]:
         """The school, each stored assessment oldest first, and its actions checked in: what its progress is
-        worked out from."""
-        with self._reads() as session:
-            school = self._school(session, organization, school_id)
-            history = self._history(session, school.id)
-            return _school_out(school, len(history)), history, self._checked_in(session, school.id, history)
+        worked out from, in three plain queries (it is read on every progress request)."""
+        with self._reader.connect() as connection:
+            school = self._school_row(connection, organization, school_id)
+            history = self._history(connection, school.id)
+            return _school_out(school, len(history)), history, self._checked_in(connection, school.id, history)
 
     @reads_again
     def district_over_time(self, organization: str, district_id: str) -> tuple[DistrictOut, dict[str, list[Dated]]]:
@@ -585,8 +634,9 @@ class Store:
 
     def adopt_action(
         self, organization: str, school_id: str, assessment_id: str, rule_id: str, owner: str, due_on: date
-    ) -> Action:
-        """Adopt a ``now`` gap of a stored assessment's plan; anything else is an ``ActionProblem``."""
+    ) -> str:
+        """Adopt a ``now`` gap of a stored assessment's plan, and return the action's id; anything else is an
+        ``ActionProblem``."""
         with self._sessions.begin() as session:
             self._school(session, organization, school_id)
             stored = session.get(StoredAssessment, assessment_id)
@@ -616,25 +666,21 @@ class Store:
             )
             session.add(action)
             session.flush()
-            session.expunge(action)
-            return action
+            return action.id
 
-    def change_action(self, organization: str, school_id: str, action_id: str, changes: dict[str, Any]) -> Action:
+    def change_action(self, organization: str, school_id: str, action_id: str, changes: dict[str, Any]) -> None:
         with self._sessions.begin() as session:
             action = session.get(Action, action_id)
             if action is None or action.organization_id != organization or action.school_id != school_id:
                 raise NotFound("no such action")
             for name, value in changes.items():
                 setattr(action, name, value)
-            session.flush()
-            session.expunge(action)
-            return action
 
     @reads_again
-    def actions(self, organization: str, school_id: str) -> list[tuple[Action, Dated | None]]:
-        with self._reads() as session:
-            school = self._school(session, organization, school_id)
-            return self._checked_in(session, school.id, self._history(session, school.id))
+    def actions(self, organization: str, school_id: str) -> list[tuple[AdoptedAction, Dated | None]]:
+        with self._reader.connect() as connection:
+            school = self._school_row(connection, organization, school_id)
+            return self._checked_in(connection, school.id, self._history(connection, school.id))
 
     # --- moving an organization's data ------------------------------------------------------------------------
 
