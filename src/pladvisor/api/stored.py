@@ -7,6 +7,7 @@ exist do. Database calls run in worker threads (``sync_to_thread``), off the eve
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -88,19 +89,7 @@ def organization_of(request: Request[Any, Any, Any], store: Store) -> str:
 
 
 def _action(advisor: Advisor, action: AdoptedAction, later: Dated | None) -> ActionOut:
-    return action_out(
-        advisor,
-        id=action.id,
-        school_id=action.school_id,
-        assessment_id=action.assessment_id,
-        rule_id=action.rule_id,
-        title=action.title,
-        owner=action.owner,
-        due_on=action.due_on,
-        status=action.status,  # type: ignore[arg-type]
-        later=later,
-        today=date.today(),
-    )
+    return action_out(advisor, **dataclasses.asdict(action), later=later, today=date.today())
 
 
 def _listed(store: Store, organization: str, school_id: str, action_id: str, advisor: Advisor) -> ActionOut:
