@@ -326,8 +326,6 @@ def _storing(district: str, org: str | None, day: str | None, api: str | None, s
     from datetime import date
 
     from pladvisor.cli.storing import StoreWriter
-    from pladvisor.storage.database import DatabaseError, make_engine
-    from pladvisor.storage.store import Store
 
     if api:
         raise typer.BadParameter("--store scores in-process; it cannot be used with --api", param_hint="--store")
@@ -335,14 +333,7 @@ def _storing(district: str, org: str | None, day: str | None, api: str | None, s
         when = date.fromisoformat(day) if day else date.today()
     except ValueError as exc:
         raise typer.BadParameter(f"{day!r} is not a day (YYYY-MM-DD)", param_hint="--assessed-on") from exc
-    engine = make_engine(settings.database_url)
-    try:
-        store = Store(engine)
-    except DatabaseError as exc:
-        engine.dispose()
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    return StoreWriter(store, org, district, when)
+    return StoreWriter(_open_store(settings.database_url), org, district, when)
 
 
 @app.command()
@@ -480,18 +471,23 @@ def upgrade() -> None:
     typer.echo(f"database at schema revision {revision}")
 
 
-@contextmanager
-def _store() -> Iterator[Any]:
-    from pladvisor.storage.database import DatabaseError
+def _open_store(url: str) -> Any:
+    """The store at ``url``, or the reason it cannot be used (not set up, or newer than this version) and exit 2."""
+    from pladvisor.storage.database import DatabaseError, make_engine
     from pladvisor.storage.store import Store
 
-    engine = _store_engine()
+    engine = make_engine(url)
     try:
-        store = Store(engine)
+        return Store(engine)
     except DatabaseError as exc:
         engine.dispose()
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+
+
+@contextmanager
+def _store() -> Iterator[Any]:
+    store = _open_store(Settings().database_url)
     try:
         yield store
     finally:
