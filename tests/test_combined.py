@@ -220,7 +220,12 @@ def test_a_question_without_a_rule_of_its_own_gets_the_generic_finding(combiner:
     )
     (gap,) = answer.perception_gaps
     assert (gap.gap_id, gap.basis) == ("perception-gap", "practice")
-    assert "5 of 5 teachers answer otherwise (most often: no)" in gap.why
+    # Each group's answer to the question it was asked; "no" by itself, since all five answer it.
+    assert gap.why == (
+        "Leaders answer yes to “Can teachers see, per student, which skills are mastered and which gaps remain?”; "
+        "asked “Can you see, for each student, which skills are mastered and which gaps remain?”, 5 of 5 teachers "
+        "answer no."
+    )
     assert {s.point for s in gap.sources} == {"M5"}
 
 
@@ -235,16 +240,120 @@ def test_a_school_whose_leaders_and_teachers_agree_has_no_gaps(combiner: Combine
     assert pd.agreement == 0.8 and pd.compared == 1
 
 
-def test_gaps_are_ranked_by_how_many_disagree_and_how_much_the_question_weighs(combiner: Combiner) -> None:
+def test_gaps_that_change_a_verdict_rank_first_foundations_before_other_rules(combiner: Combiner) -> None:
     answer = combine(
         combiner,
-        responses("leader", "professional_development.format", ["ongoing"]),
-        responses("teacher", "professional_development.format", ["one_off"] * 3 + ["ongoing"] * 2),
+        # Teachers describe ongoing support, so whether help is timely decides the support foundation (M7).
+        responses("teacher", "professional_development.format", ["ongoing"] * 10),
+        responses("leader", "professional_development.timely", [True]),
+        responses("teacher", "professional_development.timely", [False] * 6 + [True] * 4),
+        # Whether each student's mastery is tracked decides a rule, not a foundation.
+        responses("leader", "measurement.tracks_mastery_per_student", [True]),
+        responses("teacher", "measurement.tracks_mastery_per_student", [False] * 5),
+        # Voluntary or by readiness: both sides' answers pass the same rules, however many disagree.
+        responses("leader", "buy_in.approach", ["voluntary"]),
+        responses("teacher", "buy_in.approach", ["readiness_based"] * 10),
+    )
+    assert [g.field for g in answer.perception_gaps] == [
+        "professional_development.timely",
+        "measurement.tracks_mastery_per_student",
+        "buy_in.approach",
+    ]
+    assert [g.rank for g in answer.perception_gaps] == [1, 2, 3]
+
+
+def test_gaps_that_change_verdicts_alike_are_ranked_by_how_many_disagree(combiner: Combiner) -> None:
+    answer = combine(
+        combiner,
+        responses("leader", "measurement.formative_checks", [True]),
+        responses("teacher", "measurement.formative_checks", [False] * 3 + [True] * 2),
         responses("leader", "measurement.tracks_mastery_per_student", [True]),
         responses("teacher", "measurement.tracks_mastery_per_student", [False] * 5),
     )
-    assert [g.rank for g in answer.perception_gaps] == [1, 2]
-    assert answer.perception_gaps[0].field == "measurement.tracks_mastery_per_student"
+    assert [g.field for g in answer.perception_gaps] == [
+        "measurement.tracks_mastery_per_student",
+        "measurement.formative_checks",
+    ]
+
+
+def test_a_gap_quotes_the_question_each_group_was_asked(combiner: Combiner) -> None:
+    answer = combine(
+        combiner,
+        responses("leader", "vision.written_why", [True]),
+        responses("family", "vision.written_why", [False] * 5 + [True]),
+    )
+    (gap,) = answer.perception_gaps
+    assert gap.why == (
+        "Leaders answer yes to “Is there a written statement of why the school is personalizing learning?”; asked "
+        "“Has the school told you why it is changing the way students learn?”, 5 of 6 families answer no."
+    )
+
+
+def test_teachers_and_students_answering_for_themselves_are_each_quoted_with_their_counts(combiner: Combiner) -> None:
+    answer = combine(
+        combiner,
+        responses("teacher", "student_agency.inquiry", [True] * 5 + [False] * 5),
+        responses("student", "student_agency.inquiry", [False] * 14 + [True] * 6),
+    )
+    (gap,) = answer.perception_gaps
+    assert gap.why.startswith("5 of 10 teachers answer yes to “Do the students in your classes research")
+    assert gap.why.endswith("”, 14 of 20 students answer no.")
+
+
+# --- strengths resting on the leaders' word --------------------------------------------------------------------
+
+
+def strength_titles(answer: CombinedAssessment) -> set[str]:
+    return {s.title for s in answer.assessment.strengths}
+
+
+def test_a_strength_on_the_leaders_word_is_not_claimed_when_most_teachers_contradict_it(combiner: Combiner) -> None:
+    answer = combine(
+        combiner,
+        responses("leader", "buy_in.approach", ["voluntary"]),
+        responses("teacher", "buy_in.approach", ["mandate_all_by_date"] * 7 + ["voluntary"] * 3),
+    )
+    assert "Teachers join at their own pace" not in strength_titles(answer)
+    approach = field(answer, "buy_in.approach")
+    assert approach.value is None
+    assert approach.explanation == (
+        "Leaders answer voluntary participation, but 7 of 10 teachers answer otherwise, so the question stays open "
+        "until they agree."
+    )
+    # Neither the strength nor the mandate's gap: the perception gap it is, saying what is not claimed.
+    assert "buy-in-mandated" not in {r.rule_id for r in answer.assessment.recommendations if r.kind == "gap"}
+    (gap,) = answer.perception_gaps
+    assert gap.gap_id == "entry-seen-differently"
+    assert gap.why.endswith("Until they agree, “Teachers join at their own pace” is not counted as a strength.")
+
+
+@pytest.mark.parametrize(
+    "teachers",
+    [
+        pytest.param(["mandate_all_by_date"] * 5 + ["readiness_based"] * 5, id="half-is-not-most"),
+        pytest.param(["voluntary"] * 7 + ["mandate_all_by_date"] * 3, id="most-differ-but-also-earn-it"),
+    ],
+)
+def test_a_strength_on_the_leaders_word_stands_unless_most_of_a_shown_group_contradict_it(
+    combiner: Combiner, teachers: list[str]
+) -> None:
+    answer = combine(
+        combiner,
+        responses("leader", "buy_in.approach", ["readiness_based"]),
+        responses("teacher", "buy_in.approach", teachers),
+    )
+    assert "Teachers join at their own pace" in strength_titles(answer)
+    assert field(answer, "buy_in.approach").value == "readiness_based"
+
+
+def test_teachers_under_the_floor_do_not_take_away_a_strength(combiner: Combiner) -> None:
+    """Were the strength withdrawn, its absence would tell how four teachers answered."""
+    answer = combine(
+        combiner,
+        responses("leader", "buy_in.approach", ["voluntary"]),
+        responses("teacher", "buy_in.approach", ["mandate_all_by_date"] * 4),
+    )
+    assert "Teachers join at their own pace" in strength_titles(answer)
 
 
 # --- where teachers are ------------------------------------------------------------------------------------------
@@ -308,6 +417,26 @@ def test_a_role_with_four_respondents_is_never_shown_by_role(combiner: Combiner)
         {"responses": [{"role": "teacher", "stage": "trying", "answers": {}} for _ in range(4)]}, strict=True
     )
     assert combiner.combine(request).teacher_stages.stages == ()
+
+
+@pytest.mark.parametrize(
+    ("teachers", "coaches", "who"),
+    [
+        pytest.param(10, 1, "10 teachers and 1 coach", id="beside-a-shown-role"),
+        pytest.param(3, 3, "3 teachers and 3 coaches", id="two-roles-each-under-the-floor"),
+    ],
+)
+def test_no_count_pools_a_role_under_the_floor(combiner: Combiner, teachers: int, coaches: int, who: str) -> None:
+    """Seven of eleven beside six of ten teachers would tell what the one coach answered."""
+    answer = combine(
+        combiner,
+        responses("teacher", "professional_development.timely", [False] * (teachers - teachers // 2 + 1)),
+        responses("teacher", "professional_development.timely", [True] * (teachers // 2 - 1)),
+        responses("coach", "professional_development.timely", [False] * coaches),
+    )
+    timely = field(answer, "professional_development.timely")
+    assert timely.explanation == f"The most common answer of {who}: no."
+    assert {view.role for view in timely.by_role} <= {"teacher"}
 
 
 def test_the_floor_is_a_setting(advisor: Advisor, respondents: Respondents) -> None:
