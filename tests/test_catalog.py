@@ -149,10 +149,10 @@ BROKEN = [
     ),
     pytest.param(
         "tools.yaml",
-        "      - Pause new purchases until the why and the definition are written.",
-        "      - Pause new purchases: until the why is written.",
+        "      - From now on, ask every tool request to name the learning goal it serves.",
+        "      - From now on: ask every tool request to name the learning goal it serves.",
         "tools-bought-before-goals",
-        "steps[0] contains ': '",
+        "steps[2] contains ': '",
         id="unquoted-colon",
     ),
     pytest.param(

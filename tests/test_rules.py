@@ -63,3 +63,50 @@ def test_a_rule_matching_on_several_branches_is_reported_once(advisor: Advisor) 
     answers = {"tools.chosen_after_goals": False, "tools.purchased_before_goals": ["devices", "lms"]}
     ids = [r.rule_id for r in advisor.assess(profile_from_answers(answers)).recommendations]
     assert ids.count("tools-bought-before-goals") == 1
+
+
+def test_tools_bought_years_ago_do_not_contradict_new_tools_chosen_for_a_goal(advisor: Advisor) -> None:
+    answers = {
+        "tools.purchased_before_goals": ["devices"],
+        "tools.chosen_after_goals": True,
+        "tools.plan_centre": "learning_experiences",
+    }
+    assessment = advisor.assess(profile_from_answers(answers))
+    assert assessment.check_answers == ()
+    assert {"tools-bought-before-goals", "tools-serve-learning"} <= triggered(assessment)
+
+
+def test_a_mandate_does_not_contradict_teachers_choosing_where_to_start(advisor: Advisor) -> None:
+    # Choosing an entry point is choosing where to start, not when: a mandate leaves that choice open.
+    answers = {"buy_in.approach": "mandate_all_by_date", "buy_in.teachers_choose_entry_point": True}
+    assessment = advisor.assess(profile_from_answers(answers))
+    assert assessment.check_answers == ()
+    assert {"buy-in-mandated", "buy-in-own-entry-point"} <= triggered(assessment)
+
+
+def test_new_tools_not_chosen_for_a_goal_are_a_gap_even_when_nothing_came_before_the_goals(advisor: Advisor) -> None:
+    answers = {"tools.purchased_before_goals": [], "tools.chosen_after_goals": False}
+    assessment = advisor.assess(profile_from_answers(answers))
+    item = next(r for r in assessment.recommendations if r.rule_id == "tools-bought-before-goals")
+    assert "(bought before the goals were set: none; new tools chosen for a goal they serve: no)" in item.why
+    assert "came before" not in item.why
+    assert assessment.check_answers == ()
+
+
+BY_ID = {compiled.rule.id: compiled.rule for compiled in RULES}
+
+
+@pytest.mark.parametrize("rule_id", ["measure-no-baseline", "definition-adopted-as-is"])
+def test_a_rule_going_beyond_what_its_article_says_is_labelled_practice(rule_id: str) -> None:
+    # Article 004 never names a baseline; T6 is about copying a blended-learning model, not a definition.
+    assert BY_ID[rule_id].basis == "practice"
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "words"),
+    [("mindset-no-small-pilots", "two or three classrooms"), ("mindset-mistakes-not-safe", "performance evaluations")],
+)
+def test_a_step_no_article_gives_says_it_is_the_catalogs_suggestion(advisor: Advisor, rule_id: str, words: str) -> None:
+    plan = advisor.assess(profile_from_answers(BY_ID[rule_id].examples.fires)).recommendations
+    step = next(s for r in plan if r.rule_id == rule_id for s in r.next_steps if words in s)
+    assert "this catalog's practice suggestion" in step

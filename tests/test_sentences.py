@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pladvisor.advice.sentences import RuleSentences, catalog_sentences, document, problems
+from pladvisor.advice.advisor import explain, spoken
+from pladvisor.advice.sentences import RuleSentences, catalog_sentences, document, problems, quoted_fields
+from pladvisor.domain.fields import profile_fields
 from pladvisor.engine.catalog import default_rules_dir, load_catalog
 
 CATALOG = load_catalog(default_rules_dir())
@@ -20,7 +22,7 @@ DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "sentences.md"
 @pytest.mark.parametrize("sentences", SENTENCES, ids=lambda s: s.compiled.rule.id)
 def test_every_explanation_reads_well_for_every_answer(sentences: RuleSentences) -> None:
     rule = sentences.compiled.rule
-    found = {text: problems(text) for text in [*sentences.why, *sentences.why_not, *rule.steps, *rule.sustain]}
+    found = {text: problems(text) for text in [*sentences.why, *sentences.why_not, *rule.step_texts, *rule.sustain]}
     found[rule.title] = problems(rule.title, whole_sentence=False)
     assert {text: issues for text, issues in found.items() if issues} == {}
 
@@ -69,6 +71,7 @@ BROKEN = [
     pytest.param("The plan centres on devices", "does not end with", id="no-full-stop"),
     pytest.param("the plan centres on devices.", "capital letter", id="lower-case-start"),
     pytest.param("The plan centres on {tools.plan_centre}.", "placeholder", id="unrendered-placeholder"),
+    pytest.param("Staff revisited it together 0 months ago.", 'a time of 0 "ago"', id="zero-ago"),
 ]
 
 
@@ -92,6 +95,7 @@ def test_the_checks_catch_each_kind_of_broken_sentence(sentence: str, expected: 
         "Students have no access point in use yet (choices open to students: none).",
         "There is no ongoing system yet (professional development: none).",
         "Is it ongoing?",
+        "Staff revisited it together 10 months ago.",
     ],
 )
 def test_the_checks_accept_correct_sentences(sentence: str) -> None:
@@ -103,3 +107,53 @@ def test_every_rule_has_a_sentence_the_advisor_really_says() -> None:
         assert sentences.said, sentences.compiled.rule.id
         if sentences.compiled.rule.kind == "strength":
             assert sentences.said_when_missing, sentences.compiled.rule.id
+
+
+def test_a_time_past_of_zero_reads_as_within_the_last_one() -> None:
+    assert [spoken(n, "month ago") for n in (0, 1, 7)] == ["within the last month", "1 month ago", "7 months ago"]
+    assert spoken(0, "month") == "0 months"
+
+
+def test_a_question_made_moot_is_never_quoted_as_not_answered() -> None:
+    # A question asked only under some answer of another (skip logic) has no answer once that other answer
+    # rules it out: quoting it as "not answered" would blame the school for a question it was never asked.
+    fields = profile_fields()
+    for sentences in SENTENCES:
+        compiled = sentences.compiled
+        rule = compiled.rule
+        for template, example, said in (
+            (rule.why, rule.examples.fires, True),
+            (rule.why_not, rule.examples.quiet, False),
+        ):
+            for path in (p for p in quoted_fields(template or "") if fields[p].asked_when):
+                parent, values = fields[path].asked_when or ("", ())
+                info = fields[parent]
+                for other in [v for v in ([True, False] if info.kind == "bool" else info.options) if v not in values]:
+                    moot = {p for p, f in fields.items() if f.asked_when and f.asked_when[0] == parent}
+                    for unasked in ({path}, moot):
+                        answers = {k: v for k, v in {**example, parent: other}.items() if k not in unasked}
+                        if (compiled.decide(answers) is True) == said:
+                            assert "not answered" not in explain(compiled, answers, template=template), rule.id
+
+
+def test_a_strength_in_place_quotes_no_answer_of_none() -> None:
+    # What earns a strength is what the school does; the access points or components it does not use are no
+    # part of that explanation.
+    for sentences in SENTENCES:
+        if sentences.compiled.rule.kind == "strength":
+            assert [text for text in sentences.said if ": none" in text] == [], sentences.compiled.rule.id
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "claim"),
+    [
+        # Article 004 says only that teachers and principals need chances to grow, not what leaders cannot do.
+        ("pd-leaders-left-out", "cannot support or judge"),
+        # M4 and B2 ask that teachers enter where they are; no article asks that they volunteer.
+        ("buy-in-by-readiness", "as a volunteer"),
+    ],
+)
+def test_a_documented_explanation_adds_nothing_its_article_does_not_say(rule_id: str, claim: str) -> None:
+    sentences = next(s for s in SENTENCES if s.compiled.rule.id == rule_id)
+    assert sentences.compiled.rule.basis == "documented"
+    assert [text for text in [*sentences.why, *sentences.why_not] if claim in text] == []

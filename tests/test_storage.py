@@ -311,17 +311,48 @@ def test_progress_shows_the_timeline_what_was_resolved_and_growth_to_celebrate(s
     ).json()
     assert growth["resolved"] == [r["rule_id"] for r in comparison["resolved"]] and growth["resolved"]
     assert growth["celebrate"] == comparison["improvements"] and growth["celebrate"]
-    assert "of 2 intervals over 24 months" in progress["model_changes"]
+    assert progress["model_changes"] == (
+        "The school made 3 deliberate changes to its model in the year before its assessment of 2026-09-01."
+    )
 
 
-def test_progress_tells_how_long_since_the_why_changed(service: TestClient[Litestar]) -> None:
-    _, school = a_school(service)
-    for day, written in (("2023-01-15", False), ("2024-01-15", True), ("2026-01-15", True)):
-        profile = as_body({**MATURE_SCHOOL, "vision.written_why": written})
-        body = {"assessed_on": day, "profile": profile}
+def store_history(service: TestClient[Litestar], school: str, history: list[tuple[str, dict[str, Any]]]) -> None:
+    for day, answers in history:
+        body = {"assessed_on": day, "profile": as_body(answers)}
         assert service.post(f"/v1/schools/{school}/assessments", json=body).status_code == 201
+
+
+def test_progress_says_when_the_why_was_revisited_as_the_latest_answer_says(service: TestClient[Litestar]) -> None:
+    # The why's wording changed in June; the school says staff last revisited it two months before January.
+    _, school = a_school(service)
+    edited = {**MATURE_SCHOOL, "vision.why_names_learners_and_community": False}
+    store_history(
+        service,
+        school,
+        [
+            ("2025-06-15", {**edited, "vision.months_since_why_revisited": 14}),
+            ("2026-01-15", {**MATURE_SCHOOL, "vision.months_since_why_revisited": 2}),
+        ],
+    )
     why = service.get(f"/v1/schools/{school}/progress").json()["why_revisited"]
-    assert why.startswith("The why was last revised in the assessment of 2024-01-15, 24 months before the latest")
+    assert why.startswith(
+        "Staff last revisited the why together 2 months ago, as of the latest assessment (2026-01-15)"
+    )
+
+
+def test_progress_counts_the_model_changes_the_school_reported(service: TestClient[Litestar]) -> None:
+    # The tools answers change every year, yet the school reports no deliberate change of its model.
+    _, school = a_school(service)
+    history = [
+        ("2024-09-01", {**MATURE_SCHOOL, "tools.technology_budget_percent": 30, "mindset.model_changes_last_year": 0}),
+        ("2025-09-01", {**MATURE_SCHOOL, "tools.technology_budget_percent": 45, "mindset.model_changes_last_year": 0}),
+    ]
+    store_history(service, school, history)
+    changes = service.get(f"/v1/schools/{school}/progress").json()["model_changes"]
+    assert changes == (
+        "Deliberate changes the school made to its model in the year before each assessment: 0 (2024-09-01), "
+        "0 (2025-09-01); a journey means iterating the model as the school learns."
+    )
 
 
 def test_rollout_places_proof_points_first_and_names_the_foundations_others_lack(

@@ -13,6 +13,7 @@ from pladvisor.domain.assessment import (
     AnswerCheck,
     Assessment,
     Evidence,
+    FollowUpQuestion,
     NextLevel,
     Recommendation,
     Source,
@@ -49,6 +50,31 @@ def answers_of(fact: dict[str, Any]) -> dict[str, Any]:
         if isinstance(section, dict)
         for name, value in section.items()
     }
+
+
+@cache
+def _implied_parents() -> tuple[tuple[str, str, str, str, Any], ...]:
+    """Each question whose answer implies its parent's: (its path, the parent's path, the parent's section and
+    name, the answer implied)."""
+    table = []
+    for path, info in profile_fields().items():
+        if info.asked_when is not None and info.implies_parent:
+            parent, values = info.asked_when
+            area, _, name = parent.partition(".")
+            table.append((path, parent, area, name, values[0]))
+    return tuple(table)
+
+
+def _complete(asserted: dict[str, Any], answers: dict[str, Any]) -> tuple[Evidence, ...]:
+    """Answers given with the question they depend on left blank, where they imply its answer: that answer,
+    filled in (a definition's origin says a definition exists), so that no answer is dropped in silence."""
+    inferred: dict[str, Evidence] = {}
+    for path, parent, area, name, value in _implied_parents():
+        if path in answers and parent not in answers:
+            answers[parent] = value
+            asserted.setdefault(area, {})[name] = value
+            inferred[parent] = Evidence(field=parent, value=value)
+    return tuple(inferred.values())
 
 
 def _read(profile: SchoolProfile) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -88,7 +114,8 @@ stops growing early instead of creeping up over hundreds of thousands of assessm
 
 
 def spoken(value: Any, noun: str | None = None) -> str:
-    """An answer in words; a number given a noun agrees with it (1 day, 3 days)."""
+    """An answer in words; a number given a noun agrees with it (1 day, 3 days). A noun followed by "ago"
+    tells a time past, where 0 means within the last one: "0 months ago" is not how anyone says it."""
     if value is None:
         return "not answered"
     if isinstance(value, bool):
@@ -98,7 +125,10 @@ def spoken(value: Any, noun: str | None = None) -> str:
     if isinstance(value, str):
         return label(value)
     if noun:
-        return f"{value} {noun if value == 1 else noun + 's'}"
+        unit, _, ago = noun.partition(" ")
+        if ago and value == 0:
+            return f"within the last {unit}"
+        return f"{value} {unit if value == 1 else unit + 's'}{' ago' if ago else ''}"
     return str(value)
 
 
@@ -166,9 +196,15 @@ class Advisor:
             )
             for c in catalog.rules
         }
-        self._steps = {c.rule.id: tuple(c.rule.steps) for c in catalog.rules}
         self._sustain = {c.rule.id: tuple(c.rule.sustain) for c in catalog.rules}
-        self._plan_order = ranking.PlanOrder([c.rule for c in catalog.rules if c.rule.kind == "gap"])
+        self._plan_order = ranking.PlanOrder([c.rule for c in catalog.rules if c.rule.kind == "gap"], catalog.opening)
+        self._foundation_rules = frozenset(rule_id for f in catalog.foundations for rule_id in f.rules)
+        self._foundation_titles = {rule_id: f.title for f in catalog.foundations for rule_id in f.rules}
+        self._set_aside_parents = tuple(
+            (path, info.asked_when[0])
+            for path, info in profile_fields().items()
+            if info.asked_when is not None and not info.implies_parent
+        )
         strengths = ranking.rank([c.rule for c in catalog.rules if c.rule.kind == "strength"])
         self._strengths = [(rule.id, catalog.by_id[rule.id]) for rule in strengths]
         """In plan order: most weight first, foundations before practice before tools."""
@@ -206,7 +242,7 @@ class Advisor:
             kind="gap",
             priority=rule.priority,
             horizon="now",
-            next_steps=self._steps[rule.id],
+            next_steps=compiled.steps_for(answers),
         )
 
     def _new_strength(self, compiled: CompiledRule, answers: dict[str, Any]) -> Strength:
@@ -215,12 +251,17 @@ class Advisor:
     def _new_next_level(self, compiled: CompiledRule, answers: dict[str, Any]) -> NextLevel:
         rule = compiled.rule
         return NextLevel(
-            **self._about(compiled, answers, met=False), priority=rule.priority, next_steps=self._steps[rule.id]
+            **self._about(compiled, answers, met=False), priority=rule.priority, next_steps=compiled.steps_for(answers)
         )
 
     def _new_check(self, compiled: CompiledRule, answers: dict[str, Any]) -> AnswerCheck:
-        """An inconsistency's item, withholding nothing: each school's fired rules say what it withholds."""
-        return AnswerCheck(**self._about(compiled, answers), next_steps=self._steps[compiled.rule.id], withheld=())
+        """An inconsistency's item, with every rule it holds back, fired or not: none of them counts until the
+        answers agree."""
+        return AnswerCheck(
+            **self._about(compiled, answers),
+            next_steps=compiled.steps_for(answers),
+            withheld=tuple(compiled.rule.withholds),
+        )
 
     def _sustain_item(self, strength: Strength, rank: int) -> Recommendation:
         """A plan item keeping a strength going, for a school with no gap to close."""
@@ -239,40 +280,82 @@ class Advisor:
             next_steps=strength.sustain,
         )
 
+    def _question_item(self, question: FollowUpQuestion, rank: int) -> Recommendation:
+        """A plan item asking a question the foundations wait on, for a school whose answers are too few to
+        advise on yet: settling what holds the work up comes before any other step."""
+        rule_id = next(r for r in question.rules if r in self._foundation_rules)
+        compiled = self.catalog.by_id[rule_id]
+        return Recommendation(
+            rule_id=rule_id,
+            area=compiled.rule.area,
+            basis="practice",
+            title=f"Find out first: {question.question}",
+            why=(
+                f"The answer decides whether one foundation, {self._foundation_titles[rule_id].lower()}, is in "
+                "place. Too little is answered yet to name a stage, and the first moves depend on the foundations."
+            ),
+            evidence=(),
+            sources=tuple(dict.fromkeys(s for r in question.rules for s in self._sources[r])),
+            rank=rank,
+            kind="question",
+            priority=compiled.rule.priority,
+            horizon="now",
+            next_steps=("Answer it with the people who know, then assess the school again.",),
+        )
+
     def assess(self, profile: SchoolProfile) -> Assessment:
         """The assessment of ``profile``: readiness, the plan, strengths, what would reach the next level,
         answers to check and the questions worth asking next."""
         asserted, answers = _read(profile)
+        given = dict(answers)
+        inferred = _complete(asserted, answers)
+        not_used = tuple(path for path, parent in self._set_aside_parents if path in answers and parent not in answers)
         fired = set(self._evaluator.fired_as_asserted(asserted))
         contradictions = [c for rule_id, c in self._inconsistencies if rule_id in fired]
-        withheld = {rule_id for c in contradictions for rule_id in c.rule.withholds if rule_id in fired}
-        measured = self._readiness.measure(answers, fired, withheld, bool(contradictions))
+        held = {rule_id for c in contradictions for rule_id in c.rule.withholds}
+        # Readiness reads only the answers given: an implied answer lets the advice it calls for fire, and so
+        # cost points, but never earns any, so that leaving the parent blank can never pay.
+        measured = self._readiness.measure(
+            given,
+            fired,
+            held,
+            bool(contradictions),
+            first=frozenset(parent for path, parent in self._set_aside_parents if path in not_used),
+        )
 
         by_id = self.catalog.by_id
-        gaps = self._plan_order.rank(fired - withheld)
-        plan = [
+        gaps = self._plan_order.rank(fired - held)
+        asking: list[Recommendation] = []
+        if measured.readiness.stage == "undetermined":
+            foundation_questions = [q for q in measured.follow_ups if self._foundation_rules.intersection(q.rules)]
+            asking = [self._question_item(q, rank) for rank, q in enumerate(foundation_questions[: ranking.MAX_NOW], 1)]
+        plan = asking + [
             replace(self._plan_item.get(by_id[rule.id], answers), rank=rank, horizon=horizon)
-            for rank, (rule, horizon) in enumerate(zip(gaps, ranking.horizons(gaps), strict=True), start=1)
+            for rank, (rule, horizon) in enumerate(
+                zip(gaps, ranking.horizons(gaps, now_taken=len(asking)), strict=True), start=len(asking) + 1
+            )
         ]
+        advised = {rule.id for rule in gaps}
+        implied = {evidence.field for evidence in inferred}
         strengths: list[Strength] = []
         next_level: list[NextLevel] = []
         for rule_id, c in self._strengths:
-            if rule_id in measured.missing:
+            if rule_id in held:
+                continue
+            if rule_id in fired:
+                if not implied.intersection(c.paths):
+                    strengths.append(self._strength.get(c, answers))
+            elif rule_id in measured.missing or (
+                c.rule.mirrors and advised.isdisjoint(c.rule.mirrors) and c.decide(answers) is False
+            ):
                 next_level.append(self._next_level.get(c, answers))
-            elif rule_id in fired and rule_id not in withheld:
-                strengths.append(self._strength.get(c, answers))
-        if not plan:
+        all_met = all(f.status == "met" for f in measured.readiness.foundations)
+        if not plan and all_met:
             # With no gap to close, the journey goes on (T2): keep the weightiest strengths going.
             plan = [
                 self._sustain_item(strength, rank) for rank, strength in enumerate(strengths[:MAX_SUSTAIN], start=1)
             ]
-        checks = [
-            replace(
-                self._check.get(c, answers),
-                withheld=tuple(rule_id for rule_id in c.rule.withholds if rule_id in fired),
-            )
-            for c in contradictions
-        ]
+        checks = [self._check.get(c, answers) for c in contradictions]
         return Assessment(
             school_id=profile.school_id,
             name=profile.name,
@@ -283,4 +366,6 @@ class Advisor:
             next_level=tuple(next_level),
             check_answers=tuple(checks),
             follow_up_questions=measured.follow_ups,
+            answers_inferred=inferred,
+            answers_not_used=not_used,
         )

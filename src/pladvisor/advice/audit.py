@@ -22,7 +22,10 @@ from pladvisor.cli.records import read_records
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.profile import SchoolProfile
 
-from .advisor import Advisor
+from . import judge
+from .advisor import Advisor, answers_of, fact_of
+from .judge import violations
+from .judge_combined import combined_violations, random_surveys
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +49,6 @@ def unexplained_points(assessment: Assessment) -> int:
     listed = {
         "gap": {item.rule_id for item in assessment.recommendations if item.kind == "gap"},
         "next_level": {item.rule_id for item in assessment.next_level},
-        "check_answers": {rule_id for check in assessment.check_answers for rule_id in check.withheld},
     }
     missing = 0
     for area in assessment.readiness.areas:
@@ -83,15 +85,20 @@ def _raw_profiles(path: Path) -> Iterator[object]:
     yield from (record.data for record in read_records(path) if record.data is not None)
 
 
-def audit_files(advisor: Advisor, paths: Iterable[Path]) -> Iterator[AuditRow]:
-    """A row for every valid school in the files; invalid records are the scorer's business, not the audit's."""
+def profiles_in(paths: Iterable[Path]) -> Iterator[SchoolProfile]:
+    """Every valid school in the files; invalid records are the scorer's business, not the audit's."""
     for path in paths:
         for raw in _raw_profiles(path):
             try:
-                profile = SchoolProfile.model_validate(raw, strict=True)
+                yield SchoolProfile.model_validate(raw, strict=True)
             except ValidationError:
                 continue
-            yield audit_row(advisor.assess(profile))
+
+
+def audit_files(advisor: Advisor, paths: Iterable[Path]) -> Iterator[AuditRow]:
+    """A row for every valid school in the files."""
+    for profile in profiles_in(paths):
+        yield audit_row(advisor.assess(profile))
 
 
 HEADER = ("school", "stage", "prov.", "score", "coverage", "now", "next", "later", "strengths", "checks", "unexplained")
@@ -121,14 +128,38 @@ def table(rows: Iterable[AuditRow]) -> str:
     )
 
 
+GENERATED = 300
+"""Random schools the properties are also checked on, from a fixed seed so that every run checks the same."""
+SURVEYS = 200
+"""Random combined surveys the combined properties are checked on, from a fixed seed."""
+
+
+def property_counts(advisor: Advisor, paths: Iterable[Path], generated_count: int, surveys: int) -> dict[str, int]:
+    """The violations of every property over the files' schools, ``generated_count`` random schools and
+    ``surveys`` random combined surveys."""
+    schools = [answers_of(fact_of(profile)) for profile in profiles_in(paths)]
+    found = violations(advisor, [*schools, *judge.generated(2026, generated_count)])
+    counts = {name: len(problems) for name, problems in found.items()}
+    for survey in random_surveys(2026, surveys):
+        for name, count in combined_violations(advisor, survey).items():
+            counts[name] = counts.get(name, 0) + count
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     paths = [Path(arg) for arg in (sys.argv[1:] if argv is None else argv)]
-    rows = list(audit_files(Advisor.from_directory(), paths))
+    advisor = Advisor.from_directory()
+    rows = list(audit_files(advisor, paths))
     print(table(rows))
     unexplained = sum(row.unexplained_points for row in rows)
     provisional = sum(row.provisional for row in rows)
     print(f"\n{len(rows)} schools, {provisional} provisional, {unexplained} points lost with no item listed")
-    return 1 if unexplained else 0
+    counts = property_counts(advisor, paths, GENERATED, SURVEYS)
+    print(f"\nProperties over these schools, {GENERATED} generated ones and {SURVEYS} combined surveys (violations):")
+    width = max(map(len, counts))
+    for name, count in counts.items():
+        print(f"  {name.ljust(width)}  {count}")
+    return 1 if unexplained or any(counts.values()) else 0
 
 
 if __name__ == "__main__":

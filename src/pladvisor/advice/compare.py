@@ -9,7 +9,7 @@ because its questions were left blank is reported as such, never as progress.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import get_args
 
@@ -17,6 +17,7 @@ import msgspec
 
 from pladvisor.domain.assessment import Assessment, Stage
 from pladvisor.domain.compare import AreaChange, Comparison, ScoreChange, StageChange
+from pladvisor.domain.fields import profile_from_answers
 from pladvisor.domain.profile import SchoolProfile
 
 from .advisor import Advisor, answers_of, fact_of
@@ -79,22 +80,38 @@ def moves(
     )
 
 
+def stage_kept(advisor: Advisor, stage: Stage, earlier: Mapping[str, object], later: Mapping[str, object]) -> Stage:
+    """The later stage, or the stage of the later answers with the answers they dropped given back, whichever
+    is lower: a stage that rose only because an earlier answer went unanswered has not risen. The stage reads
+    what the answers show, so leaving out an answer against the school could otherwise lift it."""
+    dropped = {path: value for path, value in earlier.items() if path not in later}
+    if not dropped:
+        return stage
+    restored = advisor.assess(profile_from_answers({**later, **dropped})).readiness.stage
+    return min(stage, restored, key=STAGE_ORDER.__getitem__)
+
+
 def changes(
     advisor: Advisor,
     overall: ScoreChange,
     stages: tuple[Stage, Stage],
     areas: Sequence[AreaChange],
     moved: Moves,
+    kept: Stage | None = None,
 ) -> tuple[list[str], list[str]]:
-    """The improvements and the setbacks, in plain sentences."""
+    """The improvements and the setbacks, in plain sentences. ``kept`` is the later stage as ``stage_kept``
+    reads it; a rise is claimed only as far as it goes."""
 
     def title(rule_id: str) -> str:
         return advisor.catalog.by_id[rule_id].rule.title
 
     improvements, setbacks = _movement("The overall score", overall)
-    if "undetermined" not in stages and stages[0] != stages[1]:
-        moved_to = f"The stage moved from {stages[0]} to {stages[1]}."
-        (improvements if STAGE_ORDER[stages[1]] > STAGE_ORDER[stages[0]] else setbacks).append(moved_to)
+    before, after = stages
+    if "undetermined" not in stages and before != after:
+        if STAGE_ORDER[after] < STAGE_ORDER[before]:
+            setbacks.append(f"The stage moved from {before} to {after}.")
+        elif kept is None or STAGE_ORDER[kept] > STAGE_ORDER[before]:
+            improvements.append(f"The stage moved from {before} to {kept or after}.")
     improvements += [f"Resolved: {title(r)}." for r in moved.resolved]
     improvements += [f"New strength: {title(r)}." for r in moved.gained]
     setbacks += [f"New advice: {title(r)}." for r in moved.new]
@@ -127,7 +144,8 @@ def compare(
     strong_after = {s.rule_id: s for s in after.strengths}
     moved = moves(advisor, (list(gaps_before), list(gaps_after)), (list(strong_before), list(strong_after)), later)
     stages = before.readiness.stage, after.readiness.stage
-    improvements, setbacks = changes(advisor, overall, stages, areas, moved)
+    kept = stage_kept(advisor, stages[1], earlier, later)
+    improvements, setbacks = changes(advisor, overall, stages, areas, moved, kept)
     return Comparison(
         school_id=after.school_id or before.school_id,
         name=after.name or before.name,

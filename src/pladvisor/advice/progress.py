@@ -1,5 +1,5 @@
 """A school's progress over its stored assessments: the timeline, what changed between each two, and what the
-history says about iterating the model (T2, T7) and revisiting the why (W2) without asking.
+school's own answers say about iterating its model (T2, T7) and revisiting its why (W2).
 
 Every point is read as the catalog in use reads it (``findings.current_findings``): from the findings stored
 with it while that catalog made them, else from a new assessment of its answers, so that two points of the
@@ -9,28 +9,17 @@ timeline are measured alike even when the catalog changed between them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from pladvisor.domain.stored import Dated, ProgressPoint, ProgressStep, SchoolOut, SchoolProgress
 
-from .advisor import Advisor, answers_of, fact_of
-from .compare import area_changes, changes, moves, score_change
+from .advisor import Advisor, answers_of, fact_of, spoken
+from .compare import area_changes, changes, moves, score_change, stage_kept
 from .findings import current_findings
 
-MODEL_AREAS = ("mindset", "classroom_practice", "student_agency", "tools")
-"""Where a school's answers describe how it works: a change there is a change of its model."""
-WHY_FIELDS = ("vision.written_why", "vision.why_names_learners_and_community")
-
-
-def _months(start: date, end: date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month
-
-
-def _changed(before: dict[str, Any], after: dict[str, Any], paths: Sequence[str] | None, areas: Sequence[str]) -> bool:
-    keys = set(before) | set(after)
-    chosen = [k for k in keys if (paths is not None and k in paths) or k.partition(".")[0] in areas]
-    return any(before.get(k) != after.get(k) for k in chosen if k in before and k in after)
+MODEL_CHANGES = "mindset.model_changes_last_year"
+WHY_WRITTEN = "vision.written_why"
+WHY_REVISITED = "vision.months_since_why_revisited"
 
 
 def progress(advisor: Advisor, school: SchoolOut, history: Sequence[Dated]) -> SchoolProgress:
@@ -52,7 +41,8 @@ def progress(advisor: Advisor, school: SchoolOut, history: Sequence[Dated]) -> S
         moved = moves(advisor, (before.gaps, after.gaps), (before.strengths, after.strengths), answers[i])
         overall = score_change(before.score, after.score)
         areas = area_changes([(a.area, a.score) for a in before.areas], [(a.area, a.score) for a in after.areas])
-        celebrate, setbacks = changes(advisor, overall, (before.stage, after.stage), areas, moved)
+        kept = stage_kept(advisor, after.stage, answers[i - 1], answers[i])
+        celebrate, setbacks = changes(advisor, overall, (before.stage, after.stage), areas, moved, kept)
         steps.append(
             ProgressStep(
                 assessment_from=history[i - 1].id,
@@ -77,44 +67,50 @@ def progress(advisor: Advisor, school: SchoolOut, history: Sequence[Dated]) -> S
 
 
 def _model_changes(history: Sequence[Dated], answers: Sequence[dict[str, Any]]) -> str | None:
-    """How many of the intervals saw the school change how it works (T2: iterate as you learn; T7: ask what
-    changed)."""
-    if len(history) < 2:
+    """The deliberate changes to its model the school reported, assessment by assessment (T2: iterate as you
+    learn; T7: ask what changed year over year). Only its own count says this: answers that differ between two
+    assessments may be corrections, or the same model described better."""
+    said = [
+        (entry.assessed_on, given[MODEL_CHANGES])
+        for entry, given in zip(history, answers, strict=True)
+        if MODEL_CHANGES in given
+    ]
+    if not said:
         return None
-    changed = sum(_changed(answers[i - 1], answers[i], None, MODEL_AREAS) for i in range(1, len(history)))
-    span = _months(history[0].assessed_on, history[-1].assessed_on)
-    intervals = len(history) - 1
-    if not changed:
-        return (
-            f"Its answers about how the school works (mindset, classroom practice, student agency, tools) did not "
-            f"change over {span} months and {intervals} {'interval' if intervals == 1 else 'intervals'}: a journey "
-            "means iterating the model as the school learns."
+    if len(said) == 1:
+        day, count = said[0]
+        changes = (
+            "no deliberate change" if count == 0 else f"{count} deliberate {'change' if count == 1 else 'changes'}"
         )
-    return (
-        f"Its answers about how the school works changed in {changed} of {intervals} "
-        f"{'interval' if intervals == 1 else 'intervals'} over {span} months."
-    )
+        text = f"The school made {changes} to its model in the year before its assessment of {day.isoformat()}"
+    else:
+        each = ", ".join(f"{count} ({day.isoformat()})" for day, count in said)
+        text = f"Deliberate changes the school made to its model in the year before each assessment: {each}"
+    if said[-1][1] == 0:
+        return f"{text}; a journey means iterating the model as the school learns."
+    return f"{text}."
 
 
 def _why_revisited(history: Sequence[Dated], answers: Sequence[dict[str, Any]]) -> str | None:
-    """Months from the last assessment at which the why changed (or was first answered) to the latest one."""
-    touched = [
-        i
-        for i in range(len(history))
-        if any(path in answers[i] for path in WHY_FIELDS)
-        and (
-            i == 0
-            or _changed(answers[i - 1], answers[i], WHY_FIELDS, ())
-            or not any(p in answers[i - 1] for p in WHY_FIELDS)
+    """When staff last revisited the why (W2), as the school said it in the latest assessment that says: answers
+    about the why that differ between two assessments tell an edit of the form, not a revisit."""
+    for entry, given in zip(reversed(history), reversed(answers), strict=True):
+        day = entry.assessed_on.isoformat()
+        if given.get(WHY_WRITTEN) is False:
+            return (
+                f"The assessment of {day} says the why is not written down yet: start there, then keep returning to it."
+            )
+        months = given.get(WHY_REVISITED)
+        if months is None:
+            continue
+        latest = history[-1].assessed_on.isoformat()
+        if entry is history[-1]:
+            return (
+                f"Staff last revisited the why together {spoken(months, 'month ago')}, as of the latest assessment "
+                f"({day}): even far along, keep returning to it."
+            )
+        return (
+            f"The latest assessment ({latest}) does not say when staff last revisited the why; as of the assessment "
+            f"of {day}, it was {spoken(months, 'month ago')}: even far along, keep returning to it."
         )
-    ]
-    if not touched:
-        return None
-    months = _months(history[touched[-1]].assessed_on, history[-1].assessed_on)
-    when = history[touched[-1]].assessed_on.isoformat()
-    if months == 0:
-        return f"The why was last revised in the latest assessment ({when})."
-    return (
-        f"The why was last revised in the assessment of {when}, {months} {'month' if months == 1 else 'months'} "
-        "before the latest: even far along, keep returning to it."
-    )
+    return None

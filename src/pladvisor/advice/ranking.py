@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 
 from pladvisor.domain.assessment import Horizon
@@ -40,30 +40,50 @@ def check_tiers(areas: Iterable[str]) -> None:
         raise CatalogError(__file__, f"FOUNDATION_TIER has no tier for the profile section(s) {', '.join(missing)}")
 
 
-def _base_key(rule: Rule) -> tuple[int, int, int, int, str]:
-    return (PRIORITY_RANK[rule.priority], FOUNDATION_TIER[rule.area], rule.order, AREA_SEQUENCE[rule.area], rule.id)
+PlanKey = tuple[int, int, int, int, int, str]
 
 
-def rank(rules: Sequence[Rule]) -> list[Rule]:
-    """Priority first, then foundations before practice before tools, then ``order``; an ``after`` hint then
-    delays a rule behind the fired rule it names, among rules of the same priority (a hint never lets a
-    less urgent item overtake a more urgent one)."""
-    return _follow_hints(sorted(rules, key=_base_key))
+def _key(opening: Sequence[str]) -> Callable[[Rule], PlanKey]:
+    """The sort key of a plan: the catalog's opening rules first, in its order (the articles' order of first
+    moves, whatever the weight of each); then priority, foundations before practice before tools, ``order``."""
+    place = {rule_id: i for i, rule_id in enumerate(opening)}
+    rest = len(opening)
+
+    def key(rule: Rule) -> PlanKey:
+        return (
+            place.get(rule.id, rest),
+            PRIORITY_RANK[rule.priority],
+            FOUNDATION_TIER[rule.area],
+            rule.order,
+            AREA_SEQUENCE[rule.area],
+            rule.id,
+        )
+
+    return key
+
+
+def rank(rules: Sequence[Rule], opening: Sequence[str] = ()) -> list[Rule]:
+    """The opening rules first, in their order; then priority, foundations before practice before tools, then
+    ``order``. An ``after`` hint then delays a rule behind the fired rule it names, among the rules outside the
+    opening of the same priority (a hint never lets a less urgent item overtake a more urgent one)."""
+    return _follow_hints(sorted(rules, key=_key(opening)), frozenset(opening))
 
 
 class PlanOrder:
     """``rank`` for any subset of one set of rules, with what does not depend on the subset worked out once:
-    their order before hints, and the hints that can apply (an ``after`` naming a rule of the same priority)."""
+    their order before hints, and the hints that can apply (an ``after`` naming a rule of the same priority,
+    both outside the opening)."""
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
-        self._ordered = sorted(rules, key=_base_key)
+    def __init__(self, rules: Iterable[Rule], opening: Sequence[str] = ()) -> None:
+        self._opening = frozenset(opening)
+        self._ordered = sorted(rules, key=_key(opening))
         self._position = {rule.id: i for i, rule in enumerate(self._ordered)}
         priority = {rule.id: rule.priority for rule in self._ordered}
         self._hints = [
             (rule.id, before)
             for rule in self._ordered
             for before in rule.after
-            if priority.get(before) == rule.priority
+            if priority.get(before) == rule.priority and not {rule.id, before} & self._opening
         ]
 
     def rank(self, ids: AbstractSet[str]) -> list[Rule]:
@@ -71,18 +91,26 @@ class PlanOrder:
         position = self._position
         ordered = [self._ordered[i] for i in sorted(position[r] for r in ids if r in position)]
         if any(rule_id in ids and before in ids for rule_id, before in self._hints):
-            return _follow_hints(ordered)
+            return _follow_hints(ordered, self._opening)
         return ordered
 
 
-def _follow_hints(ordered: list[Rule]) -> list[Rule]:
-    """``ordered`` with each rule delayed behind the rules of the same priority its ``after`` names."""
+def _follow_hints(ordered: list[Rule], opening: AbstractSet[str]) -> list[Rule]:
+    """``ordered`` with each rule outside the opening delayed behind the rules of the same priority, also
+    outside it, that its ``after`` names."""
     position = {rule.id: i for i, rule in enumerate(ordered)}
     waiting = {
         rule.id: befores
         for rule in ordered
         if rule.after
-        and (befores := {b for b in rule.after if b in position and ordered[position[b]].priority == rule.priority})
+        and rule.id not in opening
+        and (
+            befores := {
+                b
+                for b in rule.after
+                if b in position and b not in opening and ordered[position[b]].priority == rule.priority
+            }
+        )
     }
     if not waiting:
         return ordered
@@ -103,12 +131,13 @@ def _follow_hints(ordered: list[Rule]) -> list[Rule]:
     return result
 
 
-def horizons(ranked: Sequence[Rule]) -> list[Horizon]:
-    """The first critical or high items, at most ``MAX_NOW``, are for now; the next items that are not low,
-    at most ``MAX_NEXT``, for next; the rest later. The plan is ranked by priority first, so a low item
-    never pushes a more urgent one back, and reading down the plan the horizon never moves towards now."""
+def horizons(ranked: Sequence[Rule], now_taken: int = 0) -> list[Horizon]:
+    """The first critical or high items, at most ``MAX_NOW`` with the ``now_taken`` items already before them,
+    are for now; the next items that are not low, at most ``MAX_NEXT``, for next; the rest later. The plan is
+    ranked by priority after its opening, so a low item never pushes a more urgent one back, and reading down
+    the plan the horizon never moves towards now."""
     result: list[Horizon] = []
-    now = next_ = later = 0
+    now, next_, later = now_taken, 0, 0
     for rule in ranked:
         if rule.priority in ("critical", "high") and now < MAX_NOW and not next_:
             result.append("now")

@@ -5,16 +5,20 @@ decide a check or leave it open (see ``conditions.decider``): a decided gap that
 fire is met, a strength is met when it fires. Three rules follow from that, and the
 property tests hold the model to them:
 
-* An area's score counts only the checks its own answers decide, so a blank area has no
-  score, and every point it lacks is a rule listed in ``held_down_by``.
-* The overall score counts every check that applies: an open check earns nothing there.
-  An answer can only decide open checks, never undo a decided one, so removing an
-  answer never raises the overall score, the foundations met, or the stage built on
-  them. A gap about a question made moot (how stale is a why that does not exist) does
-  not apply; a check reading such a question waits for the parent's answer.
-* The stage is a lower bound, and the ``possible_stage`` an upper one (every open check
-  met). When they differ, or answers contradict each other, the stage is provisional and
-  ``to_settle`` names the questions that could move it.
+* Scores count every check that applies, overall and per area: an open check earns nothing.
+  An answer can only decide open checks, never undo a decided one, so removing an answer
+  never raises a score. An area none of whose checks is decided has no score, and every
+  decided point an area lacks is a rule listed in ``held_down_by``. A gap about a question
+  made moot (how stale is a why that does not exist) does not apply; a check reading such a
+  question waits for the parent's answer. A check held back by contradictory answers is open.
+* Each answer counts once: a strength that mirrors gaps (the same answers read the other way)
+  carries no points of its own.
+* The stage is what the answered evidence supports: the band of the share of the decided
+  points that are met, held below sustaining while any foundation is not shown in place,
+  and at preparing once two are shown missing. Beside it, ``lowest_stage`` assumes every
+  open check goes against the school and ``possible_stage`` that every one is met; the
+  stage always lies between them. When they differ, or answers contradict each other, the
+  stage is provisional and ``to_settle`` names the questions that could move it.
 """
 
 from __future__ import annotations
@@ -48,8 +52,10 @@ SCORE_BANDS: tuple[tuple[int, Stage], ...] = (
     (40, "preparing"),
     (0, "exploring"),
 )
-GATED: frozenset[Stage] = frozenset({"implementing", "sustaining"})
-"""Stages that need every foundation met, whatever the score."""
+STAGE_RANK: dict[Stage, int] = {"undetermined": -1, "exploring": 0, "preparing": 1, "implementing": 2, "sustaining": 3}
+MIN_FOUNDATION_SHARE = 0.5
+"""The catalog's practice threshold for placing a school at all: at least half of the foundations' checks
+decided. With less, the answers say too little about what holds the work up to name a stage."""
 
 
 def confidence(completeness: float) -> Confidence:
@@ -58,12 +64,28 @@ def confidence(completeness: float) -> Confidence:
     return "medium" if completeness >= 0.4 else "low"
 
 
-def stage(score: int | None, foundations_met: bool) -> Stage:
-    """The score's band, held at preparing until every foundation is met."""
+def band(score: int) -> Stage:
+    return next(name for floor, name in SCORE_BANDS if score >= floor)
+
+
+def cap(not_met: int, unknown: int, major_gap: bool = False) -> Stage:
+    """The highest stage the foundations allow. Sustaining needs every one shown in place, and no major piece
+    missing (a gap of high priority open, or a strength of high priority not in place): a school still missing
+    one is implementing. One foundation missing holds an otherwise strong school at implementing (one stage,
+    not two), unless two or more others are not answered either; two missing hold it at preparing."""
+    if not_met == 0 and unknown == 0 and not major_gap:
+        return "sustaining"
+    if not_met == 0 or (not_met == 1 and unknown <= 1):
+        return "implementing"
+    return "preparing"
+
+
+def stage(score: int | None, not_met: int, unknown: int = 0, major_gap: bool = False) -> Stage:
+    """The score's band, no higher than the foundations allow."""
     if score is None:
         return "undetermined"
-    reached = next(name for floor, name in SCORE_BANDS if score >= floor)
-    return "preparing" if reached in GATED and not foundations_met else reached
+    reached, allowed = band(score), cap(not_met, unknown, major_gap)
+    return reached if STAGE_RANK[reached] <= STAGE_RANK[allowed] else allowed
 
 
 def _share(met: int, total: int) -> int | None:
@@ -127,11 +149,9 @@ class _Area:
     skippable: tuple[str, ...]
     """Its skip-logic questions."""
 
-    def reading(
-        self, fired: int, decided: int, inapplicable: int, withheld: int, answered: int, questions: int
-    ) -> _AreaReading:
+    def reading(self, fired: int, decided: int, inapplicable: int, answered: int, questions: int) -> _AreaReading:
         """The area's part of an answer, from masks of checks (fired; decided: not fired, and false;
-        inapplicable; fired but withheld; any other check is open) and the counts of its questions."""
+        inapplicable; any other check is open) and the counts of its questions."""
         met = checked = open_points = 0
         most = self.max_points
         held: list[HeldDown] = []
@@ -142,7 +162,7 @@ class _Area:
                 if check.strength:
                     met += check.weight
                 else:
-                    held.append(check.held["check_answers" if withheld & check.bit else "gap"])
+                    held.append(check.held["gap"])
             elif decided & check.bit:
                 checked += check.weight
                 if check.strength:
@@ -157,7 +177,8 @@ class _Area:
         completeness = round(answered / questions, 3) if questions else 1.0
         readiness = AreaReadiness(
             area=self.name,
-            score=_share(met, checked),
+            score=_share(met, most) if checked else None,
+            ceiling=_share(met + open_points, most) if checked else None,
             points=met,
             checked_points=checked,
             max_points=most,
@@ -184,15 +205,17 @@ class _Foundations:
     """The status of every foundation, for one combination of its rules that fired and that are not settled."""
 
     statuses: tuple[FoundationStatus, ...]
-    all_met: bool
-    may_be_met: bool
+    not_met: tuple[FoundationStatus, ...]
+    unknown: tuple[FoundationStatus, ...]
     held_back_by: tuple[str, ...]
 
 
-WaitingQuestion = tuple[int, int, int, str, FollowUpQuestion]
-"""An unanswered question as it sorts among the others: minus the weight of the foundation checks waiting on
-it, minus the weight of all the checks waiting on it, and its place in the form (no two questions share it,
-so sorting never compares further); then the question and its follow-up."""
+WaitingQuestion = tuple[int, int, int, int, str, FollowUpQuestion]
+"""An unanswered question as it sorts among the others: 0 for a question to ask first, else 1; the place of the
+first foundation waiting on it, in the catalog's order of foundations (the articles' order: the why first),
+past the last for a question no foundation waits on; minus the weight of all the checks waiting on it, and its
+place in the form (no two questions share it, so sorting never compares further); then the question and its
+follow-up."""
 
 
 class _Question:
@@ -205,7 +228,7 @@ class _Question:
     __slots__ = ("_foundation_rules", "_order", "_readers", "_waiting", "path", "question", "readers")
 
     def __init__(
-        self, path: str, question: str, order: int, readers: list[_Check], foundation_rules: AbstractSet[str]
+        self, path: str, question: str, order: int, readers: list[_Check], foundation_rules: Mapping[str, int]
     ) -> None:
         self.path = path
         self.question = question
@@ -214,23 +237,26 @@ class _Question:
         self._readers = readers
         self._order = order
         self._foundation_rules = foundation_rules
-        self._waiting: dict[int, WaitingQuestion] = {}
+        self._waiting: dict[tuple[int, bool], WaitingQuestion] = {}
 
-    def waiting(self, open_bits: int) -> WaitingQuestion:
-        """The question as a follow-up, given the checks left open (at least one of them reading it)."""
+    def waiting(self, open_bits: int, first: bool = False) -> WaitingQuestion:
+        """The question as a follow-up, given the checks left open (at least one of them reading it, unless it
+        is to be asked first)."""
         still_open = open_bits & self.readers
-        entry = self._waiting.get(still_open)
+        entry = self._waiting.get((still_open, first))
         if entry is None:
             checks = [check for check in self._readers if check.bit & still_open]
             weight = sum(check.weight for check in checks)
-            foundation = sum(check.weight for check in checks if check.rule_id in self._foundation_rules)
+            places = [self._foundation_rules[c.rule_id] for c in checks if c.rule_id in self._foundation_rules]
+            foundation = min(places, default=len(self._foundation_rules))
             follow_up = FollowUpQuestion(
                 field=self.path,
                 question=self.question,
                 informs=tuple(dict.fromkeys(point for check in checks for point in check.cites)),
                 rules=tuple(check.rule_id for check in checks),
             )
-            entry = self._waiting[still_open] = (-foundation, -weight, self._order, self.path, follow_up)
+            entry = (0 if first else 1, foundation, -weight, self._order, self.path, follow_up)
+            self._waiting[still_open, first] = entry
         return entry
 
 
@@ -257,7 +283,7 @@ class ReadinessModel:
 
     def __init__(self, catalog: Catalog) -> None:
         fields = profile_fields()
-        scored = [c for c in catalog.rules if c.rule.kind in SCORED_KINDS]
+        scored = [c for c in catalog.rules if c.rule.kind in SCORED_KINDS and not c.rule.mirrors]
         checks = [
             _Check(
                 rule_id=c.rule.id,
@@ -280,6 +306,9 @@ class ReadinessModel:
         self._all = (1 << len(checks)) - 1
         self._strengths = sum(check.bit for check in checks if check.strength)
         self._gaps = self._all & ~self._strengths
+        self._major = sum(check.bit for check in checks if check.weight >= PRIORITY_WEIGHT["high"])
+        """Checks of high priority or more: while such a gap is open or such a strength missing, a school is not
+        yet sustaining."""
 
         area_names = list(dict.fromkeys(info.area for info in fields.values()))
         heaviest_first = sorted(checks, key=lambda check: -check.weight)
@@ -305,7 +334,7 @@ class ReadinessModel:
         for compiled, check in zip(scored, checks, strict=True):
             for path in sorted(compiled.paths):
                 readers[path].append(check)
-        foundation_rules = frozenset(rule_id for f in catalog.foundations for rule_id in f.rules)
+        foundation_rules = {rule_id: i for i, f in enumerate(catalog.foundations) for rule_id in f.rules}
         self._fields = [
             (path, area_names.index(info.area), _Question(path, info.question, order, readers[path], foundation_rules))
             for order, (path, info) in enumerate(fields.items())
@@ -329,6 +358,7 @@ class ReadinessModel:
             for f in catalog.foundations
         ]
         self._foundation_bits = self._mask(foundation_rules)
+        self._foundation_checks = [check for check in checks if check.rule_id in foundation_rules]
         self._foundations_seen: dict[tuple[int, int], _Foundations] = {}
 
     def _mask(self, rule_ids: Iterable[str]) -> int:
@@ -347,8 +377,8 @@ class ReadinessModel:
             )
             seen = _Foundations(
                 statuses=statuses,
-                all_met=all(f.status == "met" for f in statuses),
-                may_be_met=all(f.status != "not_met" for f in statuses),
+                not_met=tuple(f for f in statuses if f.status == "not_met"),
+                unknown=tuple(f for f in statuses if f.status == "unknown"),
                 held_back_by=tuple(f.id for f in statuses if f.status != "met"),
             )
             if len(self._foundations_seen) < MAX_READINGS:
@@ -356,9 +386,18 @@ class ReadinessModel:
         return seen
 
     def measure(
-        self, answers: Mapping[str, Any], fired: AbstractSet[str], withheld: AbstractSet[str], contradicted: bool
+        self,
+        answers: Mapping[str, Any],
+        fired: AbstractSet[str],
+        withheld: AbstractSet[str],
+        contradicted: bool,
+        first: AbstractSet[str] = frozenset(),
     ) -> Measured:
         """The readiness of an answer and the questions worth asking next, from the rules the engine fired.
+
+        ``withheld`` names every rule that contradictory answers hold back, fired or not: such a check is
+        open, costing and earning nothing until the answers agree. ``first`` names questions to ask before
+        any other (parents of answers that could not be used).
 
         A check whose rule did not fire is decided (its condition is false), open, or does not apply. A
         check reading a skip-logic question waits for the parent's answer, even when the other answers would
@@ -385,8 +424,9 @@ class ReadinessModel:
                 moot.add(path)
                 reads_moot |= readers
 
-        fired_bits, withheld_bits = self._mask(fired), self._mask(withheld)
-        not_fired = self._all & ~fired_bits
+        withheld_bits = self._mask(withheld)
+        fired_bits = self._mask(fired) & ~withheld_bits
+        not_fired = self._all & ~self._mask(fired) & ~withheld_bits
         inapplicable = not_fired & reads_moot & self._gaps
         decided = not_fired & reads_moot & self._strengths
         settling = not_fired & ~reads_moot & ~reads_unasked
@@ -397,7 +437,7 @@ class ReadinessModel:
             check = self._checks[position]
             if check.decide(answers) is False:
                 decided |= check.bit
-        open_bits = not_fired & ~decided & ~inapplicable
+        open_bits = self._all & ~fired_bits & ~decided & ~inapplicable
 
         per_area = []
         missing: list[str] = []
@@ -410,15 +450,7 @@ class ReadinessModel:
                     if path in answers:
                         answered -= 1
             bits = area.bits
-            key = (
-                area.index,
-                fired_bits & bits,
-                decided & bits,
-                inapplicable & bits,
-                withheld_bits & bits,
-                answered,
-                questions,
-            )
+            key = (area.index, fired_bits & bits, decided & bits, inapplicable & bits, answered, questions)
             reading = self._readings.get(key)
             if reading is None:
                 reading = area.reading(*key[1:])
@@ -434,30 +466,95 @@ class ReadinessModel:
             answered_total += answered
 
         foundations = self._foundations_for(fired_bits, open_bits | inapplicable)
+        not_met, unknown = len(foundations.not_met), len(foundations.unknown)
         score = _share(points, total) if decided_points else None
         ceiling = _share(points + open_points, total) if decided_points else None
-        lower = stage(score, foundations.all_met)
-        upper = stage(_share(points + open_points, total), foundations.may_be_met)
+        answered_score = _share(points, decided_points)
+        settled_foundation_checks = sum(1 for check in self._foundation_checks if check.bit & ~open_bits)
+        enough = settled_foundation_checks >= MIN_FOUNDATION_SHARE * len(self._foundation_checks)
+        major = bool((fired_bits & self._gaps | decided & self._strengths) & self._major)
+        central = stage(answered_score, not_met, unknown, major) if enough else "undetermined"
+        if total:
+            lowest = stage(_share(points, total), not_met + unknown, 0, major or bool(open_bits & self._major))
+            highest = stage(_share(points + open_points, total), not_met, 0, major)
+        else:
+            lowest = highest = "undetermined"
+        held_at = _held_at(answered_score, central, foundations)
         waiting = [
-            question.waiting(open_bits)
+            question.waiting(open_bits, question.path in first)
             for question in unanswered
-            if open_bits & question.readers and question.path not in moot
+            if (open_bits & question.readers or question.path in first) and question.path not in moot
         ]
         waiting.sort()
         completeness = round(answered_total / applicable, 3) if applicable else 1.0
+        settled = lowest == highest and central != "undetermined"
         readiness = Readiness(
             score=score,
             ceiling=ceiling,
-            stage=lower,
-            provisional=lower != upper or contradicted,
-            possible_stage=upper,
+            answered_score=answered_score,
+            stage=central,
+            provisional=not settled or contradicted,
+            lowest_stage=lowest,
+            possible_stage=highest,
+            stage_held_by=tuple(f.id for f in held_at),
+            verdict=_verdict(central, answered_score, held_at, lowest, highest, contradicted),
             coverage=round(decided_points / total, 3) if total else 0.0,
             completeness=completeness,
             confidence=confidence(completeness),
             foundations=foundations.statuses,
             held_back_by=foundations.held_back_by,
-            to_settle=tuple(map(itemgetter(3), waiting)) if lower != upper else (),
+            to_settle=tuple(map(itemgetter(4), waiting)) if not settled else (),
             areas=tuple(per_area),
         )
-        follow_ups = tuple(map(itemgetter(4), waiting[:MAX_FOLLOW_UPS]))
+        follow_ups = tuple(map(itemgetter(5), waiting[:MAX_FOLLOW_UPS]))
         return Measured(readiness, follow_ups, frozenset(missing))
+
+
+def _held_at(answered_score: int | None, central: Stage, foundations: _Foundations) -> tuple[FoundationStatus, ...]:
+    """The foundations that keep the stage below the band of the answered score: every one not shown in place,
+    but for a school held at preparing by two or more missing, those."""
+    if answered_score is None or central == "undetermined" or STAGE_RANK[band(answered_score)] <= STAGE_RANK[central]:
+        return ()
+    if central == "preparing" and len(foundations.not_met) >= 2:
+        return foundations.not_met
+    return foundations.not_met + foundations.unknown
+
+
+def _listed(titles: list[str]) -> str:
+    """Titles that hold an "and" of their own are kept apart with semicolons once there are three or more."""
+    if len(titles) <= 2:
+        return " and ".join(titles)
+    return f"{'; '.join(titles[:-1])}; and {titles[-1]}"
+
+
+def _verdict(
+    central: Stage,
+    answered_score: int | None,
+    held_at: tuple[FoundationStatus, ...],
+    lowest: Stage,
+    highest: Stage,
+    contradicted: bool,
+) -> str:
+    """The stage in one or two sentences a principal reads first: what it rests on, what holds it there, and
+    how far the open questions could move it."""
+    if central == "undetermined":
+        return (
+            "Too little is answered yet to name a stage: answer the questions about the foundations first (the "
+            "why, the definition, how teachers enter, ongoing support and measuring impact)."
+        )
+    sentences = [f"{central.capitalize()}: {answered_score}% of the points your answers decide are met."]
+    missing = [f.title.lower() for f in held_at if f.status == "not_met"]
+    unknown = [f.title.lower() for f in held_at if f.status == "unknown"]
+    above = "sustaining" if central == "implementing" else "implementing"
+    reasons = []
+    if missing:
+        reasons.append(f"{_listed(missing)} {'is' if len(missing) == 1 else 'are'} not in place")
+    if unknown:
+        reasons.append(f"{_listed(unknown)} {'is' if len(unknown) == 1 else 'are'} not yet shown")
+    if reasons:
+        sentences.append(f"It stays below {above} while {' and '.join(reasons)}.")
+    if lowest != highest:
+        sentences.append(f"The questions still open leave it between {lowest} and {highest}.")
+    if contradicted:
+        sentences.append("Some answers contradict each other; check them first.")
+    return " ".join(sentences)

@@ -11,12 +11,14 @@ stale.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from pladvisor.domain.fields import ProfileField, areas, profile_fields
+from pladvisor.domain.rules import Rule
 from pladvisor.engine.catalog import PLACEHOLDER, Catalog, CompiledRule, default_rules_dir, load_catalog
 
 from .advisor import explain
@@ -157,6 +159,8 @@ def problems(text: str, *, whole_sentence: bool = True) -> list[str]:
             found.append('"is none"')
         if re.search(r"\bchoose:\s*none\b", sentence, re.IGNORECASE):
             found.append('"choose: none"')
+        if re.search(r"\b0\s+[a-z]+s\s+ago\b", sentence):
+            found.append('a time of 0 "ago"')
     return found
 
 
@@ -165,6 +169,19 @@ def problems(text: str, *, whole_sentence: bool = True) -> list[str]:
 
 def _bullets(lines: list[str], numbered: bool = False) -> list[str]:
     return [f"{i}. {line}" if numbered else f"- {line}" for i, line in enumerate(lines, start=1)]
+
+
+def _steps(rule: Rule) -> list[str]:
+    """The steps, each said only under some answers marked with its condition."""
+    lines = []
+    for step in rule.steps:
+        if isinstance(step, str):
+            lines.append(step)
+        elif step.when is not None:
+            lines.append(f"{step.say} *(only when {json.dumps(step.when)})*")
+        else:
+            lines.append(f"{step.say} *(left out when {json.dumps(step.unless)})*")
+    return lines
 
 
 def _section(heading: str, lines: list[str]) -> list[str]:
@@ -179,15 +196,15 @@ def rule_markdown(sentences: RuleSentences) -> list[str]:
     if rule.kind == "strength":
         out += _section("Why, when it is in place:", _bullets(sentences.said))
         out += _section("Why, when it is not yet in place:", _bullets(sentences.said_when_missing))
-        out += _section("Steps to reach it:", _bullets(rule.steps, numbered=True))
+        out += _section("Steps to reach it:", _bullets(_steps(rule), numbered=True))
         out += _section("Steps to keep it:", _bullets(rule.sustain, numbered=True))
     elif rule.kind == "inconsistency":
         out += _section("Why:", _bullets(sentences.said))
-        out += _section("Steps to settle the answers:", _bullets(rule.steps, numbered=True))
+        out += _section("Steps to settle the answers:", _bullets(_steps(rule), numbered=True))
         out += _section("Holds back:", [", ".join(f"`{rule_id}`" for rule_id in rule.withholds)])
     else:
         out += _section("Why:", _bullets(sentences.said))
-        out += _section("Steps:", _bullets(rule.steps, numbered=True))
+        out += _section("Steps:", _bullets(_steps(rule), numbered=True))
     return out
 
 

@@ -10,10 +10,11 @@ from typing import Any
 from litestar import Request, post
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from pydantic import Field, create_model
 
 from pladvisor.advice.combine import CombineError, Combiner, as_combined_request, request_model
+from pladvisor.api.paths import PathId
 from pladvisor.domain.respondents import CombinedAssessment
 from pladvisor.domain.stored import Day, StoredAssessmentOut
 from pladvisor.storage.store import NotFound
@@ -69,7 +70,7 @@ def stored_combined_handler(combiner: Combiner) -> HTTPRouteHandler:
         tags=["storage"],
     )
     def store_combined(
-        school_id: FromPath[str], data: JSONBody[body], request: Request[Any, Any, Any], state: State
+        school_id: PathId, data: JSONBody[body], request: Request[Any, Any, Any], state: State
     ) -> StoredAssessmentOut:
         """As POST /v1/assessments/combined, stored in the school's history; progress reads the combined profile."""
         typed: Any = data

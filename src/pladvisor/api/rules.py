@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from litestar import Controller, get
 from litestar.datastructures import State
-from litestar.params import FromPath
 
+from pladvisor.api.paths import PathId
 from pladvisor.domain.rules import CatalogView, Rule
 
 from .problems import not_found, problem_response
@@ -25,11 +25,12 @@ class RuleController(Controller):
             version=catalog.version,
             points=list(catalog.points.values()),
             foundations=list(catalog.foundations),
+            opening=list(catalog.opening),
             rules=[c.rule for c in catalog.rules],
         )
 
     @get("/{rule_id:str}", responses={404: problem_response(404, "No rule has this id.")}, summary="One rule")
-    async def rule(self, rule_id: FromPath[str], state: State) -> Rule:
+    async def rule(self, rule_id: PathId, state: State) -> Rule:
         compiled = advisor_of(state).catalog.by_id.get(rule_id)
         if compiled is None:
             raise not_found("Rule", f"No rule has the id {rule_id!r}; GET /v1/rules lists them.")

@@ -17,13 +17,14 @@ import msgspec
 from litestar import Controller, Litestar, MediaType, Request, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 
 from pladvisor.advice.actions import action_out
 from pladvisor.advice.advisor import Advisor
 from pladvisor.advice.findings import current_findings
 from pladvisor.advice.progress import progress
 from pladvisor.advice.rollout import rollout as plan_rollout
+from pladvisor.api.paths import PathId
 from pladvisor.domain.problems import FieldError
 from pladvisor.domain.stored import (
     ActionChange,
@@ -134,7 +135,7 @@ class DistrictController(Controller):
         return store.districts(organization_of(request, store))
 
     @get("/{district_id:str}", sync_to_thread=True, responses={**MISSING, **UNAVAILABLE}, summary="One district")
-    def one(self, district_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> DistrictOut:
+    def one(self, district_id: PathId, request: Request[Any, Any, Any], state: State) -> DistrictOut:
         store, organization = scoped(request, state)
         with found():
             return store.district(organization, district_id)
@@ -147,7 +148,7 @@ class DistrictController(Controller):
     )
     def rollout(
         self,
-        district_id: FromPath[str],
+        district_id: PathId,
         request: Request[Any, Any, Any],
         state: State,
         lens: Annotated[
@@ -173,7 +174,7 @@ class DistrictController(Controller):
     )
     def page(
         self,
-        district_id: FromPath[str],
+        district_id: PathId,
         request: Request[Any, Any, Any],
         state: State,
         lens: Annotated[Lens, Parameter(description="As for the roll-out.")] = "readiness",
@@ -202,7 +203,7 @@ class DistrictController(Controller):
         summary="Add a school to a district",
     )
     def add_school(
-        self, district_id: FromPath[str], data: JSONBody[NewSchool], request: Request[Any, Any, Any], state: State
+        self, district_id: PathId, data: JSONBody[NewSchool], request: Request[Any, Any, Any], state: State
     ) -> SchoolOut:
         store, organization = scoped(request, state)
         with found():
@@ -214,7 +215,7 @@ class SchoolController(Controller):
     tags = ("storage",)
 
     @get("/{school_id:str}", sync_to_thread=True, responses={**MISSING, **UNAVAILABLE}, summary="One school")
-    def one(self, school_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> SchoolOut:
+    def one(self, school_id: PathId, request: Request[Any, Any, Any], state: State) -> SchoolOut:
         store, organization = scoped(request, state)
         with found():
             return store.school(organization, school_id)
@@ -226,7 +227,7 @@ class SchoolController(Controller):
         responses={**MISSING, **UNAVAILABLE},
         summary="Delete a school and its history",
     )
-    def remove(self, school_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> Deleted:
+    def remove(self, school_id: PathId, request: Request[Any, Any, Any], state: State) -> Deleted:
         """Deletes the school with every assessment stored for it, and says how many."""
         store, organization = scoped(request, state)
         with found():
@@ -241,7 +242,7 @@ class SchoolController(Controller):
     )
     def store_assessment(
         self,
-        school_id: FromPath[str],
+        school_id: PathId,
         data: JSONBody[NewStoredAssessment],
         request: Request[Any, Any, Any],
         state: State,
@@ -259,7 +260,7 @@ class SchoolController(Controller):
         responses={**MISSING, **UNAVAILABLE},
         summary="A school's stored assessments",
     )
-    def history(self, school_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> SchoolHistory:
+    def history(self, school_id: PathId, request: Request[Any, Any, Any], state: State) -> SchoolHistory:
         store, organization = scoped(request, state)
         with found():
             return store.history(organization, school_id)
@@ -272,7 +273,7 @@ class SchoolController(Controller):
         summary="Adopt a 'now' item of a stored assessment as an action",
     )
     def adopt(
-        self, school_id: FromPath[str], data: JSONBody[NewAction], request: Request[Any, Any, Any], state: State
+        self, school_id: PathId, data: JSONBody[NewAction], request: Request[Any, Any, Any], state: State
     ) -> ActionOut:
         """The item gets an owner and a due date; later assessments say whether its rule is resolved."""
         store, organization = scoped(request, state)
@@ -291,7 +292,7 @@ class SchoolController(Controller):
         responses={**MISSING, **UNAVAILABLE},
         summary="A school's actions, with what the latest assessment says of each",
     )
-    def actions(self, school_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> list[ActionOut]:
+    def actions(self, school_id: PathId, request: Request[Any, Any, Any], state: State) -> list[ActionOut]:
         store, organization = scoped(request, state)
         with found():
             listed = store.actions(organization, school_id)
@@ -305,8 +306,8 @@ class SchoolController(Controller):
     )
     def change(
         self,
-        school_id: FromPath[str],
-        action_id: FromPath[str],
+        school_id: PathId,
+        action_id: PathId,
         data: JSONBody[ActionChange],
         request: Request[Any, Any, Any],
         state: State,
@@ -322,7 +323,7 @@ class SchoolController(Controller):
         responses={**MISSING, **UNAVAILABLE},
         summary="A school's progress over its stored assessments",
     )
-    def progress(self, school_id: FromPath[str], request: Request[Any, Any, Any], state: State) -> SchoolProgress:
+    def progress(self, school_id: PathId, request: Request[Any, Any, Any], state: State) -> SchoolProgress:
         """The timeline of stage and scores; between each two assessments what was resolved, what is new, what was
         no longer answered and the growth to celebrate; how often the school changed its model; and how long since
         the why was revisited."""
@@ -340,7 +341,7 @@ class SchoolController(Controller):
         summary="One stored assessment",
     )
     def one_assessment(
-        self, school_id: FromPath[str], assessment_id: FromPath[str], request: Request[Any, Any, Any], state: State
+        self, school_id: PathId, assessment_id: PathId, request: Request[Any, Any, Any], state: State
     ) -> StoredAssessmentOut:
         store, organization = scoped(request, state)
         with found():

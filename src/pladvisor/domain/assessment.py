@@ -10,8 +10,8 @@ from .base import Part
 from .rules import Basis, Priority
 
 Horizon = Literal["now", "next", "later"]
-PlanItemKind = Literal["gap", "sustain"]
-HeldDownKind = Literal["gap", "next_level", "check_answers"]
+PlanItemKind = Literal["gap", "sustain", "question"]
+HeldDownKind = Literal["gap", "next_level"]
 FoundationState = Literal["met", "not_met", "unknown"]
 Stage = Literal["undetermined", "exploring", "preparing", "implementing", "sustaining"]
 Confidence = Literal["low", "medium", "high"]
@@ -44,7 +44,11 @@ class Recommendation(Part, frozen=True):
     rule_id: str
     kind: Annotated[
         PlanItemKind,
-        Meta(description="gap: advice to act on; sustain: keeping a strength, offered when there is no gap to close."),
+        Meta(
+            description="gap: advice to act on; sustain: keeping a strength, offered when every foundation is in "
+            "place and there is no gap to close; question: a question the foundations wait on, asked first when "
+            "too little is answered to name a stage."
+        ),
     ]
     area: str
     priority: Priority
@@ -100,10 +104,7 @@ class HeldDown(Part, frozen=True):
     rule_id: str
     kind: Annotated[
         HeldDownKind,
-        Meta(
-            description="gap: an item of the plan; next_level: a strength not yet reached (see next_level); "
-            "check_answers: a gap held back while contradictory answers are checked (see check_answers)."
-        ),
+        Meta(description="gap: an item of the plan; next_level: a strength not yet reached (see next_level)."),
     ]
     points: Annotated[int, Meta(ge=1, description="Points this rule costs the area (its priority weight).")]
 
@@ -113,9 +114,14 @@ class AreaReadiness(Part, frozen=True):
     score: Annotated[
         int | None,
         Meta(
-            description="0-100: the share of this area's checked points that are met; null when the answers decide "
-            "none of its checks."
+            description="0-100: the share of the points of this area's checks that apply that the answers show are "
+            "met. A check left open earns nothing, so leaving a question blank never raises it; null when the "
+            "answers decide none of its checks."
         ),
+    ]
+    ceiling: Annotated[
+        int | None,
+        Meta(description="The area's score if every check still open were met; null when none is decided."),
     ]
     points: Annotated[int, Meta(ge=0, description="Points met.")]
     checked_points: Annotated[int, Meta(ge=0, description="Points of the checks the answers decide.")]
@@ -165,7 +171,22 @@ class Readiness(Part, frozen=True):
     ceiling: Annotated[
         int | None, Meta(description="The score if every check still open were met; null when no check is decided.")
     ]
-    stage: Annotated[Stage, Meta(description="The highest stage the answers support.")]
+    answered_score: Annotated[
+        int | None,
+        Meta(
+            description="0-100: the share of the points of the checks the answers decide that are met: what the "
+            "answered evidence shows, whose band the stage reads; null when no check is decided."
+        ),
+    ]
+    stage: Annotated[
+        Stage,
+        Meta(
+            description="What the answered evidence supports: the band of answered_score (exploring below 40, "
+            "preparing to 64, implementing to 84, sustaining from 85), never sustaining while a foundation is not "
+            "shown in place, and at most preparing while two or more are shown missing. undetermined while fewer "
+            "than half of the foundations' checks are answered."
+        ),
+    ]
     provisional: Annotated[
         bool,
         Meta(
@@ -173,7 +194,17 @@ class Readiness(Part, frozen=True):
             "each other."
         ),
     ]
-    possible_stage: Annotated[Stage, Meta(description="The highest stage the open questions could still lead to.")]
+    lowest_stage: Annotated[
+        Stage, Meta(description="The stage if every question still open were answered against the school.")
+    ]
+    possible_stage: Annotated[
+        Stage, Meta(description="The highest stage the open questions could still lead to: every open check met.")
+    ]
+    stage_held_by: Annotated[
+        tuple[str, ...],
+        Meta(description="Ids of the foundations that keep the stage below the band of answered_score."),
+    ]
+    verdict: Annotated[str, Meta(description="The stage in plain words: what it rests on and what holds it there.")]
     coverage: Annotated[
         float, Meta(ge=0, le=1, description="Share of the points of every check that applies that the answers decide.")
     ]
@@ -212,3 +243,18 @@ class Assessment(Part, frozen=True):
         tuple[AnswerCheck, ...], Meta(description="Answers that contradict each other; check these first.")
     ]
     follow_up_questions: tuple[FollowUpQuestion, ...]
+    answers_inferred: Annotated[
+        tuple[Evidence, ...],
+        Meta(
+            description="Answers left blank but implied by others: a definition's components, origin or audience say "
+            "that a definition is written. The advice they call for is given; they earn no points, and no strength "
+            "is claimed on them."
+        ),
+    ] = ()
+    answers_not_used: Annotated[
+        tuple[str, ...],
+        Meta(
+            description="Answered questions that could not be used because the question they depend on is blank "
+            "(how professional development is delivered, before whether there is any); that question is asked first."
+        ),
+    ] = ()

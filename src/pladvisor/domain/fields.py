@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -32,6 +32,8 @@ class ProfileField:
     maximum: int | None = None
     asked_when: tuple[str, tuple[Any, ...]] | None = None
     """Skip logic: (parent path, answers of the parent under which this question applies)."""
+    implies_parent: bool = False
+    """Whether answering it says the parent's answer is the first of those answers (see ``AskedWhen``)."""
 
     def moot(self, answers: Mapping[str, Any]) -> bool:
         """Whether the parent's answer makes this question meaningless (so it is neither asked nor missing)."""
@@ -65,17 +67,23 @@ def _unwrap_annotated(annotation: Any) -> Any:
     return annotation
 
 
-def _asked_when(info: Any) -> tuple[str, tuple[Any, ...]] | None:
-    skip = next((m for m in info.metadata if isinstance(m, AskedWhen)), None)
-    return (skip.parent, skip.values) if skip else None
+def _skip_logic(info: Any) -> AskedWhen | None:
+    return next((m for m in info.metadata if isinstance(m, AskedWhen)), None)
 
 
 def _leaf(path: str, area: str, info: Any) -> ProfileField:
+    leaf = _bare_leaf(path, area, info)
+    logic = _skip_logic(info)
+    if logic is None:
+        return leaf
+    return replace(leaf, asked_when=(logic.parent, logic.values), implies_parent=logic.implies)
+
+
+def _bare_leaf(path: str, area: str, info: Any) -> ProfileField:
     annotation = _unwrap_annotated(_strip_optional(info.annotation))
     question = info.description or path
-    skip = _asked_when(info)
     if annotation is bool:
-        return ProfileField(path, area, "bool", question, asked_when=skip)
+        return ProfileField(path, area, "bool", question)
     if annotation is int:
         low = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
         high = next((m.le for m in info.metadata if isinstance(m, Le)), None)
@@ -86,13 +94,12 @@ def _leaf(path: str, area: str, info: Any) -> ProfileField:
             question,
             minimum=low if isinstance(low, int) else None,
             maximum=high if isinstance(high, int) else None,
-            asked_when=skip,
         )
     if get_origin(annotation) is Literal:
-        return ProfileField(path, area, "choice", question, options=get_args(annotation), asked_when=skip)
+        return ProfileField(path, area, "choice", question, options=get_args(annotation))
     if get_origin(annotation) is list:
         item = _unwrap_annotated(get_args(annotation)[0])
-        return ProfileField(path, area, "choices", question, options=get_args(item), asked_when=skip)
+        return ProfileField(path, area, "choices", question, options=get_args(item))
     raise TypeError(f"{path}: unsupported annotation {annotation!r}")
 
 
@@ -154,7 +161,7 @@ LABELS: dict[str, str] = {
     "mandate_all_by_date": "a mandate for all staff by a date",
     "phased_pilot": "a phased pilot",
     "voluntary": "voluntary participation",
-    "readiness_based": "entry by each teacher's readiness",
+    "readiness_based": "a start matched to each teacher's readiness",
     "state_summative_only": "the state summative test alone",
     "interim_adaptive": "an interim adaptive growth test",
     "other_interim": "another interim measure",

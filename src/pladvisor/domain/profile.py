@@ -51,14 +51,19 @@ Choices = Annotated[list[T] | None, AfterValidator(_distinct), Field(json_schema
 class AskedWhen:
     """Skip logic, kept with the question: it applies only when ``parent`` (a dotted path) was answered with
     one of ``values``. Otherwise it is moot: never asked as a follow-up, never counted as missing, and
-    every rule that reads it must also require the parent's answer (checked when the catalog loads)."""
+    every rule that reads it must also require the parent's answer (checked when the catalog loads).
+
+    ``implies``: answering this question says the parent's answer is the first of ``values`` (which components
+    a definition names says that there is one), so an answer given with the parent left blank is used as if the
+    parent had been answered so. Without it, such an answer is set aside, said to be, and the parent asked."""
 
     parent: str
     values: tuple[object, ...]
+    implies: bool = False
 
 
-def asked_when(parent: str, *values: object) -> AskedWhen:
-    return AskedWhen(parent, values)
+def asked_when(parent: str, *values: object, implies: bool = False) -> AskedWhen:
+    return AskedWhen(parent, values, implies)
 
 
 MAX_REPORTED = 20
@@ -97,17 +102,17 @@ class Definition(Section):
     written: bool | None = Field(
         None, description="Is there a written definition of personalized learning for this school or district?"
     )
-    components: Annotated[Choices[Component], asked_when("definition.written", True)] = Field(
+    components: Annotated[Choices[Component], asked_when("definition.written", True, implies=True)] = Field(
         None,
         max_length=6,
         description="Which components does the definition name (path, pace, competency-based progression, ...)?",
     )
-    shared_with: Annotated[Choices[Audience], asked_when("definition.written", True)] = Field(
+    shared_with: Annotated[Choices[Audience], asked_when("definition.written", True, implies=True)] = Field(
         None,
         max_length=4,
         description="Who uses the definition as common language (teachers, leaders, students, families)?",
     )
-    origin: Annotated[DefinitionOrigin | None, asked_when("definition.written", True)] = Field(
+    origin: Annotated[DefinitionOrigin | None, asked_when("definition.written", True, implies=True)] = Field(
         None, description="Was the definition developed locally, adapted from a published model, or adopted as-is?"
     )
     framed_as: Framing | None = Field(
@@ -133,10 +138,11 @@ class Tools(Section):
     purchased_before_goals: Choices[Tool] = Field(
         None,
         max_length=4,
-        description="Which tools were bought before the learning goals were set? (an empty list: none)",
+        description="Which of the tools in use were bought before the learning goals were set, even years ago? "
+        "(an empty list: none)",
     )
     chosen_after_goals: bool | None = Field(
-        None, description="Were tools chosen after, and because of, the learning goals?"
+        None, description="Are new tools now chosen for a learning goal they serve?"
     )
     technology_budget_percent: Count | None = Field(
         None,

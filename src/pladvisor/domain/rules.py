@@ -35,6 +35,29 @@ class Foundation(Model):
     rules: list[str] = Field(min_length=1, description="Gap rules that must be checked and not fire.")
 
 
+class Step(Model):
+    """A next step said only under some answers, so that no step asks for what the school has already done.
+
+    ``unless`` leaves the step out when the answers make its condition true; ``when`` gives it only when they
+    do. Either condition may read any area (a step is advice, not a score); an answer left blank keeps a step
+    with ``unless`` and drops one with ``when``.
+    """
+
+    say: str = Field(min_length=1, description="The step, in one sentence.")
+    unless: dict[str, Any] | None = Field(
+        None, description="Condition (durable-rules JSON syntax) under which the step is left out."
+    )
+    when: dict[str, Any] | None = Field(
+        None, description="Condition (durable-rules JSON syntax) under which alone the step is given."
+    )
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Step:
+        if (self.unless is None) == (self.when is None):
+            raise ValueError("a conditional step has exactly one of 'unless' and 'when'")
+        return self
+
+
 class RuleExamples(Model):
     """Answers (dotted path: value) that make the rule fire, and answers that keep it quiet.
 
@@ -80,10 +103,10 @@ class Rule(Model):
     why_not: str | None = Field(
         None, description="Strengths only: the explanation when the strength is not (yet) in place."
     )
-    steps: list[str] = Field(
+    steps: list[str | Step] = Field(
         min_length=1,
         description="Concrete next steps: for a gap, to close it; for a strength, to reach it; for an "
-        "inconsistency, to settle the answers.",
+        "inconsistency, to settle the answers. A step may be given only under some answers (see Step).",
     )
     sustain: list[str] = Field(
         default_factory=list, description="Strengths only: steps to keep the strength once it is in place."
@@ -95,6 +118,17 @@ class Rule(Model):
     after: list[str] = Field(
         default_factory=list, description="Rule ids whose advice should come before this one when both apply."
     )
+    mirrors: list[str] = Field(
+        default_factory=list,
+        description="Strengths only: the gaps of its area that read the same answers the other way. The answer "
+        "then counts once, through those gaps: the strength is named when in place but carries no points of its "
+        "own, and is not offered as a next level while one of them is advice in the plan.",
+    )
+
+    @property
+    def step_texts(self) -> list[str]:
+        """Every step's words, whatever answers it is said under."""
+        return [step if isinstance(step, str) else step.say for step in self.steps]
 
     @model_validator(mode="after")
     def _fields_of_its_kind(self) -> Rule:
@@ -106,6 +140,8 @@ class Rule(Model):
             raise ValueError("an inconsistency names the rules it withholds")
         if self.kind != "inconsistency" and self.withholds:
             raise ValueError("only an inconsistency withholds other rules")
+        if self.kind != "strength" and self.mirrors:
+            raise ValueError("only a strength mirrors gaps")
         return self
 
     @field_validator("cites")
@@ -123,4 +159,7 @@ class CatalogView(Model):
     version: str
     points: list[Point]
     foundations: list[Foundation]
+    opening: list[str] = Field(
+        description="The gap rules that open every plan, in the order the articles give the first moves."
+    )
     rules: list[Rule]

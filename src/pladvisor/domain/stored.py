@@ -184,10 +184,17 @@ class SchoolProgress(Part, frozen=True):
     steps: tuple[ProgressStep, ...]
     model_changes: Annotated[
         str | None,
-        Meta(description="How often the school changed how it works, from its answers over time (T2, T7)."),
+        Meta(
+            description="The deliberate changes to its model the school reported in each assessment (T2, T7); "
+            "null when no assessment answers it."
+        ),
     ]
     why_revisited: Annotated[
-        str | None, Meta(description="How long since the why was last revisited, from the history (W2).")
+        str | None,
+        Meta(
+            description="When staff last revisited the why, as the latest assessment that says puts it (W2); null "
+            "when no assessment says."
+        ),
     ]
     overdue_actions: Annotated[
         tuple[ActionOut, ...], Meta(description="Adopted actions past their due date whose rule is not resolved.")

@@ -24,8 +24,9 @@ from pladvisor.errors import PladvisorError
 from .conditions import ConditionError, Decider, condition_paths, decider, normalized
 
 CATALOG_FILE = "catalog.yaml"
-PLACEHOLDER = re.compile(r"\{([a-z_]+\.[a-z_]+)(?::([a-z]+))?\}")
-"""``{area.field}`` quotes an answer; ``{area.field:noun}`` quotes a number with its noun (1 day, 2 days)."""
+PLACEHOLDER = re.compile(r"\{([a-z_]+\.[a-z_]+)(?::([a-z]+(?: ago)?))?\}")
+"""``{area.field}`` quotes an answer; ``{area.field:noun}`` quotes a number with its noun (1 day, 2 days), and
+``{area.field:noun ago}`` a time past (within the last month, 1 month ago, 2 months ago)."""
 
 
 _CHECKOUT = Path(__file__).resolve().parents[3]
@@ -63,6 +64,20 @@ class CompiledRule:
     """Profile fields the condition reads, in order of appearance."""
     decide: Decider
     """The condition in three-valued logic, for answers that leave it open."""
+    steps: tuple[tuple[str, Decider | None, bool], ...] = ()
+    """Each step with the condition it is said under: (text, condition, whether the condition must hold); a
+    step without a condition is always said."""
+    step_paths: tuple[str, ...] = ()
+    """Fields the steps' conditions read."""
+
+    def steps_for(self, answers: Any) -> tuple[str, ...]:
+        """The steps these answers call for: a step with ``unless`` is left out once the answers make its
+        condition true, a step with ``when`` is given only then."""
+        return tuple(
+            text
+            for text, condition, wanted in self.steps
+            if condition is None or (condition(answers) is True) == wanted
+        )
 
     @cached_property
     def template(self) -> tuple[str | None, ...]:
@@ -78,7 +93,7 @@ class CompiledRule:
     def quoted(self) -> tuple[str, ...]:
         """Every field the rule's explanations and evidence depend on."""
         placeholders = [p for p in (*self.template[1::3], *self.template_not[1::3]) if p]
-        return tuple(dict.fromkeys([*placeholders, *self.paths]))
+        return tuple(dict.fromkeys([*placeholders, *self.paths, *self.step_paths]))
 
 
 @dataclass(frozen=True)
@@ -87,6 +102,8 @@ class Catalog:
     points: dict[str, Point]
     foundations: tuple[Foundation, ...]
     rules: tuple[CompiledRule, ...]
+    opening: tuple[str, ...] = ()
+    """The gap rules that open every plan, in the articles' order of first moves."""
     by_id: dict[str, CompiledRule] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -106,19 +123,21 @@ def _pydantic_problem(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc'])) or '(rule)'}: {e['msg']}" for e in exc.errors())
 
 
-def _load_points(path: Path) -> tuple[str, dict[str, Point], tuple[Foundation, ...]]:
+def _load_points(path: Path) -> tuple[str, dict[str, Point], tuple[Foundation, ...], tuple[str, ...]]:
     data = _read_yaml(path)
     if (
         not isinstance(data, dict)
-        or set(data) != {"version", "points", "foundations"}
+        or set(data) != {"version", "points", "foundations", "opening"}
         or not isinstance(data["version"], str)
         or not isinstance(data["points"], dict)
         or not isinstance(data["foundations"], list)
+        or not isinstance(data["opening"], list)
+        or not all(isinstance(rule_id, str) for rule_id in data["opening"])
     ):
         raise CatalogError(
             path,
-            "expected 'version' (text), 'points' (a mapping of id to title and source) and 'foundations' "
-            "(a list of id, title and rules)",
+            "expected 'version' (text), 'points' (a mapping of id to title and source), 'foundations' "
+            "(a list of id, title and rules) and 'opening' (a list of rule ids)",
         )
     points: dict[str, Point] = {}
     for point_id, body in data["points"].items():
@@ -133,7 +152,7 @@ def _load_points(path: Path) -> tuple[str, dict[str, Point], tuple[Foundation, .
             foundations.append(Foundation.model_validate(body))
         except ValidationError as exc:
             raise CatalogError(path, f"foundations[{i}]: {_pydantic_problem(exc)}") from exc
-    return data["version"], points, tuple(foundations)
+    return data["version"], points, tuple(foundations), tuple(data["opening"])
 
 
 def _check_reads(rule: Rule, paths: list[str], decide: Decider, fields: dict[str, ProfileField]) -> str | None:
@@ -172,7 +191,7 @@ def _compile_rule(raw: Any, area: str, path: Path, points: dict[str, Point]) -> 
         if isinstance(raw.get(key), dict):
             raise CatalogError(path, f"{key} contains ': ', which YAML reads as a mapping; put it in quotes", rule_id)
     for i, step in enumerate(raw.get("steps") or []):
-        if isinstance(step, dict):
+        if isinstance(step, dict) and "say" not in step:
             raise CatalogError(
                 path, f"steps[{i}] contains ': ', which YAML reads as a mapping; put the step in quotes", rule_id
             )
@@ -186,6 +205,20 @@ def _compile_rule(raw: Any, area: str, path: Path, points: dict[str, Point]) -> 
     except ConditionError as exc:
         raise CatalogError(path, str(exc), rule.id) from exc
     decide = decider(rule.when)
+    steps: list[tuple[str, Decider | None, bool]] = []
+    step_paths: list[str] = []
+    for i, step in enumerate(rule.steps):
+        if isinstance(step, str):
+            steps.append((step, None, True))
+            continue
+        key, condition = ("when", step.when) if step.when is not None else ("unless", step.unless)
+        try:
+            step_paths += condition_paths(condition, fields, where=f"steps[{i}].{key}")
+        except ConditionError as exc:
+            raise CatalogError(path, str(exc), rule.id) from exc
+        steps.append((step.say, decider(condition), key == "when"))
+    if all(condition is not None for _, condition, _ in steps):
+        raise CatalogError(path, "every step is conditional; give at least one step that is always said", rule.id)
     problem = _check_reads(rule, paths, decide, fields)
     if problem:
         raise CatalogError(path, problem, rule.id)
@@ -213,11 +246,21 @@ def _compile_rule(raw: Any, area: str, path: Path, points: dict[str, Point]) -> 
                 raise CatalogError(
                     path, f"{key} gives {{{placeholder}:{noun}}} a noun, but it is not a number", rule.id
                 )
-    return CompiledRule(rule=rule, file=path.name, paths=tuple(paths), decide=decide)
+    return CompiledRule(
+        rule=rule,
+        file=path.name,
+        paths=tuple(paths),
+        decide=decide,
+        steps=tuple(steps),
+        step_paths=tuple(dict.fromkeys(step_paths)),
+    )
 
 
-def _check_relations(rules: list[CompiledRule], foundations: tuple[Foundation, ...], path: Path) -> None:
-    """Checks across rules: one rule per root cause, what inconsistencies withhold, what foundations hold."""
+def _check_relations(
+    rules: list[CompiledRule], foundations: tuple[Foundation, ...], opening: tuple[str, ...], path: Path
+) -> None:
+    """Checks across rules: one rule per root cause, what inconsistencies withhold and strengths mirror, what
+    foundations hold and what opens a plan."""
     known = {c.rule.id: c for c in rules}
     seen: dict[Any, CompiledRule] = {}
     for compiled in rules:
@@ -235,6 +278,14 @@ def _check_relations(rules: list[CompiledRule], foundations: tuple[Foundation, .
                 raise CatalogError(
                     compiled.file, f"withholds {withheld!r}, which is not a gap or strength", compiled.rule.id
                 )
+        for mirrored in compiled.rule.mirrors:
+            other = known.get(mirrored)
+            if other is None or other.rule.kind != "gap" or other.rule.area != compiled.rule.area:
+                raise CatalogError(
+                    compiled.file,
+                    f"mirrors {mirrored!r}, which is not a gap of area {compiled.rule.area}",
+                    compiled.rule.id,
+                )
     in_foundation: set[str] = set()
     for foundation in foundations:
         for rule_id in foundation.rules:
@@ -248,6 +299,15 @@ def _check_relations(rules: list[CompiledRule], foundations: tuple[Foundation, .
                 "is critical but in no foundation; critical is kept for what gates the top stages",
                 compiled.rule.id,
             )
+    for rule_id in opening:
+        if rule_id not in known or known[rule_id].rule.kind != "gap":
+            raise CatalogError(path, f"opening names {rule_id!r}, which is not a gap rule")
+    if len(set(opening)) != len(opening):
+        raise CatalogError(path, "opening names a rule twice")
+    critical = [c.rule.id for c in rules if c.rule.priority == "critical"]
+    left_out = [rule_id for rule_id in critical if rule_id not in opening]
+    if left_out:
+        raise CatalogError(path, f"opening leaves out the critical rule(s) {', '.join(left_out)}")
 
 
 def _check_after(rules: list[CompiledRule]) -> None:
@@ -278,7 +338,7 @@ def load_catalog(directory: Path | str) -> Catalog:
     directory = Path(directory)
     if not (directory / CATALOG_FILE).is_file():
         raise CatalogError(directory / CATALOG_FILE, "missing: it holds the catalog version and the points")
-    version, points, foundations = _load_points(directory / CATALOG_FILE)
+    version, points, foundations, opening = _load_points(directory / CATALOG_FILE)
     rules: list[CompiledRule] = []
     seen: dict[str, str] = {}
     for path in sorted(directory.glob("*.yaml")):
@@ -298,5 +358,5 @@ def load_catalog(directory: Path | str) -> Catalog:
     if not rules:
         raise CatalogError(directory, "no rule files found")
     _check_after(rules)
-    _check_relations(rules, foundations, directory / CATALOG_FILE)
-    return Catalog(version=version, points=points, foundations=foundations, rules=tuple(rules))
+    _check_relations(rules, foundations, opening, directory / CATALOG_FILE)
+    return Catalog(version=version, points=points, foundations=foundations, rules=tuple(rules), opening=opening)
