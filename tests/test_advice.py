@@ -113,7 +113,8 @@ def test_one_missing_foundation_costs_a_strong_school_one_stage_and_is_named(adv
     readiness = advisor.assess(profile_from_answers(answers)).readiness
     assert readiness.answered_score is not None and readiness.answered_score >= 85
     assert (readiness.stage, readiness.stage_held_by) == ("implementing", ("buy_in",))
-    assert "below sustaining while entry without a mandate and with support at each stage is not in place" in readiness.verdict
+    held = "below sustaining while entry without a mandate and with support at each stage is not in place"
+    assert held in readiness.verdict
 
 
 def test_two_missing_foundations_hold_a_strong_school_at_preparing(advisor: Advisor) -> None:
