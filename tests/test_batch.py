@@ -57,16 +57,21 @@ def test_rollup_matches_hand_computed_figures(client: TestClient[Litestar], advi
     body = [as_body(answers, school_id=sid) for sid, answers in schools] + [{"tools": 1}]
     rollup = client.post("/v1/assessments/batch", json=body).json()["rollup"]
 
-    # By hand, for p1: buy-in-mandated fires (critical, 4) and buy-in-by-readiness is decided against (high, 3),
-    # so buy-in scores 0 of 7; pd-not-ongoing (4) and pd-no-coaching (1) are decided and met, the rest of
-    # professional development waits on unanswered questions: 5 of 5. Overall, 5 met points of the
-    # catalog's whole weight. r1 and r2 are the rushed district, m1 the mature school (100, sustaining).
-    total = sum(PRIORITY_WEIGHT[c.rule.priority] for c in advisor.catalog.rules if c.rule.kind != "inconsistency")
+    # By hand, for p1: buy-in-mandated fires (critical, 4); buy-in-by-readiness mirrors it and carries no points,
+    # so buy-in scores 0; pd-not-ongoing (4) and pd-no-coaching (1) are decided and met, the rest of
+    # professional development waits on unanswered questions. Overall, 5 met points of the catalog's whole
+    # weight; two of the eight foundation checks decided is too little for a stage. r1 and r2 are the rushed
+    # district, m1 the mature school (100, sustaining).
+    total = sum(
+        PRIORITY_WEIGHT[c.rule.priority]
+        for c in advisor.catalog.rules
+        if c.rule.kind != "inconsistency" and not c.rule.mirrors
+    )
     rushed = advisor.assess(profile_from_answers(RUSHED_DISTRICT)).readiness.score
     assert rushed is not None, "the rushed district answers enough to be scored"
     scores = [rushed, rushed, 100, round(100 * 5 / total)]
     assert (rollup["schools"], rollup["assessed"], rollup["invalid"]) == (5, 4, 1)
-    assert rollup["stages"] == {"undetermined": 0, "exploring": 3, "preparing": 0, "implementing": 0, "sustaining": 1}
+    assert rollup["stages"] == {"undetermined": 1, "exploring": 2, "preparing": 0, "implementing": 0, "sustaining": 1}
     assert rollup["provisional"] == 3
     assert rollup["overall"] == {
         "scored": 4,

@@ -53,7 +53,8 @@ def test_example_district_scores_every_good_row_and_reports_each_bad_one(tmp_pat
     rows = csv_dicts(summary)
     assert [int(r["line"]) for r in rows] == [r["line"] for r in records]
     assert rows[0]["school_id"] == records[0]["assessment"]["school_id"]
-    assert rows[0]["next_1"] == records[0]["assessment"]["recommendations"][0]["rule_id"]
+    gaps = [item["rule_id"] for item in records[0]["assessment"]["recommendations"] if item["kind"] == "gap"]
+    assert rows[0]["next_1"] == gaps[0]
     totals = json.loads(rollup.read_text(encoding="utf-8"))
     assert (totals["schools"], totals["assessed"], totals["invalid"]) == (50, 46, 4)
     assert sum(totals["stages"].values()) == 46

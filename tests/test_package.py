@@ -50,4 +50,6 @@ print(sorted({{m.split(".")[0] for m in sys.modules}} & set({SERVER_ONLY!r})))
 def test_the_readme_example_runs_from_the_package_root() -> None:
     advisor = pladvisor.Advisor.from_directory()
     answer = advisor.assess(pladvisor.profile_from_answers({"buy_in.approach": "mandate_all_by_date"}))
-    assert answer.recommendations[0].rule_id == "buy-in-mandated"
+    # One answer is too little to name a stage: the plan asks what the foundations wait on, the why first.
+    assert answer.recommendations[0].title.startswith("Find out first:")
+    assert "buy-in-mandated" in {item.rule_id for item in answer.recommendations}

@@ -148,7 +148,8 @@ def test_a_school_with_nothing_answered_still_gets_an_honest_page(advisor: Advis
     assert "Unnamed school" in text
     assert "\N{EN DASH} / 100" in text and "undetermined" in text
     assert text.count("not scored") == len(areas())
-    assert "The answers given show no gap to act on." in text
+    # Nothing to advise on: the page asks the questions the foundations wait on first.
+    assert "Find out first:" in text
 
 
 def test_the_cli_names_the_fields_of_an_invalid_profile(tmp_path: Path) -> None:

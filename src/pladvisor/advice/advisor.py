@@ -255,13 +255,9 @@ class Advisor:
         )
 
     def _new_check(self, compiled: CompiledRule, answers: dict[str, Any]) -> AnswerCheck:
-        """An inconsistency's item, with every rule it holds back, fired or not: none of them counts until the
-        answers agree."""
-        return AnswerCheck(
-            **self._about(compiled, answers),
-            next_steps=compiled.steps_for(answers),
-            withheld=tuple(compiled.rule.withholds),
-        )
+        """An inconsistency's item, withholding nothing: each school's fired rules say what it holds back from
+        its plan and strengths (every rule it names, fired or not, counts nothing meanwhile)."""
+        return AnswerCheck(**self._about(compiled, answers), next_steps=compiled.steps_for(answers), withheld=())
 
     def _sustain_item(self, strength: Strength, rank: int) -> Recommendation:
         """A plan item keeping a strength going, for a school with no gap to close."""
@@ -355,7 +351,13 @@ class Advisor:
             plan = [
                 self._sustain_item(strength, rank) for rank, strength in enumerate(strengths[:MAX_SUSTAIN], start=1)
             ]
-        checks = [self._check.get(c, answers) for c in contradictions]
+        checks = [
+            replace(
+                self._check.get(c, answers),
+                withheld=tuple(rule_id for rule_id in c.rule.withholds if rule_id in fired),
+            )
+            for c in contradictions
+        ]
         return Assessment(
             school_id=profile.school_id,
             name=profile.name,

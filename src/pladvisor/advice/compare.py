@@ -80,12 +80,15 @@ def moves(
     )
 
 
-def stage_kept(advisor: Advisor, stage: Stage, earlier: Mapping[str, object], later: Mapping[str, object]) -> Stage:
+def stage_kept(
+    advisor: Advisor, stages: tuple[Stage, Stage], earlier: Mapping[str, object], later: Mapping[str, object]
+) -> Stage:
     """The later stage, or the stage of the later answers with the answers they dropped given back, whichever
     is lower: a stage that rose only because an earlier answer went unanswered has not risen. The stage reads
     what the answers show, so leaving out an answer against the school could otherwise lift it."""
+    before, stage = stages
     dropped = {path: value for path, value in earlier.items() if path not in later}
-    if not dropped:
+    if not dropped or STAGE_ORDER[stage] <= STAGE_ORDER[before]:
         return stage
     restored = advisor.assess(profile_from_answers({**later, **dropped})).readiness.stage
     return min(stage, restored, key=STAGE_ORDER.__getitem__)
@@ -144,7 +147,7 @@ def compare(
     strong_after = {s.rule_id: s for s in after.strengths}
     moved = moves(advisor, (list(gaps_before), list(gaps_after)), (list(strong_before), list(strong_after)), later)
     stages = before.readiness.stage, after.readiness.stage
-    kept = stage_kept(advisor, stages[1], earlier, later)
+    kept = stage_kept(advisor, stages, earlier, later)
     improvements, setbacks = changes(advisor, overall, stages, areas, moved, kept)
     return Comparison(
         school_id=after.school_id or before.school_id,

@@ -101,7 +101,8 @@ def steps_never_ask_for_what_is_done(advisor: Advisor, answers: Answers, assessm
 
 
 def held_back_items_cost_nothing(advisor: Advisor, answers: Answers, assessment: Assessment) -> list[str]:
-    held = {rule_id for check in assessment.check_answers for rule_id in check.withheld}
+    by_id = advisor.catalog.by_id
+    held = {rule_id for check in assessment.check_answers for rule_id in by_id[check.rule_id].rule.withholds}
     costed = {entry.rule_id for area in assessment.readiness.areas for entry in area.held_down_by}
     offered = {item.rule_id for item in assessment.next_level}
     return sorted(f"{rule_id} held back yet counted" for rule_id in held & (costed | offered))

@@ -41,7 +41,7 @@ def progress(advisor: Advisor, school: SchoolOut, history: Sequence[Dated]) -> S
         moved = moves(advisor, (before.gaps, after.gaps), (before.strengths, after.strengths), answers[i])
         overall = score_change(before.score, after.score)
         areas = area_changes([(a.area, a.score) for a in before.areas], [(a.area, a.score) for a in after.areas])
-        kept = stage_kept(advisor, after.stage, answers[i - 1], answers[i])
+        kept = stage_kept(advisor, (before.stage, after.stage), answers[i - 1], answers[i])
         celebrate, setbacks = changes(advisor, overall, (before.stage, after.stage), areas, moved, kept)
         steps.append(
             ProgressStep(
