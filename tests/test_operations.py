@@ -21,10 +21,10 @@ from litestar.testing import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from pladvisor.advice.advisor import Advisor, fact_of
-from pladvisor.domain.assessment import Assessment
 from pladvisor.api.app import create_app
 from pladvisor.api.metrics import fired_rules, record_assessment, record_batch_item
 from pladvisor.config import Settings
+from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.batch import ItemProblem
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.engine.evaluator import RuleEvaluator
