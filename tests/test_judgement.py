@@ -141,8 +141,8 @@ def test_an_answer_and_its_mirror_strength_cost_the_points_of_one_check(advisor:
 
 
 def test_the_reach_and_number_of_access_points_count(advisor: Advisor) -> None:
-    def agency(answers: dict[str, Any]) -> int | None:
-        return next(a.score for a in assess(advisor, answers).readiness.areas if a.area == "student_agency")
+    def agency(answers: dict[str, Any]) -> int:
+        return next(a.score or 0 for a in assess(advisor, answers).readiness.areas if a.area == "student_agency")
 
     start = {
         "student_agency.goal_setting": "few_classrooms",
