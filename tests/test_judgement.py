@@ -37,6 +37,15 @@ DEVICES_FIRST = {
     "professional_development.includes_principals": False,
 }
 
+LIVING_WHY = {
+    "vision.written_why": True,
+    "vision.why_names_learners_and_community": True,
+    "vision.months_since_why_revisited": 3,
+    "vision.every_child_commitment": True,
+    "vision.celebrates_growth": True,
+}
+"""A vision section answered in full, every answer in the school's favour."""
+
 
 def assess(advisor: Advisor, answers: dict[str, Any]) -> Assessment:
     return advisor.assess(profile_from_answers(answers))
@@ -102,13 +111,7 @@ def test_advice_held_back_by_contradictory_answers_costs_nothing(advisor: Adviso
 
 
 def test_a_no_left_blank_never_raises_an_area_score_or_a_comparison(advisor: Advisor) -> None:
-    honest = {
-        "vision.written_why": True,
-        "vision.why_names_learners_and_community": True,
-        "vision.months_since_why_revisited": 3,
-        "vision.every_child_commitment": True,
-        "vision.celebrates_growth": False,
-    }
+    honest = {**LIVING_WHY, "vision.celebrates_growth": False}
     skipped = {k: v for k, v in honest.items() if k != "vision.celebrates_growth"}
 
     def vision(answers: dict[str, Any]) -> int | None:
@@ -128,13 +131,7 @@ def test_a_stage_risen_only_by_a_dropped_answer_is_not_called_a_rise(advisor: Ad
 
 
 def test_an_answer_and_its_mirror_strength_cost_the_points_of_one_check(advisor: Advisor) -> None:
-    answers = {
-        "vision.written_why": True,
-        "vision.why_names_learners_and_community": True,
-        "vision.months_since_why_revisited": 14,
-        "vision.every_child_commitment": True,
-        "vision.celebrates_growth": True,
-    }
+    answers = {**LIVING_WHY, "vision.months_since_why_revisited": 14}
     vision = next(a for a in assess(advisor, answers).readiness.areas if a.area == "vision")
     assert [entry.rule_id for entry in vision.held_down_by] == ["why-not-revisited"]
     assert vision.score == 83
