@@ -52,6 +52,18 @@ def test_unknown_rule_is_a_404_problem(client: TestClient[Litestar]) -> None:
     assert "no-such-rule" in response.json()["detail"]
 
 
+@pytest.mark.parametrize(("method", "path"), [("POST", "/v1/schools//assessments"), ("GET", "/v1/schools//progress")])
+def test_a_path_with_a_missing_id_is_a_404_not_another_route(
+    client: TestClient[Litestar], method: str, path: str
+) -> None:
+    """The router would read ``//`` as ``/`` and take ``assessments`` for the school's id (a 405 or a 503)."""
+    response = client.request(method, path, json={})
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM
+    assert "empty segment" in response.json()["detail"]
+    assert response.headers["x-request-id"]
+
+
 def test_health_reports_the_catalog_version(client: TestClient[Litestar]) -> None:
     body = client.get("/health").json()
     assert body["status"] == "ok" and body["catalog_version"] and body["rules"] > 27

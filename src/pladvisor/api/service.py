@@ -88,7 +88,10 @@ class Service(Litestar):
 
         IN_PROGRESS.inc()
         try:
-            await super().__call__(scope, receive, with_page_headers(send_with_id))
+            if "//" in http["path"]:
+                await _no_empty_segment(with_page_headers(send_with_id))
+            else:
+                await super().__call__(scope, receive, with_page_headers(send_with_id))
         finally:
             IN_PROGRESS.dec()
             # The router has put the matched route's template in the scope by now; a 404 or 405 has none.
@@ -124,6 +127,24 @@ PREFLIGHT_REFUSED = json.dumps(
         "origins that are.",
     }
 ).encode()
+
+
+EMPTY_SEGMENT = json.dumps(
+    {
+        "type": "urn:pladvisor:problem:not-found",
+        "title": "Not found",
+        "status": 404,
+        "detail": "The path has an empty segment: an id is missing from it.",
+    }
+).encode()
+
+
+async def _no_empty_segment(send: Send) -> None:
+    """The router reads ``//`` as ``/``: ``/v1/schools//assessments``, sent with an empty id, would reach
+    ``/v1/schools/{school_id}`` as the id ``assessments``. A path with an empty segment names nothing."""
+    headers = [(b"content-type", PROBLEM_CONTENT_TYPE), (b"content-length", str(len(EMPTY_SEGMENT)).encode())]
+    await send({"type": "http.response.start", "status": 404, "headers": headers})
+    await send({"type": "http.response.body", "body": EMPTY_SEGMENT, "more_body": False})
 
 
 def _is_preflight(scope: Scope) -> bool:
