@@ -25,9 +25,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 # Stored assessments go to an SQLite file (pladvisor.db here) unless PLADVISOR_DATABASE_URL says otherwise; its
-# schema is brought up to date first.
-run: $(VENV)/.installed
-	$(BIN)/pladvisor serve --upgrade-database --host $(HOST) --port $(PORT)
+# schema is brought up to date first. Embed links are signed with the secret in .embed-secret, made on the first
+# run and kept, so links outlive a restart (PLADVISOR_EMBED_SECRET or _FILE, when set, take its place).
+EMBED_SECRET_FILE := .embed-secret
+
+$(EMBED_SECRET_FILE):
+	@umask 077 && $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))' > $@.tmp && mv $@.tmp $@
+
+run: $(VENV)/.installed $(EMBED_SECRET_FILE)
+	PLADVISOR_EMBED_SECRET_FILE=$${PLADVISOR_EMBED_SECRET_FILE:-$(EMBED_SECRET_FILE)} \
+		$(BIN)/pladvisor serve --upgrade-database --host $(HOST) --port $(PORT)
 
 # Debian packages some tests use: chromium (pages as a browser shows them), redis-server (a rate limit shared
 # by server processes), postgresql (the storage tests start their own server on it). Installed here, as root,

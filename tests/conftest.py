@@ -24,7 +24,7 @@ def app(advisor: Advisor, tmp_path_factory: pytest.TempPathFactory) -> Litestar:
     engine = make_engine(database)
     upgrade(engine)
     engine.dispose()
-    return create_app(advisor, Settings(database_url=database))
+    return create_app(advisor, Settings(database_url=database, embed_secret="conftest-embed-secret-" * 2))
 
 
 @pytest.fixture(scope="session")

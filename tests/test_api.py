@@ -205,7 +205,7 @@ def test_every_request_body_has_an_example_the_service_accepts(client: TestClien
         for method, op in item.items()
         if "requestBody" in op
     ]
-    assert len(bodies) == 11
+    assert len(bodies) == 12
     # The stored routes' paths name a district, a school and an action: the examples are sent to real ones, and
     # the action's example to a real assessment's first 'now' item (its second is adopted for the change).
     district = client.post("/v1/districts", json={"name": "Examples"}).json()["id"]

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 _database = f"sqlite:///{Path(tempfile.mkdtemp(prefix='pladvisor-contract-')) / 'store.db'}"
 _engine = make_engine(_database)
 upgrade(_engine)
-app = create_app(settings=Settings(database_url=_database))
+app = create_app(settings=Settings(database_url=_database, embed_secret="contract-" * 4, embed_reads_per_minute=0))
 # A batch over the documented maxItems is refused with 413 and the limit, the status RFC 9110 gives for it.
 config = SchemathesisConfig.from_str("""
 [checks.negative_data_rejection]

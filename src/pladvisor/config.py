@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from pladvisor.errors import PladvisorError
@@ -14,6 +14,10 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 MIN_KEY_LENGTH = 16
 """Shorter keys can be guessed; a generated key (``python -c 'import secrets; print(secrets.token_urlsafe())'``)
 is 43 characters."""
+
+
+MIN_SECRET_LENGTH = 32
+"""The embed secret signs links for anyone to read: a generated one (``secrets.token_urlsafe(32)``) is 43."""
 
 
 class KeySourceError(PladvisorError, ValueError):
@@ -94,8 +98,43 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Browser origins allowed to call the API, comma-separated; none by default."
     )
+    embed_secret: SecretStr | None = Field(
+        None,
+        description="The key that signs embed links (HMAC-SHA256), at least 32 characters; changing it invalidates "
+        "every link. Without it (or PLADVISOR_EMBED_SECRET_FILE) embed links cannot be made.",
+    )
+    embed_secret_file: Path | None = Field(None, description="File holding the embed secret; `make run` makes one.")
+    embed_default_seconds: int = Field(
+        7 * 24 * 3600, ge=60, description="How long an embed link lives when its request names no expiry."
+    )
+    embed_max_seconds: int = Field(90 * 24 * 3600, ge=60, description="The longest life an embed link may be given.")
+    embed_reads_per_minute: int = Field(
+        120, ge=0, description="Embed pages and cards one client address may read in a minute; 0 turns it off."
+    )
+    public_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^/?#\s]+$",
+        description="The service's address as browsers reach it (https://advice.example.org), for the links it "
+        "makes; the address each request was made to when unset.",
+    )
 
     _split_lists = field_validator("api_keys", "cors_origins", "trusted_proxies", mode="before")(_split)
+
+    def embed_key(self) -> bytes | None:
+        """The embed secret, or None when embedding is off. A configured source fails closed, as keys do."""
+        if self.embed_secret is not None:
+            where, secret = "PLADVISOR_EMBED_SECRET", self.embed_secret.get_secret_value()
+        elif self.embed_secret_file is not None:
+            where = f"PLADVISOR_EMBED_SECRET_FILE {self.embed_secret_file}"
+            try:
+                secret = self.embed_secret_file.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise KeySourceError(f"{where} cannot be read: {exc}") from exc
+        else:
+            return None
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise KeySourceError(f"{where}: the embed secret must be at least {MIN_SECRET_LENGTH} characters")
+        return secret.encode()
 
     def accepted_keys(self) -> frozenset[str]:
         """Every accepted key; empty when no key source is configured (keys off).

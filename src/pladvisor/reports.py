@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from pladvisor.advice.advisor import spoken
+from pladvisor.advice.card import BASIS_LABEL
 from pladvisor.advice.questionnaire import section_title
 from pladvisor.advice.readiness import stage
 from pladvisor.domain.assessment import Assessment, Horizon, Recommendation, Source, Stage
@@ -28,8 +29,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 REPORT = "report.html"
 DISTRICT_REPORT = "district_report.html"
 FORM = "questionnaire_form.html"
-BASIS_LABEL = {"documented": "from the articles", "practice": "practice judgement"}
-"""How a page tells the articles' advice from the catalog's own judgement."""
+EMBED_CARD = "embed_card.html"
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,13 +29,14 @@ from .combined import combined_handler, stored_combined_handler
 from .compare import CompareController
 from .content import require_json_body
 from .contract import SECURITY_SCHEMES, TAGS, tighten
+from .embeds import EMBED_HANDLERS
 from .health import HEALTH_HANDLERS, PUBLIC_PATHS, drain_on_sigterm, mark_draining, mark_ready
 from .metrics import MetricsController
 from .problems import problem_details_plugin
 from .questionnaire import QuestionnaireController
 from .reports import ReportController, template_config
 from .rules import RuleController
-from .security import ApiKeyMiddleware, rate_limit_identity
+from .security import EMBED_PATHS, ApiKeyMiddleware, embed_read_limit, rate_limit_identity
 from .service import Service
 from .stored import DistrictController, SchoolController, close_store
 
@@ -71,12 +72,18 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
     if keys:
         middleware.append(DefineMiddleware(ApiKeyMiddleware, keys=keys))
     stores: dict[str, Store] = {}
+    limits: list[RateLimitConfig] = []
     if settings.rate_limit_per_minute:
-        limit = RateLimitConfig(
-            rate_limit=("minute", settings.rate_limit_per_minute),
-            exclude=PUBLIC_PATHS,
-            identifier_for_request=rate_limit_identity(keys_on=bool(keys)),
+        limits.append(
+            RateLimitConfig(
+                rate_limit=("minute", settings.rate_limit_per_minute),
+                exclude=[*PUBLIC_PATHS, *EMBED_PATHS],
+                identifier_for_request=rate_limit_identity(keys_on=bool(keys)),
+            )
         )
+    if settings.embed_reads_per_minute:
+        limits.append(embed_read_limit(settings.embed_reads_per_minute))
+    for limit in limits:
         middleware.append(limit.middleware)
         if settings.rate_limit_store_url:
             stores[limit.store] = shared_store(settings.rate_limit_store_url)
@@ -94,6 +101,7 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
             ReportController,
             *HEALTH_HANDLERS,
             MetricsController,
+            *EMBED_HANDLERS,
         ],
         on_startup=[mark_ready, drain_on_sigterm, freeze_heap],
         on_shutdown=[mark_draining, close_store],
@@ -111,6 +119,7 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
                 "advisor": advisor,
                 "combiner": combiner,
                 "settings": settings,
+                "embed_secret": settings.embed_key(),
                 "ready": False,
             }
         ),

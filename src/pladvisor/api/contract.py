@@ -12,6 +12,7 @@ before the document is first served or exported.
 
 from __future__ import annotations
 
+import copy
 import json
 import types
 from collections.abc import Iterator, Sequence
@@ -28,6 +29,8 @@ from litestar.openapi.spec import (
     OpenAPIResponse,
     OpenAPIType,
     Operation,
+    Parameter,
+    PathItem,
     Reference,
     RequestBody,
     Schema,
@@ -37,7 +40,10 @@ from litestar.openapi.spec import (
 from pydantic import BaseModel
 
 from pladvisor.domain import profile
+from pladvisor.domain.embeds import MAX_ORIGIN_CHARS, ORIGIN_PATTERN
 from pladvisor.domain.problems import Problem
+
+from .embed_tokens import TOKEN_PATTERN
 
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
     "ApiKey": SecurityScheme(
@@ -55,9 +61,10 @@ TAGS = [
     Tag(name="questionnaire", description="The intake questions, as data and as a form."),
     Tag(name="reports", description="Printable HTML pages."),
     Tag(name="service", description="Liveness and readiness."),
+    Tag(name="embeds", description="Signed links that show a school's card in a portal's page, without a key."),
 ]
 """Keys are off by default (a service on 127.0.0.1), so every operation also accepts no key."""
-OPEN_OPERATIONS = ("/health", "/schema", "/v1/questionnaire/form")
+OPEN_OPERATIONS = ("/health", "/schema", "/v1/questionnaire/form", "/embed/")
 """Served without a key, and not rate limited when they are health checks."""
 MIDDLEWARE_ANSWERS = {
     "401": "A key is required and missing or wrong.",
@@ -112,6 +119,7 @@ EXAMPLE_RESPONSES: dict[str, Any] = {
     ],
 }
 REQUEST_EXAMPLES: dict[str, Any] = {
+    "/v1/schools/{school_id}/embeds": {"origins": ["https://portal.example.org"], "view": "card"},
     "/v1/schools/{school_id}/actions": {
         "assessment_id": "an id from POST /v1/schools/{school_id}/assessments",
         "rule_id": "why-missing",
@@ -291,9 +299,46 @@ def _document_links(app: Litestar) -> None:
             }
 
 
+def _document_embeds(app: Litestar) -> None:
+    """``/embed/{token}`` answers the card page, and ``/embed/{token}.json`` the card as JSON. Litestar routes whole
+    path segments, so one handler serves both; the document gives each its own path and answers."""
+    paths = app.openapi_schema.paths or {}
+    page = paths["/embed/{token}"].get
+    assert page is not None and page.responses is not None
+    card = copy.deepcopy(page)
+    card.operation_id = "EmbedTokenJson"
+    card.summary = card.description = "A school's card as JSON through an embed link"
+    card.description = (
+        "What the <pladvisor-card> element reads. Access-Control-Allow-Origin names the request's Origin when "
+        "it is one of the link's origins, and is absent otherwise."
+    )
+    html = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+    page.responses["200"] = OpenAPIResponse(
+        description="The card page, or the printable report.", content={"text/html": html}
+    )
+    for status in ("404", "410"):
+        refused = page.responses[status]
+        assert isinstance(refused, OpenAPIResponse)
+        page.responses[status] = OpenAPIResponse(description=refused.description, content={"text/html": html})
+    for operation in (page, card):
+        for parameter in operation.parameters or []:
+            if isinstance(parameter, Parameter) and isinstance(parameter.schema, Schema):
+                parameter.schema.pattern = TOKEN_PATTERN
+    paths["/embed/{token}.json"] = PathItem(get=card)
+    for operation in (page, card, paths["/embed/pladvisor-card.js"].get):
+        assert operation is not None and operation.responses is not None
+        operation.responses["429"] = _problem("Too many embed reads from this address; try again later.")
+    new = (app.openapi_schema.components.schemas or {})["NewEmbed"]
+    assert isinstance(new, Schema) and new.properties is not None
+    origins = new.properties["origins"]
+    assert isinstance(origins, Schema) and isinstance(origins.items, Schema)
+    origins.items.pattern, origins.items.max_length = ORIGIN_PATTERN, MAX_ORIGIN_CHARS
+
+
 def tighten(app: Litestar) -> None:
     # A handler with several paths lists them as a set, so their order changed from run to run; sorted, the
     # exported document changes only when the API does.
+    _document_embeds(app)
     app.openapi_schema.paths = dict(sorted((app.openapi_schema.paths or {}).items()))
     _document_access(app)
     _document_examples(app)

@@ -51,6 +51,11 @@ IN_PROGRESS = Gauge(
 PROBLEMS = Counter("pladvisor_problems", "RFC 9457 problem answers sent, by their type.", ["type"])
 ASSESSMENTS = Counter("pladvisor_assessments", "Schools assessed, alone or as items of a batch.")
 RULES_FIRED = Counter("pladvisor_rules_fired", "Rules fired by the schools assessed, in all.")
+EMBED_READS = Counter(
+    "pladvisor_embed_reads",
+    "Embed pages and cards asked for, by view (card, report or json) and outcome (shown, unknown, expired, revoked).",
+    ["view", "outcome"],
+)
 BATCH_ITEMS = Counter("pladvisor_batch_items", "Batch items judged, by outcome.", ["outcome"])
 
 

@@ -16,12 +16,17 @@ from litestar.types import HTTPResponseStartEvent, Message, Send
 INLINE = re.compile(rb"<(script|style)(?:\s[^>]*)?>(.*?)</\1>", re.DOTALL | re.IGNORECASE)
 FIXED_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
 ]
+FRAME_ANCESTORS = "x-pladvisor-frame-ancestors"
+"""Set by a handler whose page may be framed (an embed link's page: by the link's origins). The header is
+taken out of the answer and becomes the policy's ``frame-ancestors``; without it, no page may be framed."""
 
 
-def content_security_policy(page: bytes) -> bytes:
+_ANCESTORS_KEY = FRAME_ANCESTORS.encode()
+
+
+def content_security_policy(page: bytes, frame_ancestors: bytes = b"'none'") -> bytes:
     """A policy that lets the page run its own inline script and style blocks (each by its SHA-256) and talk to
     this service only."""
     hashes: dict[bytes, list[str]] = {b"script": [], b"style": []}
@@ -31,9 +36,14 @@ def content_security_policy(page: bytes) -> bytes:
     script = " ".join(hashes[b"script"]) or "'none'"
     style = " ".join(hashes[b"style"]) or "'none'"
     return (
-        f"default-src 'none'; script-src {script}; style-src {style}; img-src 'self' data:; connect-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ).encode()
+        (
+            f"default-src 'none'; script-src {script}; style-src {style}; img-src 'self' data:; connect-src 'self'; "
+            "form-action 'self'; "
+        ).encode()
+        + b"frame-ancestors "
+        + frame_ancestors
+        + b"; base-uri 'none'"
+    )
 
 
 def with_page_headers(send: Send) -> Send:
@@ -54,10 +64,13 @@ def with_page_headers(send: Send) -> Send:
             if message.get("more_body", False):
                 return
             page = b"".join(body)
-            headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+            given = start.get("headers", [])
+            ancestors = next((v for k, v in given if k == _ANCESTORS_KEY), None)
+            headers = [(k, v) for k, v in given if k not in (b"content-length", _ANCESTORS_KEY)]
             headers += [
                 *FIXED_HEADERS,
-                (b"content-security-policy", content_security_policy(page)),
+                *([] if ancestors else [(b"x-frame-options", b"DENY")]),
+                (b"content-security-policy", content_security_policy(page, ancestors or b"'none'")),
                 (b"content-length", str(len(page)).encode()),
             ]
             await send({**start, "headers": headers})

@@ -13,13 +13,16 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.types import ASGIApp
 
 from .health import PUBLIC_PATHS
 
-OPEN_PATHS = [*PUBLIC_PATHS, "^/v1/questionnaire/form$", r"^/schema(/openapi\.json)?$"]
-"""Served without a key: health, and the pages that hold no data (the form, the API's description). Every data
-route, the form's own requests included, needs the key."""
+EMBED_PATHS = ["^/embed/"]
+"""Embed pages and cards: their signed token is the permission (``api.embeds``)."""
+OPEN_PATHS = [*PUBLIC_PATHS, *EMBED_PATHS, "^/v1/questionnaire/form$", r"^/schema(/openapi\.json)?$"]
+"""Served without a key: health, embed links, and the pages that hold no data (the form, the API's description).
+Every other data route, the form's own requests included, needs the key."""
 
 FAILED_KEYS_PER_MINUTE = 10
 """Wrong keys an address may send in a minute before it is refused outright (429)."""
@@ -107,3 +110,14 @@ def rate_limit_identity(keys_on: bool) -> Callable[[ASGIConnection[Any, Any, Any
         return "addr:" + client_address(connection)
 
     return identity
+
+
+def embed_read_limit(per_minute: int) -> RateLimitConfig:
+    """Embed reads per client address, apart from the API's limit: they come without a key, from the browsers
+    of a portal's visitors, so the address is all there is to count against."""
+    return RateLimitConfig(
+        rate_limit=("minute", per_minute),
+        store="embed_rate_limit",
+        check_throttle_handler=lambda request: request.url.path.startswith("/embed/"),
+        identifier_for_request=lambda connection: "embed:" + client_address(connection),
+    )

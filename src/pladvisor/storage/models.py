@@ -118,3 +118,21 @@ class Action(Base):
     due_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), doc="open, done or dropped")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class EmbedLink(Base):
+    """A signed link a portal shows a school's advice through. Its token is not kept: it is made again from
+    these columns and the server's secret, and a token is checked against the row (so deleting the row, or
+    revoking it, ends the link)."""
+
+    __tablename__ = "embed_links"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    view: Mapped[str] = mapped_column(String(16), doc="card or report")
+    locale: Mapped[str] = mapped_column(String(16))
+    origins: Mapped[str] = mapped_column(Text, doc="The allowed origins, space-separated.")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

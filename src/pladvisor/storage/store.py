@@ -37,6 +37,7 @@ from pladvisor.errors import PladvisorError
 
 from .answers import pack, unpack
 from .database import check, make_engine, sessions
+from .embeds import EmbedLinks
 from .models import Action, ApiKey, District, Organization, School, StoredAnswer, StoredAssessment, new_id, now
 
 ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -244,6 +245,7 @@ class Store:
         self._reader = make_engine(engine.url.render_as_string(hide_password=False), reads=True)
         self._sessions = sessions(engine)
         self._reads = sessions(self._reader)
+        self.embeds = EmbedLinks(self._sessions, self._reads)
 
     def close(self) -> None:
         """Close every pooled connection, rather than leave them to the collector."""
@@ -773,3 +775,18 @@ class Store:
             if row is None or row.organization_id != organization or row.school_id != school_id:
                 raise NotFound("no such assessment")
             return _stored_out(session, row)
+
+    @reads_again
+    def latest(self, organization: str, school_id: str) -> tuple[str, date | None, Assessment | None]:
+        """The school's name, and its latest stored assessment (a combined one as the school's own), if any."""
+        with self._reads() as session:
+            school = self._school(session, organization, school_id)
+            row = session.scalars(
+                select(StoredAssessment)
+                .where(StoredAssessment.school_id == school.id)
+                .order_by(StoredAssessment.assessed_on.desc(), StoredAssessment.created_at.desc())
+                .limit(1)
+            ).first()
+            if row is None:
+                return school.name, None, None
+            return school.name, row.assessed_on, _answer(session, row)[0]
