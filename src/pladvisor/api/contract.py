@@ -325,9 +325,11 @@ def _document_embeds(app: Litestar) -> None:
             if isinstance(parameter, Parameter) and isinstance(parameter.schema, Schema):
                 parameter.schema.pattern = TOKEN_PATTERN
     paths["/embed/{token}.json"] = PathItem(get=card)
-    for operation in (page, card, paths["/embed/pladvisor-card.js"].get):
-        assert operation is not None and operation.responses is not None
-        operation.responses["429"] = _problem("Too many embed reads from this address; try again later.")
+    script = paths["/embed/pladvisor-card.js"].get
+    assert script is not None
+    for read in (page, card, script):
+        assert read.responses is not None
+        read.responses["429"] = _problem("Too many embed reads from this address; try again later.")
     new = (app.openapi_schema.components.schemas or {})["NewEmbed"]
     assert isinstance(new, Schema) and new.properties is not None
     origins = new.properties["origins"]
