@@ -39,6 +39,7 @@ class PladvisorCard extends HTMLElement {
     super();
     this.attachShadow({ mode: "open" });
     this._onMessage = this._onMessage.bind(this);
+    this._generation = 0;
   }
 
   connectedCallback() {
@@ -50,8 +51,8 @@ class PladvisorCard extends HTMLElement {
     window.removeEventListener("message", this._onMessage);
   }
 
-  attributeChangedCallback() {
-    if (this.isConnected) this._render();
+  attributeChangedCallback(name, before, after) {
+    if (this.isConnected && before !== after) this._render();
   }
 
   _onMessage(event) {
@@ -63,6 +64,8 @@ class PladvisorCard extends HTMLElement {
   }
 
   _render() {
+    // A card read for an earlier src (or an earlier connection) is dropped when it arrives.
+    const generation = ++this._generation;
     const src = this.getAttribute("src");
     const root = this.shadowRoot;
     root.replaceChildren(element("style", STYLE));
@@ -80,11 +83,13 @@ class PladvisorCard extends HTMLElement {
     fetch(`${src}.json`, { credentials: "omit", referrerPolicy: "no-referrer" })
       .then(async (response) => {
         const body = await response.json();
+        if (generation !== this._generation) return;
         if (!response.ok) throw new Error(body.detail || `The card could not be read (${response.status}).`);
         status.remove();
         this._card(body);
       })
       .catch((error) => {
+        if (generation !== this._generation) return;
         status.textContent = error instanceof TypeError ? "The card could not be read from this page." : error.message;
         this.dispatchEvent(new CustomEvent("pladvisor-error", { detail: status.textContent }));
       });
