@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from msgspec.structs import replace
 
@@ -15,6 +15,7 @@ from pladvisor.domain.assessment import (
     Evidence,
     FollowUpQuestion,
     NextLevel,
+    Readiness,
     Recommendation,
     Source,
     Strength,
@@ -25,7 +26,7 @@ from pladvisor.engine.catalog import PLACEHOLDER, Catalog, CompiledRule, default
 from pladvisor.engine.evaluator import RuleEvaluator
 
 from . import ranking
-from .readiness import ReadinessModel
+from .readiness import Measured, ReadinessModel
 
 
 def fact_of(profile: SchoolProfile) -> dict[str, Any]:
@@ -182,6 +183,16 @@ class _Remembered(Generic[Item]):
         return item
 
 
+class _Read(NamedTuple):
+    answers: dict[str, Any]
+    inferred: tuple[Evidence, ...]
+    not_used: tuple[str, ...]
+    fired: set[str]
+    contradictions: list[CompiledRule]
+    held: set[str]
+    measured: Measured
+
+
 class Advisor:
     """Holds one validated catalog and its compiled durable-rules ruleset for the life of the process."""
 
@@ -299,9 +310,9 @@ class Advisor:
             next_steps=("Answer it with the people who know, then assess the school again.",),
         )
 
-    def assess(self, profile: SchoolProfile) -> Assessment:
-        """The assessment of ``profile``: readiness, the plan, strengths, what would reach the next level,
-        answers to check and the questions worth asking next."""
+    def _measure(self, profile: SchoolProfile) -> _Read:
+        """The answers, what they imply and leave unused, the rules fired, the contradictions among them, the
+        rules those hold back, and the readiness measured."""
         asserted, answers = _read(profile)
         given = dict(answers)
         inferred = _complete(asserted, answers)
@@ -318,6 +329,17 @@ class Advisor:
             bool(contradictions),
             first=frozenset(parent for path, parent in self._set_aside_parents if path in not_used),
         )
+        return _Read(answers, inferred, not_used, fired, contradictions, held, measured)
+
+    def readiness(self, profile: SchoolProfile) -> Readiness:
+        """The readiness of ``profile`` alone, without the plan and its sentences: what a search over many
+        changed profiles needs."""
+        return self._measure(profile).measured.readiness
+
+    def assess(self, profile: SchoolProfile) -> Assessment:
+        """The assessment of ``profile``: readiness, the plan, strengths, what would reach the next level,
+        answers to check and the questions worth asking next."""
+        answers, inferred, not_used, fired, contradictions, held, measured = self._measure(profile)
 
         by_id = self.catalog.by_id
         gaps = self._plan_order.rank(fired - held)

@@ -6,8 +6,10 @@ from litestar import Controller, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
 
+from pladvisor.advice.what_if import what_if
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.profile import SchoolProfile
+from pladvisor.domain.what_if import WhatIf
 
 from .metrics import record_assessment
 from .problems import BAD_BODY
@@ -24,3 +26,12 @@ class AssessmentController(Controller):
         assessment = advisor_of(state).assess(data)
         record_assessment(assessment)
         return assessment
+
+    @post("/what-if", status_code=200, sync_to_thread=True, responses=BAD_BODY, summary="What would move a school up")
+    def what_if(self, data: JSONBody[SchoolProfile], state: State) -> WhatIf:
+        """The smallest sets of answer changes that reach the next stage, at most three, cheapest first (1 per
+        open question answered, 2 per answer changed: the catalog's practice weights). Each is true (the changed
+        answers are assessed at that stage) and minimal (without any one change the stage falls short); the
+        search is bounded, and says so when it finds nothing. Worked in a thread: a search assesses a few
+        hundred changed profiles."""
+        return what_if(advisor_of(state), data)
