@@ -27,7 +27,9 @@ from pladvisor.client import (
 )
 from pladvisor.domain.fields import profile_from_answers
 from pladvisor.domain.problems import FieldError
+from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.respondents import CombinedRequest
+from pladvisor.domain.what_if import WhatIf
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 
@@ -48,6 +50,24 @@ COMBINED = {
         *({"role": "teacher", "answers": {"professional_development": {"timely": False}}} for _ in range(6)),
     ],
 }
+
+
+def test_what_would_move_a_school_up_sync_and_async(base_url: str) -> None:
+    profile = profile_from_answers(RUSHED_DISTRICT, school_id="c-3")
+    with Client(base_url) as client:
+        answer = client.what_if(profile)
+    assert answer.stage == client_stage(base_url, profile) and answer.target is not None
+
+    async def ask() -> WhatIf:
+        async with AsyncClient(base_url) as client:
+            return await client.what_if(profile)
+
+    assert asyncio.run(ask()) == answer
+
+
+def client_stage(base_url: str, profile: SchoolProfile) -> str:
+    with Client(base_url) as client:
+        return client.assess(profile).readiness.stage
 
 
 def test_a_school_of_several_respondents_is_assessed_sync_and_async(base_url: str) -> None:

@@ -14,6 +14,7 @@ from schemathesis.config import SchemathesisConfig
 
 from pladvisor.api.app import create_app
 from pladvisor.config import Settings
+from pladvisor.domain.embeds import LONGEST_LINK_SECONDS
 from pladvisor.storage.database import make_engine, upgrade
 from pladvisor.storage.models import Base
 
@@ -25,7 +26,14 @@ if TYPE_CHECKING:
 _database = f"sqlite:///{Path(tempfile.mkdtemp(prefix='pladvisor-contract-')) / 'store.db'}"
 _engine = make_engine(_database)
 upgrade(_engine)
-app = create_app(settings=Settings(database_url=_database, embed_secret="contract-" * 4, embed_reads_per_minute=0))
+app = create_app(
+    settings=Settings(
+        database_url=_database,
+        embed_secret="contract-" * 4,
+        embed_reads_per_minute=0,
+        embed_max_seconds=LONGEST_LINK_SECONDS,
+    )
+)
 # A batch over the documented maxItems is refused with 413 and the limit, the status RFC 9110 gives for it.
 config = SchemathesisConfig.from_str("""
 [checks.negative_data_rejection]

@@ -49,6 +49,7 @@ from pladvisor.domain.stored import (
     SchoolProgress,
     StoredAssessmentOut,
 )
+from pladvisor.domain.what_if import WhatIf
 from pladvisor.errors import PladvisorError
 
 __all__ = [
@@ -254,6 +255,10 @@ def _assess(profile: Profile) -> _Call[Assessment]:
     return _Call("POST", "/v1/assessments", Assessment, _payload(profile))
 
 
+def _what_if(profile: Profile) -> _Call[WhatIf]:
+    return _Call("POST", "/v1/assessments/what-if", WhatIf, _payload(profile))
+
+
 def _assess_combined(responses: CombinedRequest | Mapping[str, Any]) -> _Call[CombinedAssessment]:
     return _Call("POST", "/v1/assessments/combined", CombinedAssessment, _responses(responses))
 
@@ -437,6 +442,10 @@ class Client(_BaseClient):
         """One school from several respondents: ``{"school_id", "name", "responses": [{"role", "answers"}]}``."""
         return self._call(_assess_combined(responses))
 
+    def what_if(self, profile: Profile) -> WhatIf:
+        """The cheapest few sets of answer changes that reach the next stage (see ``POST /v1/assessments/what-if``)."""
+        return self._call(_what_if(profile))
+
     def rules(self) -> CatalogView:
         return self._call(_rules())
 
@@ -585,6 +594,10 @@ class AsyncClient(_BaseClient):
     async def assess_combined(self, responses: CombinedRequest | Mapping[str, Any]) -> CombinedAssessment:
         """One school from several respondents: ``{"school_id", "name", "responses": [{"role", "answers"}]}``."""
         return await self._call(_assess_combined(responses))
+
+    async def what_if(self, profile: Profile) -> WhatIf:
+        """The cheapest few sets of answer changes that reach the next stage (see ``POST /v1/assessments/what-if``)."""
+        return await self._call(_what_if(profile))
 
     async def rules(self) -> CatalogView:
         return await self._call(_rules())

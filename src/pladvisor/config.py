@@ -107,7 +107,9 @@ class Settings(BaseSettings):
     embed_default_seconds: int = Field(
         7 * 24 * 3600, ge=60, description="How long an embed link lives when its request names no expiry."
     )
-    embed_max_seconds: int = Field(90 * 24 * 3600, ge=60, description="The longest life an embed link may be given.")
+    embed_max_seconds: int = Field(
+        90 * 24 * 3600, ge=60, le=365 * 24 * 3600, description="The longest life an embed link may be given."
+    )
     embed_reads_per_minute: int = Field(
         120, ge=0, description="Embed pages and cards one client address may read in a minute; 0 turns it off."
     )

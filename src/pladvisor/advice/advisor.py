@@ -183,7 +183,9 @@ class _Remembered(Generic[Item]):
         return item
 
 
-class _Read(NamedTuple):
+class Reading(NamedTuple):
+    """A profile as the advisor reads it, before it writes the answer."""
+
     answers: dict[str, Any]
     inferred: tuple[Evidence, ...]
     not_used: tuple[str, ...]
@@ -310,7 +312,7 @@ class Advisor:
             next_steps=("Answer it with the people who know, then assess the school again.",),
         )
 
-    def _measure(self, profile: SchoolProfile) -> _Read:
+    def read(self, profile: SchoolProfile) -> Reading:
         """The answers, what they imply and leave unused, the rules fired, the contradictions among them, the
         rules those hold back, and the readiness measured."""
         asserted, answers = _read(profile)
@@ -329,17 +331,17 @@ class Advisor:
             bool(contradictions),
             first=frozenset(parent for path, parent in self._set_aside_parents if path in not_used),
         )
-        return _Read(answers, inferred, not_used, fired, contradictions, held, measured)
+        return Reading(answers, inferred, not_used, fired, contradictions, held, measured)
 
     def readiness(self, profile: SchoolProfile) -> Readiness:
         """The readiness of ``profile`` alone, without the plan and its sentences: what a search over many
         changed profiles needs."""
-        return self._measure(profile).measured.readiness
+        return self.read(profile).measured.readiness
 
     def assess(self, profile: SchoolProfile) -> Assessment:
         """The assessment of ``profile``: readiness, the plan, strengths, what would reach the next level,
         answers to check and the questions worth asking next."""
-        answers, inferred, not_used, fired, contradictions, held, measured = self._measure(profile)
+        answers, inferred, not_used, fired, contradictions, held, measured = self.read(profile)
 
         by_id = self.catalog.by_id
         gaps = self._plan_order.rank(fired - held)

@@ -131,6 +131,7 @@ REQUEST_EXAMPLES: dict[str, Any] = {
     "/v1/schools/{school_id}/assessments": {"assessed_on": "2026-09-15", "profile": EXAMPLE_PROFILE},
     "/v1/assessments": EXAMPLE_PROFILE,
     "/v1/assessments/what-if": EXAMPLE_PROFILE,
+    "/v1/rules/{rule_id}/check": EXAMPLE_PROFILE,
     "/v1/assessments/combined": EXAMPLE_RESPONSES,
     "/v1/schools/{school_id}/assessments/combined": {"assessed_on": "2026-09-15", **EXAMPLE_RESPONSES},
     "/v1/reports": EXAMPLE_PROFILE,

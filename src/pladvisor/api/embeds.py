@@ -197,7 +197,9 @@ is not, never a validation problem that tells the two apart."""
     summary="A school's card (or report) through an embed link",
     responses={
         # The JSON twin's answer, documented as its own path by ``contract.document_embeds``.
-        200: ResponseSpec(EmbedCard, description="The card as JSON.", media_type=MediaType.JSON),
+        200: ResponseSpec(
+            EmbedCard, description="The card as JSON.", media_type=MediaType.JSON, generate_examples=False
+        ),
         404: problem_response(404, "The token is not valid."),
         410: problem_response(410, "The link expired or was revoked."),
     },

@@ -1,15 +1,26 @@
-"""``GET /v1/rules``: the catalog as data, for people and programs that want to know what is checked and why."""
+"""``GET /v1/rules``: the catalog as data, for people and programs that want to know what is checked and why;
+``POST /v1/rules/{rule_id}/check``: why one rule fires or not for one school."""
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller, get, post
 from litestar.datastructures import State
+from litestar.params import JSONBody
+from litestar.plugins.problem_details import ProblemDetailsException
 
+from pladvisor.advice.rule_check import check
 from pladvisor.api.paths import PathId
-from pladvisor.domain.rules import CatalogView, Rule
+from pladvisor.domain.profile import SchoolProfile
+from pladvisor.domain.rules import CatalogView, Rule, RuleCheck
 
-from .problems import not_found, problem_response
+from .problems import BAD_BODY, not_found, problem_response
 from .state import advisor_of
+
+NO_SUCH_RULE = {404: problem_response(404, "No rule has this id.")}
+
+
+def _no_rule(rule_id: str) -> ProblemDetailsException:
+    return not_found("Rule", f"No rule has the id {rule_id!r}; GET /v1/rules lists them.")
 
 
 class RuleController(Controller):
@@ -29,9 +40,23 @@ class RuleController(Controller):
             rules=[c.rule for c in catalog.rules],
         )
 
-    @get("/{rule_id:str}", responses={404: problem_response(404, "No rule has this id.")}, summary="One rule")
+    @get("/{rule_id:str}", responses=NO_SUCH_RULE, summary="One rule")
     async def rule(self, rule_id: PathId, state: State) -> Rule:
         compiled = advisor_of(state).catalog.by_id.get(rule_id)
         if compiled is None:
-            raise not_found("Rule", f"No rule has the id {rule_id!r}; GET /v1/rules lists them.")
+            raise _no_rule(rule_id)
         return compiled.rule
+
+    @post(
+        "/{rule_id:str}/check",
+        status_code=200,
+        responses={**BAD_BODY, **NO_SUCH_RULE},
+        summary="Why one rule fires or not for a school",
+    )
+    async def check(self, rule_id: PathId, data: JSONBody[SchoolProfile], state: State) -> RuleCheck:
+        """Whether one rule fires for a school's answers (the body POST /v1/assessments takes), why, part by part
+        of its condition, and where the assessment shows it."""
+        advisor = advisor_of(state)
+        if rule_id not in advisor.catalog.by_id:
+            raise _no_rule(rule_id)
+        return check(advisor, data, rule_id)

@@ -19,6 +19,7 @@ import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from pladvisor.cli.catalog_diff import diff as catalog_diff
 from pladvisor.cli.records import InputError, count_records, read_records, write_template
 from pladvisor.cli.runs import (
     CsvOutput,
@@ -446,6 +447,9 @@ db = typer.Typer(no_args_is_help=True, help="The database of stored assessments.
 app.add_typer(db, name="db")
 keys = typer.Typer(no_args_is_help=True, help="API keys of organizations, stored hashed.")
 app.add_typer(keys, name="keys")
+catalog = typer.Typer(no_args_is_help=True, help="The rule catalog: what a change of it changes for schools.")
+app.add_typer(catalog, name="catalog")
+catalog.command("diff")(catalog_diff)
 
 
 def _store_engine() -> Any:

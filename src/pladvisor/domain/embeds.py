@@ -13,6 +13,9 @@ from .assessment import Stage
 from .base import Model, Part
 from .profile import Count
 
+LONGEST_LINK_SECONDS = 365 * 24 * 3600
+"""No link outlives a school year and a summer: the service's own maximum (PLADVISOR_EMBED_MAX_SECONDS) may be
+shorter, never longer."""
 MAX_ORIGINS = 5
 """A link is for one portal: its production origin and a few staging ones, not a list to share widely."""
 
@@ -69,6 +72,7 @@ class NewEmbed(Model):
     expires_in: Count | None = Field(
         None,
         ge=60,
+        le=LONGEST_LINK_SECONDS,
         description="Seconds the link lives; the service's default when unset, at most its maximum "
         "(PLADVISOR_EMBED_DEFAULT_SECONDS, PLADVISOR_EMBED_MAX_SECONDS).",
     )

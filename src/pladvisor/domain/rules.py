@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from msgspec import Meta
 from pydantic import Field, field_validator, model_validator
 
-from .base import Model
+from .base import Model, Part
 from .profile import AnswerValue
 
 Priority = Literal["critical", "high", "medium", "low"]
@@ -163,3 +164,78 @@ class CatalogView(Model):
         description="The gap rules that open every plan, in the order the articles give the first moves."
     )
     rules: list[Rule]
+
+
+ConditionOperator = Literal["$and", "$or", "equals", "$neq", "$lt", "$lte", "$gt", "$gte", "$iany", "$iall"]
+"""A part of a rule's ``when``: ``$and``/``$or`` join parts, ``equals`` is the bare ``{field: value}``, and the
+others compare one answer as the catalog writes them."""
+ShownAs = Literal["recommendations", "strengths", "next_level", "check_answers", "withheld"]
+CheckedAnswer = bool | int | str | tuple[str, ...]
+"""An answer as a condition read it; a list of choices is a tuple, like every sequence of an answer."""
+Expected = bool | int | str | dict[str, Any]
+"""What a condition compares its answer with, as the catalog writes it; for a list answer, the item condition
+(``{"$i": value}`` or ``{"$neq": {"$i": value}}``)."""
+
+
+class ConditionCheck(Part, frozen=True):
+    """One part of a rule's condition, with the answer it read and whether it holds for these answers."""
+
+    operator: Annotated[
+        ConditionOperator,
+        Meta(
+            description="$and / $or: the parts must all hold / one must hold; equals: the answer is the expected "
+            "value; $neq, $lt, $lte, $gt, $gte: not equal, less than, at most, more than, at least; $iany / $iall: "
+            "some / every item of a list answer meets the item condition."
+        ),
+    ]
+    says: Annotated[str, Meta(description="The part in words.")]
+    holds: Annotated[
+        bool | None,
+        Meta(
+            description="Whether it holds for these answers: null when the answers do not decide it yet. $and is "
+            "false once a part is false and $or true once a part is true, whatever else is unanswered."
+        ),
+    ]
+    field: Annotated[str | None, Meta(description="Dotted path of the answer it reads; null for $and and $or.")]
+    expected: Annotated[
+        Expected | None, Meta(description="The value it compares the answer with, as the catalog writes it.")
+    ]
+    answer: Annotated[
+        CheckedAnswer | None, Meta(description="The school's answer it read; null when it is unanswered.")
+    ]
+    inferred: Annotated[
+        bool,
+        Meta(
+            description="Whether the answer was left blank but is implied by others (see the assessment's "
+            "answers_inferred): a definition's components, origin or audience say that a definition is written."
+        ),
+    ]
+    parts: Annotated[
+        tuple[ConditionCheck, ...], Meta(description="For $and and $or, the parts joined, in the catalog's order.")
+    ]
+
+
+class RuleCheck(Part, frozen=True):
+    """Why one rule fires or not for one school's answers, and where the assessment shows it; ``conditions`` is the
+    rule's condition (its ``when``), part by part."""
+
+    rule_id: str
+    kind: RuleKind
+    catalog_version: str
+    fires: Annotated[
+        bool, Meta(description="Whether the rule engine fired the rule for these answers, held back or not.")
+    ]
+    shown_as: Annotated[
+        ShownAs | None,
+        Meta(
+            description="Where POST /v1/assessments shows the rule for the same answers: the member of the "
+            "assessment its item is in, or withheld while answers that disagree are checked. A strength not in "
+            "place may be a next_level item, and a gap not yet decided a question the plan asks first. Null when "
+            "it is shown nowhere: a rule that does not fire, or a strength that rests on an inferred answer."
+        ),
+    ]
+    withheld_by: Annotated[
+        tuple[str, ...], Meta(description="Rule ids of the fired answer checks that hold this rule back.")
+    ]
+    summary: Annotated[str, Meta(description="The outcome and what settles it, in one sentence.")]
+    conditions: ConditionCheck

@@ -790,3 +790,36 @@ class Store:
             if row is None:
                 return school.name, None, None
             return school.name, row.assessed_on, _answer(session, row)[0]
+
+    def latest_profiles(self, organization: str) -> Iterator[tuple[str, str, str | None, str]]:
+        """Each school of the organization named that has a stored assessment, with its latest one's answers as
+        stored: (school id, name, id in the files it was scored from, profile JSON), a few hundred rows fetched
+        at a time, never all at once. ``NotFound`` (on the first row asked for) when there is no such
+        organization. Streamed on the writing engine: a server-side cursor needs a transaction, which the
+        reading engine's connections, autocommitting, never open."""
+        with self.engine.connect() as connection:
+            owner = connection.scalar(select(Organization.id).where(Organization.name == organization))
+            if owner is None:
+                raise NotFound(f"no organization named {organization!r}")
+            ranked = (
+                select(
+                    StoredAssessment.id,
+                    func.row_number()
+                    .over(
+                        partition_by=StoredAssessment.school_id,
+                        order_by=(StoredAssessment.assessed_on.desc(), StoredAssessment.created_at.desc()),
+                    )
+                    .label("rank"),
+                )
+                .where(StoredAssessment.organization_id == owner)
+                .subquery()
+            )
+            rows = connection.execution_options(yield_per=500).execute(
+                select(School.id, School.name, School.external_id, StoredAssessment.profile)
+                .join(StoredAssessment, StoredAssessment.school_id == School.id)
+                .join(ranked, ranked.c.id == StoredAssessment.id)
+                .where(ranked.c.rank == 1, School.organization_id == owner)
+                .order_by(School.created_at, School.id)
+            )
+            for row in rows:
+                yield row.id, row.name, row.external_id, row.profile
