@@ -6,6 +6,7 @@ shows it, with its charts, and prints it.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from litestar.testing import TestClient
 from typer.testing import CliRunner
 
 from pladvisor.advice.advisor import Advisor
+from pladvisor.advice.what_if import what_if
 from pladvisor.cli.app import app as cli
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.batch import AreaSpread, CriticalSchool, Rollup, RuleFrequency, Spread
@@ -89,6 +91,20 @@ def test_the_api_serves_the_page_the_cli_writes(client: TestClient[Litestar], tm
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert response.text == write_report_with_cli(tmp_path, body).read_text(encoding="utf-8")
+
+
+def test_the_report_says_what_would_move_the_school_up(client: TestClient[Litestar], advisor: Advisor) -> None:
+    profile = profile_from_answers(RUSHED_DISTRICT)
+    paths = what_if(advisor, profile).paths
+    assert paths
+    page = client.post("/v1/reports", json=as_body(RUSHED_DISTRICT)).text
+    section = page[page.index('<section id="what-if">') :]
+    section = section[: section.index("</section>")]
+    assert "What would move you up" in section
+    assert [html.unescape(item) for item in re.findall(r"<li>(.*?)</li>", section)] == [p.summary for p in paths]
+    # At the top stage there is nowhere to move: no section.
+    assert advisor.assess(profile_from_answers(MATURE_SCHOOL)).readiness.stage == "sustaining"
+    assert 'id="what-if"' not in client.post("/v1/reports", json=as_body(MATURE_SCHOOL)).text
 
 
 def test_hostile_names_are_shown_as_text(client: TestClient[Litestar], browser: Browser, tmp_path: Path) -> None:

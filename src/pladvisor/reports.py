@@ -24,6 +24,7 @@ from pladvisor.domain.assessment import Assessment, Horizon, Recommendation, Sou
 from pladvisor.domain.batch import Rollup
 from pladvisor.domain.respondents import CombinedAssessment
 from pladvisor.domain.stored import DistrictOut, Rollout
+from pladvisor.domain.what_if import WhatIf
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REPORT = "report.html"
@@ -81,7 +82,10 @@ def _cited(assessment: Assessment) -> list[Source]:
 
 
 def report_context(
-    assessment: Assessment, combined: CombinedAssessment | None = None, titles: Mapping[str, str] | None = None
+    assessment: Assessment,
+    combined: CombinedAssessment | None = None,
+    titles: Mapping[str, str] | None = None,
+    what_if: WhatIf | None = None,
 ) -> dict[str, Any]:
     plan: dict[Horizon, list[Recommendation]] = {h: [] for h in get_args(Horizon)}
     for recommendation in assessment.recommendations:
@@ -95,12 +99,13 @@ def report_context(
         "sources": _cited(assessment),
         "basis_label": BASIS_LABEL,
         "combined": combined,
+        "what_if": what_if,
         **(_perception_context(combined, titles or {}) if combined else {}),
     }
 
 
-def render_report(assessment: Assessment) -> str:
-    return environment().get_template(REPORT).render(report_context(assessment))
+def render_report(assessment: Assessment, what_if: WhatIf | None = None) -> str:
+    return environment().get_template(REPORT).render(report_context(assessment, what_if=what_if))
 
 
 ROLE_TITLES = {

@@ -9,6 +9,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
+from pladvisor.advice.what_if import what_if
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.reports import REPORT, environment, report_context
 
@@ -25,7 +26,17 @@ class ReportController(Controller):
     path = "/v1/reports"
     tags = ("reports",)
 
-    @post("/", status_code=200, media_type=MediaType.HTML, responses=BAD_BODY, summary="Printable report")
-    async def report(self, data: JSONBody[SchoolProfile], state: State) -> Template:
-        """A self-contained HTML page (no scripts, charts in SVG) to print or save: scores, plan, strengths, sources."""
-        return Template(template_name=REPORT, context=report_context(advisor_of(state).assess(data)))
+    @post(
+        "/",
+        status_code=200,
+        media_type=MediaType.HTML,
+        sync_to_thread=True,
+        responses=BAD_BODY,
+        summary="Printable report",
+    )
+    def report(self, data: JSONBody[SchoolProfile], state: State) -> Template:
+        """A self-contained HTML page (no scripts, charts in SVG) to print or save: scores, plan, what would move
+        the school up, strengths, sources. Worked in a thread: the what-if search assesses a few hundred profiles."""
+        advisor = advisor_of(state)
+        context = report_context(advisor.assess(data), what_if=what_if(advisor, data))
+        return Template(template_name=REPORT, context=context)

@@ -602,6 +602,7 @@ def report(
     from pydantic import ValidationError
 
     from pladvisor.advice.advisor import Advisor
+    from pladvisor.advice.what_if import what_if
     from pladvisor.domain.profile import SchoolProfile
     from pladvisor.reports import render_report
 
@@ -612,7 +613,8 @@ def report(
             where = ".".join(map(str, error["loc"])) or "body"
             typer.echo(f"error: {profile}: {where}: {error['msg']}", err=True)
         raise typer.Exit(2) from exc
-    page = render_report(Advisor.from_directory(Settings().rules_dir).assess(school))
+    advisor = Advisor.from_directory(Settings().rules_dir)
+    page = render_report(advisor.assess(school), what_if(advisor, school))
     if str(output) == "-":
         sys.stdout.write(page)
     else:
