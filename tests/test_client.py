@@ -29,6 +29,7 @@ from pladvisor.domain.fields import profile_from_answers
 from pladvisor.domain.problems import FieldError
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.respondents import CombinedRequest
+from pladvisor.domain.rules import RuleCheck
 from pladvisor.domain.what_if import WhatIf
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
@@ -63,6 +64,21 @@ def test_what_would_move_a_school_up_sync_and_async(base_url: str) -> None:
             return await client.what_if(profile)
 
     assert asyncio.run(ask()) == answer
+
+
+def test_why_a_rule_fires_sync_and_async(base_url: str) -> None:
+    profile = profile_from_answers(RUSHED_DISTRICT)
+    with Client(base_url) as client:
+        checked = client.check_rule("buy-in-mandated", profile)
+        quiet = client.check_rule("buy-in-mandated", profile_from_answers(MATURE_SCHOOL))
+    assert checked.fires and checked.conditions.holds is True
+    assert not quiet.fires
+
+    async def ask() -> RuleCheck:
+        async with AsyncClient(base_url) as client:
+            return await client.check_rule("buy-in-mandated", profile)
+
+    assert asyncio.run(ask()) == checked
 
 
 def client_stage(base_url: str, profile: SchoolProfile) -> str:

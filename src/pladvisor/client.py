@@ -36,7 +36,7 @@ from pladvisor.domain.batch import BatchItem, BatchResult
 from pladvisor.domain.problems import Problem
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.respondents import CombinedAssessment, CombinedRequest
-from pladvisor.domain.rules import CatalogView, Rule
+from pladvisor.domain.rules import CatalogView, Rule, RuleCheck
 from pladvisor.domain.stored import (
     ActionOut,
     ActionStatus,
@@ -259,6 +259,10 @@ def _what_if(profile: Profile) -> _Call[WhatIf]:
     return _Call("POST", "/v1/assessments/what-if", WhatIf, _payload(profile))
 
 
+def _check_rule(rule_id: str, profile: Profile) -> _Call[RuleCheck]:
+    return _Call("POST", f"/v1/rules/{_segment(rule_id)}/check", RuleCheck, _payload(profile))
+
+
 def _assess_combined(responses: CombinedRequest | Mapping[str, Any]) -> _Call[CombinedAssessment]:
     return _Call("POST", "/v1/assessments/combined", CombinedAssessment, _responses(responses))
 
@@ -446,6 +450,10 @@ class Client(_BaseClient):
         """The cheapest few sets of answer changes that reach the next stage (see ``POST /v1/assessments/what-if``)."""
         return self._call(_what_if(profile))
 
+    def check_rule(self, rule_id: str, profile: Profile) -> RuleCheck:
+        """Whether the rule fires for ``profile``, and each of its conditions with the answer it read."""
+        return self._call(_check_rule(rule_id, profile))
+
     def rules(self) -> CatalogView:
         return self._call(_rules())
 
@@ -598,6 +606,10 @@ class AsyncClient(_BaseClient):
     async def what_if(self, profile: Profile) -> WhatIf:
         """The cheapest few sets of answer changes that reach the next stage (see ``POST /v1/assessments/what-if``)."""
         return await self._call(_what_if(profile))
+
+    async def check_rule(self, rule_id: str, profile: Profile) -> RuleCheck:
+        """Whether the rule fires for ``profile``, and each of its conditions with the answer it read."""
+        return await self._call(_check_rule(rule_id, profile))
 
     async def rules(self) -> CatalogView:
         return await self._call(_rules())
