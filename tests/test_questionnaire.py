@@ -391,21 +391,32 @@ def test_the_form_posts_to_the_running_service_and_shows_its_answer(
         document.getElementById("name").value = "Ridge";
         document.getElementById("definition-written").value = "false";
         document.getElementById("buy_in-approach").value = "mandate_all_by_date";
+        document.getElementById("vision-written_why").value = "false";
+        document.getElementById("buy_in-support_at_each_stage").value = "false";
+        document.getElementById("professional_development-format").value = "one_off";
         document.getElementById("intake").requestSubmit();
     </script></body>""",
         ),
         "utf-8",
     )
     dom = browser.dom(harness, "--disable-web-security", "--virtual-time-budget=10000")
-    expected = httpx.post(
-        f"{base_url}/v1/assessments",
-        json=as_body({"definition.written": False, "buy_in.approach": "mandate_all_by_date"}, name="Ridge"),
-    ).json()
+    answers = {
+        "definition.written": False,
+        "buy_in.approach": "mandate_all_by_date",
+        "vision.written_why": False,
+        "buy_in.support_at_each_stage": False,
+        "professional_development.format": "one_off",
+    }
+    expected = httpx.post(f"{base_url}/v1/assessments", json=as_body(answers, name="Ridge")).json()
     result = re.search(r'<section id="result".*?</section>', dom, re.DOTALL)
     assert result is not None, "the form shows no result"
     shown = visible_text(result.group(0))
     assert shown.startswith("Result: Ridge")
     assert all(r["title"] in shown for r in expected["recommendations"])
+    moves = httpx.post(f"{base_url}/v1/assessments/what-if", json=as_body(answers, name="Ridge")).json()
+    assert moves["paths"], moves
+    assert "What would move you up" in shown and all(p["summary"] in shown for p in moves["paths"])
+    assert shown.index("What would move you up") < shown.index("Strengths")
 
 
 def test_questions_that_depend_on_another_answer_say_so(client: TestClient[Litestar]) -> None:
