@@ -108,7 +108,7 @@ soak: $(VENV)/.installed-test
 	$(BIN)/python bench/soak.py
 
 judge: $(VENV)/.installed
-	$(BIN)/python -m pladvisor.advice.audit examples/district.csv examples/profile.json examples/profiles/*.json
+	$(BIN)/python -m pladvisor.cli.auditing examples/district.csv examples/profile.json examples/profiles/*.json
 
 # Every sentence the catalog can say, for proofreading; a test fails while docs/sentences.md is stale.
 sentences: $(VENV)/.installed

@@ -6,7 +6,8 @@ import msgspec
 import pytest
 
 from pladvisor.advice.advisor import Advisor
-from pladvisor.advice.audit import AuditRow, audit_files, main, table, unexplained_points
+from pladvisor.advice.audit import AuditRow, audit_rows, table, unexplained_points
+from pladvisor.cli.auditing import main, profiles_in
 from pladvisor.domain.fields import profile_from_answers
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -14,7 +15,7 @@ NAMED = [EXAMPLES / "profile.json", *sorted((EXAMPLES / "profiles").glob("*.json
 
 
 def rows_by_school(advisor: Advisor) -> dict[str, AuditRow]:
-    return {row.school: row for row in audit_files(advisor, [EXAMPLES / "district.csv", *NAMED])}
+    return {row.school: row for row in audit_rows(advisor, profiles_in([EXAMPLES / "district.csv", *NAMED]))}
 
 
 def test_no_school_loses_a_point_without_an_item_saying_why(advisor: Advisor) -> None:

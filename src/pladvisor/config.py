@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from pladvisor.domain.respondents import DEFAULT_MINIMUM_GROUP
 from pladvisor.errors import PladvisorError
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -52,7 +53,7 @@ class Settings(BaseSettings):
         "does; off, a database not set up makes the storing routes answer 503.",
     )
     minimum_group: int = Field(
-        5,
+        DEFAULT_MINIMUM_GROUP,
         ge=2,
         le=1000,
         description="The anonymity floor of combined assessments: a surveyed role (teachers, coaches, students, "

@@ -5,20 +5,14 @@ Each row shows what a principal would be told (stage, whether it is provisional,
 coverage, how the plan splits over now, next and later, strengths and contradictions)
 and one number that must always be 0: points an area lost with no listed item saying why.
 
-    python -m pladvisor.advice.audit examples/district.csv examples/profile.json examples/profiles/*.json
+    python -m pladvisor.cli.auditing examples/district.csv examples/profile.json examples/profiles/*.json
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-from pydantic import ValidationError
-
-from pladvisor.cli.records import read_records
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.profile import SchoolProfile
 
@@ -75,29 +69,9 @@ def audit_row(assessment: Assessment) -> AuditRow:
     )
 
 
-def _raw_profiles(path: Path) -> Iterator[object]:
-    """A file of many schools (CSV, JSONL, a JSON array) or one school's JSON object."""
-    if path.suffix == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict):
-            yield data
-            return
-    yield from (record.data for record in read_records(path) if record.data is not None)
-
-
-def profiles_in(paths: Iterable[Path]) -> Iterator[SchoolProfile]:
-    """Every valid school in the files; invalid records are the scorer's business, not the audit's."""
-    for path in paths:
-        for raw in _raw_profiles(path):
-            try:
-                yield SchoolProfile.model_validate(raw, strict=True)
-            except ValidationError:
-                continue
-
-
-def audit_files(advisor: Advisor, paths: Iterable[Path]) -> Iterator[AuditRow]:
-    """A row for every valid school in the files."""
-    for profile in profiles_in(paths):
+def audit_rows(advisor: Advisor, profiles: Iterable[SchoolProfile]) -> Iterator[AuditRow]:
+    """A row for every school."""
+    for profile in profiles:
         yield audit_row(advisor.assess(profile))
 
 
@@ -134,33 +108,15 @@ SURVEYS = 200
 """Random combined surveys the combined properties are checked on, from a fixed seed."""
 
 
-def property_counts(advisor: Advisor, paths: Iterable[Path], generated_count: int, surveys: int) -> dict[str, int]:
-    """The violations of every property over the files' schools, ``generated_count`` random schools and
-    ``surveys`` random combined surveys."""
-    schools = [answers_of(fact_of(profile)) for profile in profiles_in(paths)]
+def property_counts(
+    advisor: Advisor, profiles: Iterable[SchoolProfile], generated_count: int, surveys: int
+) -> dict[str, int]:
+    """The violations of every property over the schools, ``generated_count`` random schools and ``surveys``
+    random combined surveys."""
+    schools = [answers_of(fact_of(profile)) for profile in profiles]
     found = violations(advisor, [*schools, *judge.generated(2026, generated_count)])
     counts = {name: len(problems) for name, problems in found.items()}
     for survey in random_surveys(2026, surveys):
         for name, count in combined_violations(advisor, survey).items():
             counts[name] = counts.get(name, 0) + count
     return counts
-
-
-def main(argv: list[str] | None = None) -> int:
-    paths = [Path(arg) for arg in (sys.argv[1:] if argv is None else argv)]
-    advisor = Advisor.from_directory()
-    rows = list(audit_files(advisor, paths))
-    print(table(rows))
-    unexplained = sum(row.unexplained_points for row in rows)
-    provisional = sum(row.provisional for row in rows)
-    print(f"\n{len(rows)} schools, {provisional} provisional, {unexplained} points lost with no item listed")
-    counts = property_counts(advisor, paths, GENERATED, SURVEYS)
-    print(f"\nProperties over these schools, {GENERATED} generated ones and {SURVEYS} combined surveys (violations):")
-    width = max(map(len, counts))
-    for name, count in counts.items():
-        print(f"  {name.ljust(width)}  {count}")
-    return 1 if unexplained or any(counts.values()) else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

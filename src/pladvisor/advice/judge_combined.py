@@ -23,11 +23,18 @@ from functools import cache
 from statistics import median_low
 from typing import Any
 
-from pladvisor.config import Settings
 from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.fields import profile_fields, profile_from_answers
 from pladvisor.domain.profile import SchoolProfile
-from pladvisor.domain.respondents import ATTRIBUTED, ROLES, CombinedAssessment, CombinedRequest, PerceptionGap, Role
+from pladvisor.domain.respondents import (
+    ATTRIBUTED,
+    DEFAULT_MINIMUM_GROUP,
+    ROLES,
+    CombinedAssessment,
+    CombinedRequest,
+    PerceptionGap,
+    Role,
+)
 from pladvisor.engine.catalog import default_rules_dir, load_catalog
 from pladvisor.engine.respondents import AUDIENCE_ITEM, Respondents, load_respondents
 
@@ -38,7 +45,7 @@ RANKING = "gap ranking by verdict change"
 STRENGTHS = "no leader-only strength over teachers"
 COUNTS = "no mixed counts under the floor"
 PROPERTIES = (RANKING, STRENGTHS, COUNTS)
-FLOOR: int = Settings.model_fields["minimum_group"].default
+FLOOR = DEFAULT_MINIMUM_GROUP
 """The service's anonymity floor, as it is unless a deployment raises it."""
 A_COUNT = re.compile(r"\b(\d+) of (\d+)\b")
 

@@ -37,6 +37,11 @@ RespondentValue = bool | int | str | list[str]
 # --- what a caller sends --------------------------------------------------------------------------------------
 
 
+DEFAULT_MINIMUM_GROUP = 5
+"""The anonymity floor unless the service is told otherwise (``PLADVISOR_MINIMUM_GROUP``): a practice
+threshold, not the articles'."""
+
+
 class Response(Model):
     """One respondent's answers, by profile section; any section and any question may be left out."""
 
