@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import EmbedLink, School
+from .models import EmbedLink, School, utc
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +27,6 @@ class Link:
         return self.revoked_at is None and moment < self.expires_at
 
 
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every moment stored here is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _link(row: EmbedLink) -> Link:
     return Link(
         id=row.id,
@@ -40,9 +35,9 @@ def _link(row: EmbedLink) -> Link:
         view=row.view,
         locale=row.locale,
         origins=tuple(row.origins.split()),
-        created_at=_utc(row.created_at),
-        expires_at=_utc(row.expires_at),
-        revoked_at=row.revoked_at and _utc(row.revoked_at),
+        created_at=utc(row.created_at),
+        expires_at=utc(row.expires_at),
+        revoked_at=row.revoked_at and utc(row.revoked_at),
     )
 
 

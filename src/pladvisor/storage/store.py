@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar
 
 import msgspec
-from sqlalchemy import Connection, Engine, Row, func, insert, select
+from sqlalchemy import Connection, Engine, Label, Row, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -38,7 +38,7 @@ from pladvisor.errors import PladvisorError
 from .answers import pack, unpack
 from .database import check, make_engine, sessions
 from .embeds import EmbedLinks
-from .models import Action, ApiKey, District, Organization, School, StoredAnswer, StoredAssessment, new_id, now
+from .models import Action, ApiKey, District, Organization, School, StoredAnswer, StoredAssessment, new_id, now, utc
 
 ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 """An imported record's id: as the ids made here (``models.new_id``), one path segment in every route."""
@@ -104,9 +104,13 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def utc(moment: datetime) -> datetime:
-    """SQLite gives back times without their zone; every time stored is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+NEWEST_FIRST = (StoredAssessment.assessed_on.desc(), StoredAssessment.created_at.desc())
+"""A school's assessments, latest first: by the day they describe, then by when they were stored."""
+
+
+def _rank_in_school() -> Label[int]:
+    """Each assessment's place in its school's history, 1 for the latest."""
+    return func.row_number().over(partition_by=StoredAssessment.school_id, order_by=NEWEST_FIRST).label("rank")
 
 
 class _SchoolFields(Protocol):
@@ -524,12 +528,7 @@ class Store:
             ranked = (
                 select(
                     StoredAssessment.id,
-                    func.row_number()
-                    .over(
-                        partition_by=StoredAssessment.school_id,
-                        order_by=(StoredAssessment.assessed_on.desc(), StoredAssessment.created_at.desc()),
-                    )
-                    .label("rank"),
+                    _rank_in_school(),
                     func.count().over(partition_by=StoredAssessment.school_id).label("assessments"),
                 )
                 .join(School, School.id == StoredAssessment.school_id)
@@ -782,10 +781,7 @@ class Store:
         with self._reads() as session:
             school = self._school(session, organization, school_id)
             row = session.scalars(
-                select(StoredAssessment)
-                .where(StoredAssessment.school_id == school.id)
-                .order_by(StoredAssessment.assessed_on.desc(), StoredAssessment.created_at.desc())
-                .limit(1)
+                select(StoredAssessment).where(StoredAssessment.school_id == school.id).order_by(*NEWEST_FIRST).limit(1)
             ).first()
             if row is None:
                 return school.name, None, None
@@ -804,12 +800,7 @@ class Store:
             ranked = (
                 select(
                     StoredAssessment.id,
-                    func.row_number()
-                    .over(
-                        partition_by=StoredAssessment.school_id,
-                        order_by=(StoredAssessment.assessed_on.desc(), StoredAssessment.created_at.desc()),
-                    )
-                    .label("rank"),
+                    _rank_in_school(),
                 )
                 .where(StoredAssessment.organization_id == owner)
                 .subquery()
