@@ -20,6 +20,7 @@ from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
 from pladvisor.advice.card import card
+from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.embeds import EmbedCard, EmbedOut, NewEmbed
 from pladvisor.domain.problems import FieldError
 from pladvisor.reports import EMBED_CARD, REPORT, environment, report_context
@@ -179,7 +180,7 @@ def _cors(request: Request[Any, Any, Any], link: Link | None) -> dict[str, str]:
     return {"Vary": "Origin", **({"Access-Control-Allow-Origin": origin} if allowed and origin else {})}
 
 
-def _card(state: State, link: Link) -> tuple[EmbedCard, Any]:
+def _card(state: State, link: Link) -> tuple[EmbedCard, Assessment | None]:
     school, assessed_on, assessment = store_of(state).latest(link.organization_id, link.school_id)
     return card(school, assessed_on, assessment), assessment
 
