@@ -6,9 +6,8 @@ so that a wait is recorded instead of slept; each runs for both the synchronous 
 
 import asyncio
 import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 
 import httpx
@@ -33,6 +32,7 @@ from pladvisor.domain.rules import RuleCheck
 from pladvisor.domain.what_if import WhatIf
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
+from .servers import handler_server
 
 
 def test_assess_returns_the_projects_model(base_url: str) -> None:
@@ -176,14 +176,8 @@ class FlakyProxy(BaseHTTPRequestHandler):
 @pytest.fixture
 def flaky_url(base_url: str) -> Iterator[str]:
     FlakyProxy.upstream, FlakyProxy.failed, FlakyProxy.seen = base_url, set(), []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FlakyProxy)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with handler_server(FlakyProxy) as url:
+        yield url
 
 
 def test_client_retries_a_503_over_the_network(flaky_url: str) -> None:

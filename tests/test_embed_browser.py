@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 
 from .browser import Browser, Page, chromium, read_png
 from .profiles import RUSHED_DISTRICT, as_body
-from .servers import running_server
+from .servers import handler_server, running_server
 
 PORTAL_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>District portal</title>
@@ -59,14 +58,8 @@ def portal_serving(pages: dict[str, str]) -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with handler_server(Handler) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
