@@ -69,6 +69,14 @@ def test_every_path_of_a_partly_answered_school_is_true_and_minimal(advisor: Adv
     check_paths(advisor, profile)
 
 
+@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
+@given(profile=profiles())
+def test_the_search_reads_answers_as_the_validated_profile_reads(advisor: Advisor, profile: SchoolProfile) -> None:
+    """The search skips the profile model for the profiles it only measures: their readiness is the same."""
+    answers = {p: tuple(v) if isinstance(v, list) else v for p, v in answers_of(fact_of(profile)).items()}
+    assert advisor.readiness_of(answers) == advisor.readiness(profile)
+
+
 def test_the_named_profiles_get_true_minimal_paths(advisor: Advisor) -> None:
     for file in sorted((EXAMPLES / "profiles").glob("*.json")):
         check_paths(advisor, SchoolProfile.model_validate_json(file.read_text()))

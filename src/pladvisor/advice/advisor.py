@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -20,7 +20,7 @@ from pladvisor.domain.assessment import (
     Source,
     Strength,
 )
-from pladvisor.domain.fields import NONE_ITEM, areas, label, profile_fields
+from pladvisor.domain.fields import NONE_ITEM, areas, label, profile_fields, required_areas
 from pladvisor.domain.profile import SchoolProfile, Section
 from pladvisor.engine.catalog import PLACEHOLDER, Catalog, CompiledRule, default_rules_dir, load_catalog
 from pladvisor.engine.evaluator import RuleEvaluator
@@ -104,6 +104,25 @@ def _read(profile: SchoolProfile) -> tuple[dict[str, Any], dict[str, Any]]:
             else:
                 given[name] = answers[paths[name]] = value
     return asserted, answers
+
+
+def _read_answers(answers: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The same two views built from answers by dotted path, lists as tuples, as ``_read`` gives them."""
+    split = _split()
+    asserted: dict[str, Any] = {area: {} for area in required_areas()}
+    for path, value in answers.items():
+        area, name = split[path]
+        section = asserted.get(area)
+        if section is None:
+            section = asserted[area] = {}
+        section[name] = (list(value) or [NONE_ITEM]) if isinstance(value, tuple) else value
+    return asserted, dict(answers)
+
+
+@cache
+def _split() -> dict[str, tuple[str, str]]:
+    """Each field's section and name by dotted path, split once."""
+    return {path: (info.area, path.partition(".")[2]) for path, info in profile_fields().items()}
 
 
 MAX_SUSTAIN = 3
@@ -315,7 +334,9 @@ class Advisor:
     def read(self, profile: SchoolProfile) -> Reading:
         """The answers, what they imply and leave unused, the rules fired, the contradictions among them, the
         rules those hold back, and the readiness measured."""
-        asserted, answers = _read(profile)
+        return self._read(*_read(profile))
+
+    def _read(self, asserted: dict[str, Any], answers: dict[str, Any]) -> Reading:
         given = dict(answers)
         inferred = _complete(asserted, answers)
         not_used = tuple(path for path, parent in self._set_aside_parents if path in answers and parent not in answers)
@@ -337,6 +358,12 @@ class Advisor:
         """The readiness of ``profile`` alone, without the plan and its sentences: what a search over many
         changed profiles needs."""
         return self.read(profile).measured.readiness
+
+    def readiness_of(self, answers: Mapping[str, Any]) -> Readiness:
+        """The readiness of answers by dotted path (lists as tuples), each already a valid answer to its own
+        question: a search that builds thousands of changed profiles from the catalog's own choices skips the
+        profile model's validation, and validates only the profiles it offers."""
+        return self._read(*_read_answers(answers)).measured.readiness
 
     def assess(self, profile: SchoolProfile) -> Assessment:
         """The assessment of ``profile``: readiness, the plan, strengths, what would reach the next level,

@@ -31,9 +31,10 @@ MAX_CHANGES = 3
 """Longest path offered: a plan of more than three changes is a programme, not a next move."""
 MAX_PATHS = 3
 BUDGET = 300
-"""Readiness measurements per school, at most (each about 0.2 ms on one core for the shipped catalog)."""
-BEAM = 10
-"""Single changes carried into pairs and triples: the most promising first."""
+"""Readiness measurements per school, at most (each about 0.15 ms on one core for the shipped catalog)."""
+BEAM = 8
+"""Single changes carried into pairs and triples, the most promising first. Measured on 1,000 generated schools:
+a beam of 10 finds a path for 8 more of them than 8 does, at half again the slowest schools' time."""
 
 
 def _rank(stage: Stage) -> int:
@@ -124,7 +125,10 @@ class Search:
     def __init__(self, advisor: Advisor, profile: SchoolProfile) -> None:
         self.advisor = advisor
         self.profile = profile
-        self.answers = answers_of(fact_of(profile))
+        self.answers = {
+            path: tuple(value) if isinstance(value, list) else value
+            for path, value in answers_of(fact_of(profile)).items()
+        }
         self.identity = {k: v for k, v in (("school_id", profile.school_id), ("name", profile.name)) if v}
         self.measured = 0
         self._seen: dict[frozenset[tuple[str, Any]], Readiness] = {}
@@ -136,14 +140,21 @@ class Search:
         if self.measured >= BUDGET:
             return None
         self.measured += 1
-        changed = {**self.answers, **{path: list(v) if isinstance(v, tuple) else v for path, v in moves}}
-        try:
-            profile = profile_from_answers(changed, **self.identity)
-        except ValueError:
-            return None
-        found = self.advisor.readiness(profile)
+        found = self.advisor.readiness_of({**self.answers, **dict(moves)})
         self._seen[key] = found
         return found
+
+    def valid(self, moves: tuple[tuple[str, Any], ...]) -> bool:
+        """Whether the changed profile passes the profile model's own checks: every move is a choice the
+        catalog offers, so this is a guard, checked only for the paths offered."""
+        changed = {**self.answers, **dict(moves)}
+        try:
+            profile_from_answers(
+                {path: list(v) if isinstance(v, tuple) else v for path, v in changed.items()}, **self.identity
+            )
+        except ValueError:
+            return False
+        return True
 
     def cost(self, moves: tuple[tuple[str, Any], ...]) -> int:
         return sum(ANSWER_COST if path not in self.answers else CHANGE_COST for path, _ in moves)
@@ -167,7 +178,7 @@ def what_if(advisor: Advisor, profile: SchoolProfile) -> WhatIf:
     singles = [
         _Tried((move,), r) for move in _moves(search.answers, values) if (r := search.readiness((move,))) is not None
     ]
-    found: list[tuple[tuple[str, Any], ...]] = [t.moves for t in singles if _reaches(t.readiness, target)]
+    found = [t.moves for t in singles if _reaches(t.readiness, target) and search.valid(t.moves)]
     promising = sorted(
         (t for t in singles if not _reaches(t.readiness, target)), key=lambda t: t.progress(), reverse=True
     )[:BEAM]
@@ -181,7 +192,12 @@ def what_if(advisor: Advisor, profile: SchoolProfile) -> WhatIf:
             reached = search.readiness(moves)
             if reached is None and search.measured >= BUDGET:
                 break
-            if reached is not None and _reaches(reached, target) and _minimal(search, moves, target):
+            if (
+                reached is not None
+                and _reaches(reached, target)
+                and _minimal(search, moves, target)
+                and search.valid(moves)
+            ):
                 found.append(moves)
     ranked = sorted(
         (_path(search, moves, target) for moves in found),
