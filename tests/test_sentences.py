@@ -109,9 +109,10 @@ def test_every_rule_has_a_sentence_the_advisor_really_says() -> None:
             assert sentences.said_when_missing, sentences.compiled.rule.id
 
 
-def test_a_time_past_of_zero_reads_as_within_the_last_one() -> None:
+def test_a_time_of_zero_reads_as_within_the_last_one_or_right_away() -> None:
     assert [spoken(n, "month ago") for n in (0, 1, 7)] == ["within the last month", "1 month ago", "7 months ago"]
     assert spoken(0, "month") == "0 months"
+    assert [spoken(n, "month from now") for n in (0, 1, 9)] == ["right away", "1 month from now", "9 months from now"]
 
 
 def test_a_question_made_moot_is_never_quoted_as_not_answered() -> None:

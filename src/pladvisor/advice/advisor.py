@@ -135,7 +135,8 @@ stops growing early instead of creeping up over hundreds of thousands of assessm
 
 def spoken(value: Any, noun: str | None = None) -> str:
     """An answer in words; a number given a noun agrees with it (1 day, 3 days). A noun followed by "ago"
-    tells a time past, where 0 means within the last one: "0 months ago" is not how anyone says it."""
+    tells a time past, where 0 means within the last one: "0 months ago" is not how anyone says it; one
+    followed by "from now" a time to come, where 0 means right away."""
     if value is None:
         return "not answered"
     if isinstance(value, bool):
@@ -145,10 +146,10 @@ def spoken(value: Any, noun: str | None = None) -> str:
     if isinstance(value, str):
         return label(value)
     if noun:
-        unit, _, ago = noun.partition(" ")
-        if ago and value == 0:
-            return f"within the last {unit}"
-        return f"{value} {unit if value == 1 else unit + 's'}{' ago' if ago else ''}"
+        unit, _, when = noun.partition(" ")
+        if when and value == 0:
+            return f"within the last {unit}" if when == "ago" else "right away"
+        return f"{value} {unit if value == 1 else unit + 's'}{' ' + when if when else ''}"
     return str(value)
 
 

@@ -24,9 +24,10 @@ from pladvisor.errors import PladvisorError
 from .conditions import ConditionError, Decider, condition_paths, decider, normalized
 
 CATALOG_FILE = "catalog.yaml"
-PLACEHOLDER = re.compile(r"\{([a-z_]+\.[a-z_]+)(?::([a-z]+(?: ago)?))?\}")
-"""``{area.field}`` quotes an answer; ``{area.field:noun}`` quotes a number with its noun (1 day, 2 days), and
-``{area.field:noun ago}`` a time past (within the last month, 1 month ago, 2 months ago)."""
+PLACEHOLDER = re.compile(r"\{([a-z_]+\.[a-z_]+)(?::([a-z]+(?: ago| from now)?))?\}")
+"""``{area.field}`` quotes an answer; ``{area.field:noun}`` quotes a number with its noun (1 day, 2 days),
+``{area.field:noun ago}`` a time past (within the last month, 1 month ago, 2 months ago), and
+``{area.field:noun from now}`` a time to come (right away, 1 month from now, 2 months from now)."""
 
 
 _CHECKOUT = Path(__file__).resolve().parents[3]
