@@ -27,35 +27,15 @@ built once and then evaluated once per school, with no tuning beyond that:
   clock cannot see inside it, and the pipe between them is not the engine's cost.
 
 Every peer is given each school already in its own form (the engine form: an answered-but-empty list
-as ``["none"]``; flat for json-rules-engine), prepared outside the timed loop, as ``bench/run.py`` does
+as ``["none"]``; flat for json-rules-engine), prepared outside the timed loop, as ``bench/rule_engine.py`` does
 for the bare durable-rules cycles; pladvisor's own row pays for its conversion, as it does in service.
 
-The semantics that needed care, because the catalog's are durable-rules 2.0.28's (reproduced by
-``bench/plain_rules.py``) and each peer differs from them somewhere:
-
-* Every operator, ``$neq`` included, is false on an unanswered field. zen reads a missing field or
-  section as ``null``: ``null == "x"`` is false as wanted, but ``null != "x"`` is true, and ``<``, ``>``,
-  ``some`` and ``all`` on ``null`` stop the evaluation with an error. So every condition except equality
-  is guarded with ``path != null and ...``. json-rules-engine throws on a fact it does not know, so every
-  profile path is declared as an engine fact whose value is null, which a school's answers override for
-  its run; then ``equal`` is false on null, the numeric operators' own fact validator (``parseFloat``)
-  and the list operators' (``Array.isArray``) refuse null, which makes them false, and only ``notEqual``
-  needs the guard ``notEqual null`` next to it.
-* ``$iall`` is false on an empty list, while zen's ``all`` and json-rules-engine's ``everyFact`` are
-  true on one. pladvisor never gives the engine an empty list (``engine_fact`` asserts it as
-  ``["none"]``), and the peers get that same form, so the difference never shows and
-  ``{$iany: {path: {$i: none}}}`` matches an answered-but-empty list in every engine.
-* List items: zen's ``some(list, # == v)`` and ``all(list, # != v)``; json-rules-engine's ``contains``,
-  ``doesNotContain`` and its operator decorators ``someFact:notEqual`` and ``everyFact:equal``, which
-  are built in (7.x), so no custom operator is registered.
-* A rule whose ``$or`` holds in several branches fires once per branch in durable-rules; every engine
-  here is compared on the set of ids, as ``RuleEvaluator.fired`` reports them once each.
+How each of them is given the catalog, and the semantics that needed care, are in ``bench/peer_rules.py``.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import tempfile
@@ -66,9 +46,12 @@ from pathlib import Path
 from typing import Any
 
 import plain_rules
+from common import Figure, Scale, say
+from peer_rules import json_rules, zen_decision_table, zen_expression, zen_expression_graph
 
 from pladvisor.advice.advisor import answers_of
 from pladvisor.domain.fields import profile_fields
+from pladvisor.domain.profile import SchoolProfile
 from pladvisor.engine.catalog import Catalog
 from pladvisor.engine.evaluator import RuleEvaluator, engine_fact
 
@@ -77,24 +60,6 @@ NODE_SCRIPT = PEERS / "json_rules_engine.js"
 JSON_RULES_ENGINE = "json-rules-engine 7.3.1"
 WARM_UP = 200
 """Schools each engine evaluates before anything is timed."""
-
-Condition = dict[str, Any]
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_ZEN_COMPARE = {"$neq": "!=", "$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">="}
-_JRE_COMPARE = {
-    "$lt": "lessThan",
-    "$lte": "lessThanInclusive",
-    "$gt": "greaterThan",
-    "$gte": "greaterThanInclusive",
-}
-_JRE_ITEMS = {
-    ("$iany", False): "contains",
-    ("$iany", True): "someFact:notEqual",
-    ("$iall", False): "everyFact:equal",
-    ("$iall", True): "doesNotContain",
-}
-"""json-rules-engine operator for (list operator, item negated): ``$iall {$neq: {$i: v}}`` is "v is not in
-the list", and ``contains`` is ``someFact:equal``; the built-in names are what a user would write."""
 
 
 @dataclass(frozen=True)
@@ -111,147 +76,6 @@ class PeerResult:
     """How the engine was run, or why it was not."""
     first_difference: str | None = None
     """The first mismatching school: its index, the ids only the engine fired and those only pladvisor fired."""
-
-
-# --- translations ------------------------------------------------------------------------------------------------
-
-
-def _split(node: Condition) -> tuple[str, Any]:
-    if len(node) != 1:
-        raise ValueError(f"a condition has exactly one key: {node!r}")
-    return next(iter(node.items()))
-
-
-def _item(item: Condition) -> tuple[bool, Any]:
-    """An item test as (negated, value): ``{$i: v}`` is (False, v), ``{$neq: {$i: v}}`` is (True, v)."""
-    key, body = _split(item)
-    if key == "$neq":
-        return True, _split(body)[1]
-    return False, body
-
-
-def _zen_path(path: str) -> str:
-    # A path is written as zen member access; a segment that is not a plain identifier would need quoting.
-    if not all(_IDENTIFIER.fullmatch(part) for part in path.split(".")):
-        raise ValueError(f"{path!r} is not a plain dotted path")
-    return path
-
-
-def _zen_literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | str):
-        return json.dumps(value)
-    raise ValueError(f"{value!r} has no zen literal here")
-
-
-def zen_expression(node: Condition) -> str:
-    """A catalog condition as a zen (core) boolean expression over the engine form of the answers.
-
-    Everything but equality is guarded with ``path != null``: zen's ``!=`` is true on null and its
-    comparisons and list functions fail on it, where the catalog's operators are all false.
-    """
-    key, body = _split(node)
-    if key in ("$and", "$or"):
-        joiner = " and " if key == "$and" else " or "
-        return "(" + joiner.join(zen_expression(child) for child in body) + ")"
-    if key in _ZEN_COMPARE:
-        path, value = _split(body)
-        field = _zen_path(path)
-        return f"({field} != null and {field} {_ZEN_COMPARE[key]} {_zen_literal(value)})"
-    if key in ("$iany", "$iall"):
-        path, item = _split(body)
-        field = _zen_path(path)
-        negated, value = _item(item)
-        function = "some" if key == "$iany" else "all"
-        test = "!=" if negated else "=="
-        return f"({field} != null and {function}({field}, # {test} {_zen_literal(value)}))"
-    if key.startswith("$"):
-        raise ValueError(f"unsupported operator {key}")
-    return f"{_zen_path(key)} == {_zen_literal(body)}"
-
-
-def _graph(node: dict[str, Any]) -> dict[str, Any]:
-    """A JDM decision graph: the request, ``node``, the response."""
-    return {
-        "contentType": "application/vnd.gorules.decision",
-        "nodes": [
-            {"id": "request", "type": "inputNode", "name": "school", "position": {"x": 0, "y": 0}},
-            {**node, "id": "rules", "position": {"x": 300, "y": 0}},
-            {"id": "response", "type": "outputNode", "name": "fired", "position": {"x": 600, "y": 0}},
-        ],
-        "edges": [
-            {"id": "request-rules", "type": "edge", "sourceId": "request", "targetId": "rules"},
-            {"id": "rules-response", "type": "edge", "sourceId": "rules", "targetId": "response"},
-        ],
-    }
-
-
-def zen_decision_table(catalog: Catalog) -> dict[str, Any]:
-    """The catalog as a JDM decision table, one row per rule, hit policy ``collect``.
-
-    Its one input column has no field, so each cell is a full expression rather than a unary test of a
-    field (the catalog's conditions read several fields); the output is the rule id, a string literal.
-    """
-    return _graph(
-        {
-            "type": "decisionTableNode",
-            "name": "catalog",
-            "content": {
-                "hitPolicy": "collect",
-                "inputs": [{"id": "when", "name": "condition", "type": "expression", "field": ""}],
-                "outputs": [{"id": "rule", "name": "rule", "type": "expression", "field": "rule"}],
-                "rules": [
-                    {"_id": c.rule.id, "when": zen_expression(c.rule.when), "rule": json.dumps(c.rule.id)}
-                    for c in catalog.rules
-                ],
-            },
-        }
-    )
-
-
-def zen_expression_graph(catalog: Catalog) -> dict[str, Any]:
-    """The catalog as a JDM expression node: one boolean output per rule id."""
-    expressions = [{"id": c.rule.id, "key": c.rule.id, "value": zen_expression(c.rule.when)} for c in catalog.rules]
-    return _graph({"type": "expressionNode", "name": "catalog", "content": {"expressions": expressions}})
-
-
-def json_rules_condition(node: Condition) -> dict[str, Any]:
-    """A catalog condition as a json-rules-engine condition over flat facts (one per dotted path, null when
-    unanswered). ``notEqual`` is the one operator that holds on null, so it is paired with ``notEqual null``."""
-    key, body = _split(node)
-    if key in ("$and", "$or"):
-        return {"all" if key == "$and" else "any": [json_rules_condition(child) for child in body]}
-    if key == "$neq":
-        path, value = _split(body)
-        return {
-            "all": [
-                {"fact": path, "operator": "notEqual", "value": None},
-                {"fact": path, "operator": "notEqual", "value": value},
-            ]
-        }
-    if key in _JRE_COMPARE:
-        path, value = _split(body)
-        return {"fact": path, "operator": _JRE_COMPARE[key], "value": value}
-    if key in ("$iany", "$iall"):
-        path, item = _split(body)
-        negated, value = _item(item)
-        return {"fact": path, "operator": _JRE_ITEMS[key, negated], "value": value}
-    if key.startswith("$"):
-        raise ValueError(f"unsupported operator {key}")
-    return {"fact": key, "operator": "equal", "value": body}
-
-
-def json_rules(catalog: Catalog) -> list[dict[str, Any]]:
-    """One json-rules-engine rule per catalog rule; its event's type is the rule id. A rule's top condition
-    must be ``all``, ``any`` or ``not``, so a lone test is wrapped in ``all``."""
-    rules = []
-    for compiled in catalog.rules:
-        condition = json_rules_condition(compiled.rule.when)
-        if not {"all", "any"} & condition.keys():
-            condition = {"all": [condition]}
-        rules.append({"name": compiled.rule.id, "conditions": condition, "event": {"type": compiled.rule.id}})
-    return rules
 
 
 # --- measuring ---------------------------------------------------------------------------------------------------
@@ -434,3 +258,40 @@ def peer_table(results: Sequence[PeerResult]) -> str:
     lines.insert(1, "-" * max(len(line) for line in lines))
     lines += [f"  {row.name}: {row.first_difference}" for row in results if row.first_difference]
     return "\n".join(lines)
+
+
+def peer_figures(catalog: Catalog, raws: Sequence[dict[str, Any]], scale: Scale) -> tuple[list[Figure], str]:
+    """The peer table as figures, for the record; the one target is that every engine fired the same."""
+    facts = [
+        SchoolProfile.model_validate(raw, strict=True).model_dump(exclude_none=True, exclude={"school_id", "name"})
+        for raw in raws
+    ]
+    results = peers(catalog, facts, scale.engine_rounds)
+    text = peer_table(results)
+    for line in text.splitlines():
+        say(f"  {line}")
+    measured = [row for row in results if row.mismatches is not None]
+    wrong = sum(row.mismatches or 0 for row in measured)
+    ours = results[0].us_per_school or 0.0
+    figures = [
+        Figure(
+            f"9 peer: {row.name}",
+            "not measured" if row.us_per_school is None else f"{row.us_per_school:,.0f} µs/school",
+            f"{ours:,.0f} µs RuleEvaluator.fired",
+            "-" if row.us_per_school is None else f"{row.us_per_school / ours:.2f}x",
+            "-",
+            None,
+        )
+        for row in results[1:]
+    ]
+    figures.append(
+        Figure(
+            "9 peers fire the same rules",
+            f"{wrong} mismatches",
+            f"{len(measured)} engines x {len(facts):,} schools",
+            "-",
+            "0",
+            wrong == 0,
+        )
+    )
+    return figures, text

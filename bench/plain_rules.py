@@ -2,7 +2,7 @@
 
 A tree-walking interpreter of the grammar in ``pladvisor.engine.conditions``, with the
 engine's behaviour reproduced where plain Python would differ (checked empirically on
-durable-rules 2.0.28, and by ``bench/run.py`` on every school it measures):
+durable-rules 2.0.28, and by `make bench` on every school it measures):
 
 * every operator, ``$neq`` included, is false on an unanswered field: a rule never
   fires on unanswered questions;
