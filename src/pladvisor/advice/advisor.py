@@ -12,9 +12,13 @@ from msgspec.structs import replace
 from pladvisor.domain.assessment import (
     AnswerCheck,
     Assessment,
+    AssessmentSummary,
     Evidence,
     FollowUpQuestion,
+    Horizon,
     NextLevel,
+    PlanItemKind,
+    PlanStep,
     Readiness,
     Recommendation,
     Source,
@@ -22,11 +26,16 @@ from pladvisor.domain.assessment import (
 )
 from pladvisor.domain.fields import NONE_ITEM, areas, label, profile_fields, required_areas
 from pladvisor.domain.profile import SchoolProfile, Section
+from pladvisor.domain.rules import Priority
 from pladvisor.engine.catalog import PLACEHOLDER, Catalog, CompiledRule, default_rules_dir, load_catalog
 from pladvisor.engine.evaluator import RuleEvaluator
 
 from . import ranking
 from .readiness import Measured, ReadinessModel
+
+
+def _question_title(question: FollowUpQuestion) -> str:
+    return f"Find out first: {question.question}"
 
 
 def fact_of(profile: SchoolProfile) -> dict[str, Any]:
@@ -127,6 +136,7 @@ def _split() -> dict[str, tuple[str, str]]:
 
 MAX_SUSTAIN = 3
 """Items in the plan of a school with no gap: a short list of what to keep doing."""
+SUSTAIN_HORIZON: Horizon = "next"
 MAX_REMEMBERED = 16_384
 """Explained items kept for reuse; a bound, since free numbers make the combinations unbounded. Each holds an item's
 whole text, so the bound is set where a server's first few thousand schools fill it: a server's memory then
@@ -213,6 +223,17 @@ class Reading(NamedTuple):
     contradictions: list[CompiledRule]
     held: set[str]
     measured: Measured
+
+
+class _Outline(NamedTuple):
+    """The plan's shape before any of its sentences are written: what the full answer and its summary share."""
+
+    questions: list[FollowUpQuestion]
+    gaps: list[tuple[CompiledRule, Horizon]]
+    claimed: list[CompiledRule]
+    """Strengths claimed, in plan order."""
+    sustaining: bool
+    """No gap to close and every foundation met: the plan keeps the weightiest strengths going."""
 
 
 class Advisor:
@@ -305,20 +326,24 @@ class Advisor:
             rank=rank,
             kind="sustain",
             priority=self.catalog.by_id[strength.rule_id].rule.priority,
-            horizon="next",
+            horizon=SUSTAIN_HORIZON,
             next_steps=strength.sustain,
         )
+
+    def _question_rule(self, question: FollowUpQuestion) -> str:
+        """The foundation rule a question decides, which its plan item is filed under."""
+        return next(r for r in question.rules if r in self._foundation_rules)
 
     def _question_item(self, question: FollowUpQuestion, rank: int) -> Recommendation:
         """A plan item asking a question the foundations wait on, for a school whose answers are too few to
         advise on yet: settling what holds the work up comes before any other step."""
-        rule_id = next(r for r in question.rules if r in self._foundation_rules)
+        rule_id = self._question_rule(question)
         compiled = self.catalog.by_id[rule_id]
         return Recommendation(
             rule_id=rule_id,
             area=compiled.rule.area,
             basis="practice",
-            title=f"Find out first: {question.question}",
+            title=_question_title(question),
             why=(
                 f"The answer decides whether one foundation, {self._foundation_titles[rule_id].lower()}, is in "
                 "place. Too little is answered yet to name a stage, and the first moves depend on the foundations."
@@ -366,39 +391,86 @@ class Advisor:
         profile model's validation, and validates only the profiles it offers."""
         return self._read(*_read_answers(answers)).measured.readiness
 
+    def _outline(self, reading: Reading) -> _Outline:
+        _, inferred, _, fired, _, held, measured = reading
+        questions: list[FollowUpQuestion] = []
+        if measured.readiness.stage == "undetermined":
+            foundation_questions = [q for q in measured.follow_ups if self._foundation_rules.intersection(q.rules)]
+            questions = foundation_questions[: ranking.MAX_NOW]
+        gaps = self._plan_order.rank(fired - held)
+        by_id = self.catalog.by_id
+        horizons = ranking.horizons(gaps, now_taken=len(questions))
+        implied = {evidence.field for evidence in inferred}
+        claimed = [
+            c
+            for rule_id, c in self._strengths
+            if rule_id in fired and rule_id not in held and not implied.intersection(c.paths)
+        ]
+        sustaining = not questions and not gaps and all(f.status == "met" for f in measured.readiness.foundations)
+        return _Outline(
+            questions, [(by_id[rule.id], h) for rule, h in zip(gaps, horizons, strict=True)], claimed, sustaining
+        )
+
+    def summarize(self, profile: SchoolProfile) -> AssessmentSummary:
+        """The summary of ``profile``'s assessment, without writing the sentences it leaves out."""
+        reading = self.read(profile)
+        questions, gaps, claimed, sustaining = self._outline(reading)
+        steps: list[tuple[str, PlanItemKind, Priority, Horizon, str]] = [
+            (rule_id, "question", self.catalog.by_id[rule_id].rule.priority, "now", _question_title(q))
+            for q in questions
+            for rule_id in (self._question_rule(q),)
+        ] + [(c.rule.id, "gap", c.rule.priority, horizon, c.rule.title) for c, horizon in gaps]
+        if sustaining:
+            steps = [(c.rule.id, "sustain", c.rule.priority, SUSTAIN_HORIZON, c.rule.title) for c in claimed]
+            steps = steps[:MAX_SUSTAIN]
+        r = reading.measured.readiness
+        fired = {c.rule.id for c, _ in gaps} | {c.rule.id for c in claimed}
+        for c in reading.contradictions:
+            fired.add(c.rule.id)
+            fired.update(rule_id for rule_id in c.rule.withholds if rule_id in reading.fired)
+        return AssessmentSummary(
+            school_id=profile.school_id,
+            name=profile.name,
+            catalog_version=self.catalog.version,
+            stage=r.stage,
+            provisional=r.provisional,
+            lowest_stage=r.lowest_stage,
+            possible_stage=r.possible_stage,
+            score=r.score,
+            ceiling=r.ceiling,
+            answered_score=r.answered_score,
+            confidence=r.confidence,
+            verdict=r.verdict,
+            plan=tuple(
+                PlanStep(rank=rank, rule_id=rule_id, kind=kind, priority=priority, horizon=horizon, title=title)
+                for rank, (rule_id, kind, priority, horizon, title) in enumerate(steps, start=1)
+            ),
+            rules_fired=len(fired),
+        )
+
     def assess(self, profile: SchoolProfile) -> Assessment:
         """The assessment of ``profile``: readiness, the plan, strengths, what would reach the next level,
         answers to check and the questions worth asking next."""
-        answers, inferred, not_used, fired, contradictions, held, measured = self.read(profile)
-
-        by_id = self.catalog.by_id
-        gaps = self._plan_order.rank(fired - held)
-        asking: list[Recommendation] = []
-        if measured.readiness.stage == "undetermined":
-            foundation_questions = [q for q in measured.follow_ups if self._foundation_rules.intersection(q.rules)]
-            asking = [self._question_item(q, rank) for rank, q in enumerate(foundation_questions[: ranking.MAX_NOW], 1)]
-        plan = asking + [
-            replace(self._plan_item.get(by_id[rule.id], answers), rank=rank, horizon=horizon)
-            for rank, (rule, horizon) in enumerate(
-                zip(gaps, ranking.horizons(gaps, now_taken=len(asking)), strict=True), start=len(asking) + 1
+        reading = self.read(profile)
+        answers, inferred, not_used, fired, contradictions, held, measured = reading
+        questions, gaps, claimed, sustaining = self._outline(reading)
+        plan = [self._question_item(q, rank) for rank, q in enumerate(questions, start=1)] + [
+            replace(self._plan_item.get(c, answers), rank=rank, horizon=horizon)
+            for rank, (c, horizon) in enumerate(gaps, start=len(questions) + 1)
+        ]
+        strengths = [self._strength.get(c, answers) for c in claimed]
+        advised = {c.rule.id for c, _ in gaps}
+        next_level = [
+            self._next_level.get(c, answers)
+            for rule_id, c in self._strengths
+            if rule_id not in held
+            and rule_id not in fired
+            and (
+                rule_id in measured.missing
+                or (c.rule.mirrors and advised.isdisjoint(c.rule.mirrors) and c.decide(answers) is False)
             )
         ]
-        advised = {rule.id for rule in gaps}
-        implied = {evidence.field for evidence in inferred}
-        strengths: list[Strength] = []
-        next_level: list[NextLevel] = []
-        for rule_id, c in self._strengths:
-            if rule_id in held:
-                continue
-            if rule_id in fired:
-                if not implied.intersection(c.paths):
-                    strengths.append(self._strength.get(c, answers))
-            elif rule_id in measured.missing or (
-                c.rule.mirrors and advised.isdisjoint(c.rule.mirrors) and c.decide(answers) is False
-            ):
-                next_level.append(self._next_level.get(c, answers))
-        all_met = all(f.status == "met" for f in measured.readiness.foundations)
-        if not plan and all_met:
+        if sustaining:
             # With no gap to close, the journey goes on (T2): keep the weightiest strengths going.
             plan = [
                 self._sustain_item(strength, rank) for rank, strength in enumerate(strengths[:MAX_SUSTAIN], start=1)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from litestar import Controller, post
 from litestar.datastructures import State
-from litestar.params import JSONBody
+from litestar.params import JSONBody, Parameter
 
 from pladvisor.advice.what_if import what_if
-from pladvisor.domain.assessment import Assessment
+from pladvisor.domain.assessment import Assessment, AssessmentSummary
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.what_if import WhatIf
 
-from .metrics import record_assessment
+from .metrics import record_assessment, record_summary
 from .problems import BAD_BODY
 from .state import advisor_of
+
+View = Literal["full", "summary"]
 
 
 class AssessmentController(Controller):
@@ -21,8 +25,24 @@ class AssessmentController(Controller):
     tags = ("assessments",)
 
     @post("/", status_code=200, responses=BAD_BODY, summary="Assess one school")
-    async def assess(self, data: JSONBody[SchoolProfile], state: State) -> Assessment:
+    async def assess(
+        self,
+        data: JSONBody[SchoolProfile],
+        state: State,
+        view: Annotated[
+            View,
+            Parameter(
+                description="full (the default): the whole assessment. summary: the stage and its range, the "
+                "scores, the verdict and the plan's steps by title, each as the full answer gives it, for a portal "
+                "or a script that reads only those."
+            ),
+        ] = "full",
+    ) -> Assessment | AssessmentSummary:
         """Readiness, ranked and explained next steps, strengths and follow-up questions for one school."""
+        if view == "summary":
+            summary = advisor_of(state).summarize(data)
+            record_summary(summary)
+            return summary
         assessment = advisor_of(state).assess(data)
         record_assessment(assessment)
         return assessment

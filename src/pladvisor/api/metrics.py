@@ -20,7 +20,7 @@ from litestar.plugins.prometheus import PrometheusController
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 
 from pladvisor.advice.batch import Outcome
-from pladvisor.domain.assessment import Assessment
+from pladvisor.domain.assessment import Assessment, AssessmentSummary
 from pladvisor.domain.batch import ItemProblem
 
 # A ``_created`` series beside every labelled counter would double what a scrape carries, for a timestamp
@@ -110,6 +110,12 @@ def fired_rules(assessment: Assessment) -> set[str]:
         fired.add(check.rule_id)
         fired.update(check.withheld)
     return fired
+
+
+def record_summary(summary: AssessmentSummary) -> None:
+    """As ``record_assessment``, for an assessment answered as its summary."""
+    ASSESSMENTS.inc()
+    RULES_FIRED.inc(summary.rules_fired)
 
 
 def record_assessment(assessment: Assessment) -> None:

@@ -258,3 +258,40 @@ class Assessment(Part, frozen=True):
             "(how professional development is delivered, before whether there is any); that question is asked first."
         ),
     ] = ()
+
+
+class PlanStep(Part, frozen=True):
+    rank: Annotated[int, Meta(ge=1, description="1 is the first thing to do.")]
+    rule_id: str
+    kind: PlanItemKind
+    priority: Priority
+    horizon: Horizon
+    title: str
+
+
+class AssessmentSummary(Part, frozen=True):
+    """What a portal or a batch script most often reads of an assessment: the stage and its range, the scores,
+    the verdict and the plan's steps by title, without the explanations, evidence and sources. Every member is
+    the full assessment's own (``readiness.stage``, ``recommendations[].title``, ...)."""
+
+    school_id: str | None
+    name: str | None
+    catalog_version: str
+    stage: Stage
+    provisional: bool
+    lowest_stage: Stage
+    possible_stage: Stage
+    score: int | None
+    ceiling: int | None
+    answered_score: int | None
+    confidence: Confidence
+    verdict: str
+    plan: Annotated[tuple[PlanStep, ...], Meta(description="The plan's items in rank order, by title.")]
+    rules_fired: Annotated[
+        int,
+        Meta(
+            ge=0,
+            description="How many rules the answers fired: the plan's gaps, the strengths, the answer checks and "
+            "what those hold back.",
+        ),
+    ]
