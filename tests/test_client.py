@@ -5,7 +5,10 @@ so that a wait is recorded instead of slept; each runs for both the synchronous 
 """
 
 import asyncio
+import inspect
 import json
+import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
@@ -18,12 +21,14 @@ from pladvisor.client import (
     MAX_RETRY_AFTER,
     AsyncClient,
     Client,
+    InvalidIdError,
     PladvisorError,
     ProblemError,
     RetryPolicy,
     ServiceUnreachableError,
-    _retry_after,
+    UnreadableAnswerError,
 )
+from pladvisor.client._retry import retry_after
 from pladvisor.domain.fields import profile_from_answers
 from pladvisor.domain.problems import FieldError
 from pladvisor.domain.profile import SchoolProfile
@@ -114,7 +119,7 @@ def test_server_problems_surface_as_exceptions(base_url: str) -> None:
             client.rule("no-such-rule")
         with pytest.raises(ProblemError, match="404"):
             client.rule("..")
-        with pytest.raises(ValueError, match="hold '/'"):
+        with pytest.raises(InvalidIdError, match=r"^rule_id cannot hold '/': '\.\./rules'$"):
             client.rule("../rules")
 
 
@@ -186,6 +191,65 @@ def test_client_retries_a_503_over_the_network(flaky_url: str) -> None:
     assert FlakyProxy.seen == [503, 200]
 
 
+class Stalling(BaseHTTPRequestHandler):
+    """Reads each request and never answers it (until the test ends): a service that hangs."""
+
+    arrived: ClassVar[list[float]] = []
+    released: ClassVar[threading.Event] = threading.Event()
+
+    def do_GET(self) -> None:
+        self.arrived.append(time.monotonic())
+        self.released.wait(30)
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@pytest.fixture
+def stalling_url() -> Iterator[str]:
+    Stalling.arrived, Stalling.released = [], threading.Event()
+    with handler_server(Stalling) as url:
+        try:
+            yield url
+        finally:
+            Stalling.released.set()
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_the_deadline_bounds_the_whole_call_when_the_service_never_answers(flavour: str, stalling_url: str) -> None:
+    retry = RetryPolicy(attempts=10, initial=0.0, deadline=2.5)
+
+    async def ask() -> float:
+        async with AsyncClient(stalling_url, timeout=1.0, retry=retry) as client:
+            started = time.monotonic()
+            with pytest.raises(ServiceUnreachableError, match="no answer after"):
+                await client.health()
+            return time.monotonic() - started
+
+    if flavour == "sync":
+        with Client(stalling_url, timeout=1.0, retry=retry) as client:
+            started = time.monotonic()
+            with pytest.raises(ServiceUnreachableError, match="no answer after"):
+                client.health()
+            took = time.monotonic() - started
+    else:
+        took = asyncio.run(ask())
+    assert len(Stalling.arrived) >= 3, "attempts begin at 0 s, 1 s and 2 s; the third is cut to the 0.5 s left"
+    assert 2.4 < took < 2.5 + 0.2, f"a 2.5 s deadline took {took:.2f} s"
+
+
+def test_the_two_clients_offer_the_same_calls_with_the_same_arguments() -> None:
+    def calls(client: type) -> dict[str, list[inspect.Parameter]]:
+        return {
+            name: list(inspect.signature(method).parameters.values())
+            for name, method in vars(client).items()
+            if inspect.isfunction(method) and not name.startswith("_") and name not in {"close", "aclose"}
+        }
+
+    assert "assess" in calls(Client)
+    assert calls(Client) == calls(AsyncClient)
+
+
 # Scripted answers: every test below runs for Client and for AsyncClient.
 
 HEALTH = {"status": "ok", "version": "0", "catalog_version": "c", "rules": 1}
@@ -214,17 +278,20 @@ class Script:
     """A MockTransport handler answering from a list (the last answer repeats), counting the attempts.
 
     An answer is an ``httpx.Response``, or an httpx exception class raised for that request; a handler
-    may also move the clock on, as a slow answer would."""
+    may also move the clock on, as a slow answer would. ``timeouts`` keeps the read timeout each attempt
+    was given."""
 
     def __init__(
         self, *answers: httpx.Response | type[httpx.RequestError], clock: Clock | None = None, takes: float = 0.0
     ) -> None:
         self.answers, self.clock, self.takes = list(answers), clock, takes
         self.attempts = 0
+        self.timeouts: list[float] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         answer = self.answers[min(self.attempts, len(self.answers) - 1)]
         self.attempts += 1
+        self.timeouts.append(request.extensions["timeout"]["read"])
         if self.clock is not None:
             self.clock.now += self.takes
         if isinstance(answer, httpx.Response):
@@ -238,16 +305,17 @@ def call(
     clock: Clock,
     operation: Callable[[Any], Any],
     retry: RetryPolicy = RETRY,
+    timeout: float = 30.0,
 ) -> Any:
     """``operation`` (``health``, say) on a client of ``flavour`` whose requests ``handler`` answers."""
     transport = httpx.MockTransport(handler)
     if flavour == "sync":
-        with Client("http://pladvisor.test", retry=retry, transport=transport) as client:
+        with Client("http://pladvisor.test", timeout=timeout, retry=retry, transport=transport) as client:
             client._clock, client._sleep = clock, clock.sleep  # type: ignore[assignment]
             return operation(client)
 
     async def run() -> Any:
-        async with AsyncClient("http://pladvisor.test", retry=retry, transport=transport) as client:
+        async with AsyncClient("http://pladvisor.test", timeout=timeout, retry=retry, transport=transport) as client:
             client._clock, client._sleep = clock, clock.async_sleep  # type: ignore[assignment]
             return await operation(client)
 
@@ -379,6 +447,26 @@ def test_an_error_body_that_is_not_problem_details_still_reads(flavour: str, bod
 
 
 @flavours
+@pytest.mark.parametrize(
+    ("operation", "expected"),
+    [
+        pytest.param(lambda client: client.assess({}), "an Assessment", id="assess"),
+        pytest.param(lambda client: client.rule("r"), "a Rule", id="rule"),
+        pytest.param(lambda client: client.districts(), "a list of DistrictOut", id="districts"),
+        pytest.param(health, "a JSON object", id="health"),
+    ],
+)
+def test_a_2xx_body_that_is_not_the_answer_says_what_was_expected(
+    flavour: str, operation: Callable[[Any], Any], expected: str
+) -> None:
+    portal = Script(httpx.Response(200, json="Sign in to continue"))
+    with pytest.raises(UnreadableAnswerError, match=f"^the answer is not {expected}: ") as caught:
+        call(flavour, portal, Clock(), operation)
+    assert isinstance(caught.value, PladvisorError)
+    assert portal.attempts == 1
+
+
+@flavours
 def test_the_deadline_stops_retrying_before_the_attempts_run_out(flavour: str) -> None:
     clock = Clock()
     script = Script(refusal(503, "3"))
@@ -395,6 +483,15 @@ def test_the_deadline_counts_the_time_attempts_take(flavour: str) -> None:
     with pytest.raises(ServiceUnreachableError):
         call(flavour, script, clock, health, RetryPolicy(attempts=100, initial=0.0, deadline=10.0))
     assert script.attempts == 3, "attempts end at 4 s, 8 s and 12 s; none starts after 10 s"
+
+
+@flavours
+def test_each_attempt_is_given_no_more_than_the_time_left_before_the_deadline(flavour: str) -> None:
+    clock = Clock()
+    script = Script(httpx.ReadTimeout, clock=clock, takes=4.0)
+    with pytest.raises(ServiceUnreachableError):
+        call(flavour, script, clock, health, RetryPolicy(attempts=100, initial=0.0, deadline=10.0), timeout=5.0)
+    assert script.timeouts == [5.0, 5.0, 2.0], "attempts begin at 0 s, 4 s and 8 s of a 10 s deadline"
 
 
 @flavours
@@ -431,9 +528,10 @@ def test_backoff_is_full_jitter_capped_at_the_maximum() -> None:
         assert min(waits) < bound / 4 and max(waits) > bound * 3 / 4
 
 
-def test_a_retry_policy_needs_an_attempt() -> None:
-    with pytest.raises(ValueError):
-        RetryPolicy(attempts=0)
+@pytest.mark.parametrize("policy", [{"attempts": 0}, {"deadline": 0.0}, {"initial": -1.0}], ids=str)
+def test_a_retry_policy_needs_an_attempt_and_time_for_it(policy: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="a retry policy needs"):
+        RetryPolicy(**policy)
 
 
 @flavours
@@ -480,4 +578,4 @@ def test_a_batch_over_the_servers_limit_is_sent_again_in_pieces_it_takes(flavour
     ],
 )
 def test_an_unreadable_retry_after_is_ignored_never_raised(header: str, expected: float | None) -> None:
-    assert _retry_after(httpx.Response(503, headers={"retry-after": header})) == expected
+    assert retry_after(httpx.Response(503, headers={"retry-after": header})) == expected

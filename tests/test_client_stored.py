@@ -1,6 +1,7 @@
 """pladvisor.client on the storing routes, against the service in this process with its migrated test database."""
 
 import asyncio
+import pickle
 from collections.abc import Callable, Iterator
 from datetime import date
 
@@ -13,6 +14,8 @@ from litestar.testing.transport import TestClientTransport as LitestarTransport
 from pladvisor.client import (
     AsyncClient,
     Client,
+    InvalidIdError,
+    PladvisorError,
     ProblemError,
     RetryPolicy,
     ServiceUnreachableError,
@@ -215,8 +218,32 @@ def test_an_empty_id_or_one_holding_a_slash_is_refused_before_anything_is_sent(
 ) -> None:
     """The service routes on the decoded path: "{id}/assessments" would reach a school's history."""
     for unusable in ("", "abc/assessments"):
-        with pytest.raises(ValueError, match="cannot be empty or hold '/'"):
+        with pytest.raises(InvalidIdError):
             MISSING[method](pladvisor, unusable)
+    assert transport.paths == []
+
+
+ONE_ID: dict[str, Callable[[Client, str], object]] = {
+    "district_id": lambda c, unusable: c.rollout(unusable),
+    "school_id": lambda c, unusable: c.history(unusable),
+    "assessment_id": lambda c, unusable: c.stored_assessment("s", unusable),
+    "action_id": lambda c, unusable: c.change_action("s", unusable, status="done"),
+    "rule_id": lambda c, unusable: c.check_rule(unusable, as_body(MATURE_SCHOOL)),
+}
+
+
+@pytest.mark.parametrize("argument", ONE_ID)
+def test_the_refusal_of_an_unusable_id_names_the_argument_and_is_a_pladvisor_error(
+    pladvisor: Client, transport: InProcess, argument: str
+) -> None:
+    with pytest.raises(InvalidIdError) as empty:
+        ONE_ID[argument](pladvisor, "")
+    assert str(empty.value) == f"{argument} cannot be empty"
+    with pytest.raises(InvalidIdError) as slashed:
+        ONE_ID[argument](pladvisor, "abc/assessments")
+    assert str(slashed.value) == f"{argument} cannot hold '/': 'abc/assessments'"
+    assert isinstance(slashed.value, PladvisorError) and isinstance(slashed.value, ValueError)
+    assert str(pickle.loads(pickle.dumps(slashed.value))) == str(slashed.value), "it crosses process pools"
     assert transport.paths == []
 
 

@@ -1,13 +1,31 @@
 """pladvisor: how ready a school is for personalized learning, and what to do next.
 
 The names the README teaches are importable from here. They load on first use, so that a
-program using only the client never imports the rule engine (which needs a C build).
+program using only the client never imports the rule engine (which needs a C build). Type
+checkers read the same names from the imports below, which never run.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pladvisor.advice.advisor import Advisor
+    from pladvisor.client import (
+        AsyncClient,
+        Client,
+        InvalidIdError,
+        ProblemError,
+        RetryPolicy,
+        ServiceUnreachableError,
+        UnreadableAnswerError,
+    )
+    from pladvisor.domain.assessment import Assessment
+    from pladvisor.domain.fields import profile_from_answers
+    from pladvisor.domain.profile import SchoolProfile
+    from pladvisor.engine.catalog import CatalogError
+    from pladvisor.errors import PladvisorError
 
 __version__ = "0.1.0"
 
@@ -21,6 +39,7 @@ _EXPORTS = {
     "RetryPolicy": "pladvisor.client",
     "PladvisorError": "pladvisor.errors",
     "CatalogError": "pladvisor.engine.catalog",
+    "InvalidIdError": "pladvisor.client",
     "ProblemError": "pladvisor.client",
     "ServiceUnreachableError": "pladvisor.client",
     "UnreadableAnswerError": "pladvisor.client",
@@ -31,6 +50,7 @@ __all__ = [
     "AsyncClient",
     "CatalogError",
     "Client",
+    "InvalidIdError",
     "PladvisorError",
     "ProblemError",
     "RetryPolicy",
