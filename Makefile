@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 HOST ?= $(or $(PLADVISOR_HOST),127.0.0.1)
 PORT ?= $(or $(PLADVISOR_PORT),8000)
 
-.PHONY: run test lint bench system-packages bench-packages soak openapi judge sentences clean
+.PHONY: run test lint docs bench system-packages bench-packages soak openapi judge sentences clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "pladvisor needs Python 3.11 or 3.12 (durable-rules does not build on 3.13)"; exit 1; }
@@ -76,7 +76,17 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check $(CHECKED)
 	$(BIN)/mypy $(CHECKED)
 
-test: lint system-packages $(SPECTRAL)
+# The documentation site (mkdocs.yml), built into site/ in strict mode: a broken link or anchor, or a page left out
+# of the nav, fails the build. The API reference in it is written from openapi/openapi.json (docs/hooks/).
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $@
+
+# Material for MkDocs prints a notice of its own end of life on every build; NO_MKDOCS_2_WARNING keeps it quiet.
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+test: lint docs system-packages $(SPECTRAL)
 	$(BIN)/python -m pytest
 
 # wrk, from Debian, drives the HTTP figures of `make bench`: a native load generator that needs a few percent of a

@@ -5,7 +5,7 @@
 Each school starts at its own maturity and changes by its own yearly step, most of them growing,
 one standing still and one slipping; each year's answers are drawn from that year's maturity.
 The file is what a district would send: its schools, each with a need figure and its dated
-profiles, for the storing routes (see the README's Storing assessments over time).
+profiles, for the storing routes (see docs/api/stored.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The README's two commands honour the settings the README gives for them."""
+"""The README's two commands honour the host and port settings the documentation gives for them
+(docs/operators/serving.md)."""
 
 import os
 import shutil

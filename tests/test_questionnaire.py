@@ -24,7 +24,7 @@ from pladvisor.advice.advisor import Advisor
 from pladvisor.advice.questionnaire import build_questionnaire
 from pladvisor.domain.questionnaire import Question, Questionnaire
 
-from .browser import Browser, chromium, visible_text
+from .browser import Browser, Page, chromium, visible_text
 from .profiles import RUSHED_DISTRICT, as_body
 
 
@@ -480,3 +480,30 @@ def test_a_teacher_picks_the_role_and_the_form_sends_a_response_the_combined_ass
         ]
     }
     assert client.post("/v1/assessments/combined", json=body).status_code == 200
+
+
+def test_the_printable_report_the_form_opens_is_styled_as_the_report_page(base_url: str, tmp_path: Path) -> None:
+    """The report opens as a blob: page, which is under the form's policy: the form allows the report's stylesheet
+    by its hash, so the report shows its charts, ranks and spacing as POST /v1/reports serves them."""
+    with Browser(chromium(), tmp_path).devtools() as browser:
+        form = browser.open(f"{base_url}/v1/questionnaire/form")
+        form.evaluate('document.getElementById("buy_in-approach").value = "mandate_all_by_date"')
+        browser.send("Target.setDiscoverTargets", {"discover": True})
+        since = len(browser.events)
+        click = 'document.getElementById("open-report").click()'
+        form.send("Runtime.evaluate", {"expression": click, "userGesture": True})
+        opened = browser.wait_event(
+            lambda event: (
+                event.get("method") in ("Target.targetCreated", "Target.targetInfoChanged")
+                and event["params"]["targetInfo"]["url"].startswith("blob:")
+            ),
+            since,
+            what="the report's tab",
+        )["params"]["targetInfo"]["targetId"]
+        session = browser.send("Target.attachToTarget", {"targetId": opened, "flatten": True})["sessionId"]
+        report = Page(browser, session, opened)
+        report.wait_for("document.readyState === 'complete' && !!document.querySelector('.rank')")
+        assert report.evaluate("[...document.querySelectorAll('style')].every((style) => style.sheet !== null)")
+        # Unstyled, a rank ran into its title ("1Build a system...") and each chart's track was a black bar.
+        assert report.evaluate("getComputedStyle(document.querySelector('.rank')).display") == "inline-block"
+        assert report.evaluate("getComputedStyle(document.querySelector('rect.track')).fill") == "rgb(238, 241, 245)"

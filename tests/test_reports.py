@@ -278,3 +278,8 @@ def test_the_combined_report_never_shows_a_group_below_the_floor(advisor: Adviso
     section = page[page.index('id="perceptions"') :]
     assert ">Teachers</text>" in section and ">Students</text>" not in section
     assert "4 students" in section  # counted as respondents, never charted or quoted as a group
+    note = (
+        "A group of fewer than 5 is never shown as a group; leaders answer for the school and are shown, however "
+        "few, as its stated position."
+    )
+    assert note in visible_text(section)

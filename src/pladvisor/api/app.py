@@ -29,6 +29,7 @@ from .combined import combined_handler, stored_combined_handler
 from .compare import CompareController
 from .content import require_json_body
 from .contract import SECURITY_SCHEMES, TAGS, tighten
+from .docs import DOCS_HANDLERS
 from .embeds import EMBED_HANDLERS
 from .health import HEALTH_HANDLERS, PUBLIC_PATHS, drain_on_sigterm, mark_draining, mark_ready
 from .metrics import MetricsController
@@ -102,6 +103,7 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
             *HEALTH_HANDLERS,
             MetricsController,
             *EMBED_HANDLERS,
+            *DOCS_HANDLERS,
         ],
         on_startup=[mark_ready, drain_on_sigterm, freeze_heap],
         on_shutdown=[mark_draining, close_store],
@@ -130,7 +132,8 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
             version=__version__,
             description="Readiness and ranked, explained next steps for implementing personalized learning.",
             path="/schema",
-            # The document only: the Swagger and Redoc pages would load their scripts from public CDNs.
+            # The document only: Litestar's Swagger and Redoc pages would load their scripts from public CDNs;
+            # /docs serves Swagger UI from the service itself (api.docs).
             render_plugins=[JsonRenderPlugin()],
             components=Components(security_schemes=SECURITY_SCHEMES),
             tags=TAGS,

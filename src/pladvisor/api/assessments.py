@@ -24,7 +24,7 @@ class AssessmentController(Controller):
     path = "/v1/assessments"
     tags = ("assessments",)
 
-    @post("/", status_code=200, responses=BAD_BODY, summary="Assess one school")
+    @post("/", status_code=200, responses=BAD_BODY, summary="Assess one school", operation_id="assessSchool")
     async def assess(
         self,
         data: JSONBody[SchoolProfile],
@@ -47,7 +47,14 @@ class AssessmentController(Controller):
         record_assessment(assessment)
         return assessment
 
-    @post("/what-if", status_code=200, sync_to_thread=True, responses=BAD_BODY, summary="What would move a school up")
+    @post(
+        "/what-if",
+        status_code=200,
+        sync_to_thread=True,
+        responses=BAD_BODY,
+        summary="What would move a school up",
+        operation_id="askWhatIf",
+    )
     def what_if(self, data: JSONBody[SchoolProfile], state: State) -> WhatIf:
         """The smallest sets of answer changes that reach the next stage, at most three, cheapest first (1 per
         open question answered, 2 per answer changed: the catalog's practice weights). Each is true (the changed

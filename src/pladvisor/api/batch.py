@@ -61,6 +61,7 @@ in long stretches, and single requests would wait seconds behind it."""
     status_code=200,
     tags=["assessments"],
     summary="Assess many schools",
+    operation_id="assessBatch",
     operation_class=_BatchOperation,
     responses={
         # The handler writes the result's JSON one item at a time (see BatchJson); this is its shape.

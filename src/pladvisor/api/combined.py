@@ -7,7 +7,7 @@ therefore evaluates its annotations at definition time rather than postponing th
 
 from typing import Any
 
-from litestar import Request, post
+from litestar import Request, Response, post
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import JSONBody
@@ -22,7 +22,7 @@ from pladvisor.storage.store import NotFound
 from .metrics import record_assessment
 from .problems import BAD_BODY, invalid_body
 from .state import combiner_of
-from .stored import MISSING, UNAVAILABLE, missing, organization_of, store_of
+from .stored import MISSING, UNAVAILABLE, created, missing, organization_of, store_of, stored_assessment_url
 
 PATH = "/v1/assessments/combined"
 
@@ -36,6 +36,7 @@ def combined_handler(combiner: Combiner) -> HTTPRouteHandler:
         status_code=200,
         responses=BAD_BODY,
         summary="Assess one school from several respondents",
+        operation_id="assessRespondents",
         tags=["assessments"],
     )
     async def combined(data: JSONBody[body], state: State) -> CombinedAssessment:
@@ -67,11 +68,12 @@ def stored_combined_handler(combiner: Combiner) -> HTTPRouteHandler:
         sync_to_thread=True,
         responses={**BAD_BODY, **MISSING, **UNAVAILABLE},
         summary="Assess a school from several respondents and store the dated assessment",
+        operation_id="storeCombinedAssessment",
         tags=["storage"],
     )
     def store_combined(
         school_id: PathId, data: JSONBody[body], request: Request[Any, Any, Any], state: State
-    ) -> StoredAssessmentOut:
+    ) -> Response[StoredAssessmentOut]:
         """As POST /v1/assessments/combined, stored in the school's history; progress reads the combined profile."""
         typed: Any = data
         store = store_of(state)
@@ -88,6 +90,6 @@ def stored_combined_handler(combiner: Combiner) -> HTTPRouteHandler:
         except NotFound as exc:
             raise missing(exc) from exc
         record_assessment(answer.assessment)
-        return stored
+        return created(stored, stored_assessment_url(stored))
 
     return store_combined

@@ -17,7 +17,9 @@ class CompareController(Controller):
     path = "/v1/assessments/compare"
     tags = ("assessments",)
 
-    @post("/", status_code=200, responses=BAD_BODY, summary="Compare two assessments")
+    @post(
+        "/", status_code=200, responses=BAD_BODY, summary="Compare two assessments", operation_id="compareAssessments"
+    )
     async def compare(self, data: JSONBody[ComparisonRequest], state: State) -> Comparison:
         """Score changes; advice resolved, unconfirmed (left blank), new and still open; questions no longer or
         newly answered; strengths gained or lost, in numbers and in words."""

@@ -4,18 +4,24 @@ Litestar 2.25 drops a lower bound of 0 (``ge=0`` is skipped as falsy), the lengt
 bounds of optional lists and a field's ``json_schema_extra``, writes an optional list's
 bound as a string's ``maxLength``, and does not show ``extra="forbid"`` (or that the
 service writes an answer's declared members only) as ``additionalProperties: false``.
-Nor does it know the answers that middleware gives (401 without a key, 429 past a rate
-limit) or that the API takes a key, and it gives no request examples. Clients,
-generated forms and contract tests read the document, so these facts are restored once,
-before the document is first served or exported.
+Nor does it know the answers that middleware and the server give (401 without a key, 429
+past a rate limit, 431 for an oversized request head, 503 at the connection cap), the
+headers every answer carries (X-Request-ID, Retry-After, a creation's Location) or that the
+API takes a key, and it gives no request examples. It writes each closed choice inline
+wherever it is used, so client generators made a class per use. Clients, generated forms
+and contract tests read the document, so these facts are restored once, before the
+document is first served or exported.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import importlib
 import json
+import pkgutil
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -25,6 +31,8 @@ from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import (
     Link,
+    OpenAPIFormat,
+    OpenAPIHeader,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
@@ -37,13 +45,17 @@ from litestar.openapi.spec import (
     SecurityScheme,
     Tag,
 )
+from litestar.types import Method, OperationIDCreator
+from litestar.types.internal_types import PathParameterDefinition
 from pydantic import BaseModel
 
-from pladvisor.domain import profile
+import pladvisor.domain
 from pladvisor.domain.embeds import MAX_ORIGIN_CHARS, ORIGIN_PATTERN
 from pladvisor.domain.problems import Problem
 
 from .embed_tokens import TOKEN_PATTERN
+from .server import MAX_HEAD_BYTES
+from .service import ACCEPTABLE_ID
 
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
     "ApiKey": SecurityScheme(
@@ -233,56 +245,92 @@ def _document_access(app: Litestar) -> None:
         operation.responses = responses
 
 
+RENAMED_CHOICES = {"Readiness": "ReadinessGroup"}
+"""A closed choice whose own name is a model's too (a roll-out's readiness group; ``Readiness``, the assessment's
+readiness), under the name the document gives it instead."""
+
+
 @cache
-def _choice_names() -> dict[frozenset[str], str]:
-    """The name of each closed choice of the profile, as its module spells it (``BuyInApproach``)."""
-    return {
-        frozenset(get_args(value)): name
-        for name, value in vars(profile).items()
-        if get_origin(value) is Literal and all(isinstance(v, str) for v in get_args(value))
-    }
+def _choice_names() -> dict[frozenset[str], tuple[str, tuple[str, ...]]]:
+    """Each closed choice of the domain (a ``Literal`` of strings named in a ``pladvisor.domain`` module, such as
+    ``Stage`` or ``BuyInApproach``) by its values: its name and its values in their declared order. A set of
+    values two names share is left out, as is a single value (written as a ``const``, not a choice)."""
+    named: dict[frozenset[str], set[tuple[str, tuple[str, ...]]]] = {}
+    for module in pkgutil.iter_modules(pladvisor.domain.__path__):
+        for name, value in vars(importlib.import_module(f"pladvisor.domain.{module.name}")).items():
+            values = get_args(value)
+            if get_origin(value) is Literal and len(values) > 1 and all(isinstance(v, str) for v in values):
+                named.setdefault(frozenset(values), set()).add((RENAMED_CHOICES.get(name, name), values))
+    return {values: next(iter(names)) for values, names in named.items() if len({n for n, _ in names}) == 1}
 
 
-def _named_choice(values: Sequence[Any], schemas: dict[str, Any]) -> Reference | None:
-    name = _choice_names().get(frozenset(v for v in values if v is not None))
-    if name is None:
-        return None
-    schemas.setdefault(name, Schema(type=OpenAPIType.STRING, enum=[v for v in values if v is not None]))
-    return Reference(ref=f"#/components/schemas/{name}")
+def _named(node: Schema | Reference, schemas: dict[str, Schema]) -> Schema | Reference:
+    """``node``, with every closed choice in it (itself included) replaced by a ``$ref`` to the choice's one named
+    schema: a nullable one as ``oneOf: [$ref, null]`` like the other nullable fields, one with a default as
+    ``allOf: [$ref]`` beside it."""
+    if not isinstance(node, Schema):
+        return node
+    for field in dataclasses.fields(node):
+        value = getattr(node, field.name)
+        if isinstance(value, Schema):
+            setattr(node, field.name, _named(value, schemas))
+        elif isinstance(value, list):
+            setattr(node, field.name, [_named(v, schemas) if isinstance(v, Schema) else v for v in value])
+        elif isinstance(value, dict):
+            value.update({k: _named(v, schemas) for k, v in value.items() if isinstance(v, Schema)})
+    found = _choice_names().get(frozenset(v for v in node.enum or () if v is not None))
+    if found is None:
+        return node
+    name, values = found
+    if schemas.setdefault(name, Schema(type=OpenAPIType.STRING, enum=list(values))).enum != list(values):
+        return node  # a model of that name: the choice stays where it is, and the contract tests say so
+    reference = Reference(ref=f"#/components/schemas/{name}")
+    nullable = None in (node.enum or ())
+    node.type = node.enum = None
+    if nullable:
+        node.one_of = [reference, Schema(type=OpenAPIType.NULL)]
+        return node
+    if node.default is None:
+        return Reference(ref=reference.ref, description=node.description)
+    node.all_of = [reference]
+    return node
 
 
-def _name_choices(prop: Schema, schemas: dict[str, Any]) -> None:
-    """Every closed choice of the profile as one named enum: a nullable one as ``oneOf: [$ref, null]`` like the
-    other nullable fields (Litestar writes it as a type list instead), a list's items as the ``$ref``. A
-    client generator then makes one class per choice."""
-    if isinstance(prop.type, list) and OpenAPIType.NULL in prop.type and prop.enum:
-        named = _named_choice(prop.enum, schemas)
-        if named is not None:
-            prop.one_of = [named, Schema(type=OpenAPIType.NULL)]
-            prop.type = None
-            prop.enum = None
-    for branch in prop.one_of or []:
-        if isinstance(branch, Schema) and isinstance(branch.items, Schema) and branch.items.enum:
-            named = _named_choice(branch.items.enum, schemas)
-            if named is not None:
-                branch.items = named
+def _name_choices(app: Litestar) -> None:
+    """Every closed choice of the domain as one named schema, referenced wherever it is used: Litestar writes it
+    again at each use, and a client generator then made a class per use (eight ``Stage`` enums)."""
+    schemas = app.openapi_schema.components.schemas
+    assert schemas is not None
+    for schema in list(schemas.values()):
+        if not schema.enum:
+            _named(schema, schemas)  # a model: its members' choices are replaced, the model itself stays
+    for _, operation in _operations(app):
+        for parameter in operation.parameters or []:
+            if isinstance(parameter, Parameter) and parameter.schema is not None:
+                parameter.schema = _named(parameter.schema, schemas)
+        contents = [r.content or {} for r in (operation.responses or {}).values() if isinstance(r, OpenAPIResponse)]
+        if isinstance(operation.request_body, RequestBody):
+            contents.append(operation.request_body.content)
+        for media in (m for content in contents for m in content.values()):
+            if media.schema is not None:
+                media.schema = _named(media.schema, schemas)
 
 
 LINKS: dict[tuple[str, str], dict[str, tuple[str, str, str]]] = {
     ("/v1/districts", "post"): {
-        "GetDistrict": ("V1DistrictsDistrictIdOne", "district_id", "$response.body#/id"),
-        "AddSchool": ("V1DistrictsDistrictIdSchoolsAddSchool", "district_id", "$response.body#/id"),
-        "Rollout": ("V1DistrictsDistrictIdRolloutRollout", "district_id", "$response.body#/id"),
+        "GetDistrict": ("getDistrict", "district_id", "$response.body#/id"),
+        "AddSchool": ("addSchool", "district_id", "$response.body#/id"),
+        "Rollout": ("getRollout", "district_id", "$response.body#/id"),
     },
     ("/v1/districts/{district_id}/schools", "post"): {
-        "GetSchool": ("V1SchoolsSchoolIdOne", "school_id", "$response.body#/id"),
-        "StoreAssessment": ("V1SchoolsSchoolIdAssessmentsStoreAssessment", "school_id", "$response.body#/id"),
-        "History": ("V1SchoolsSchoolIdAssessmentsHistory", "school_id", "$response.body#/id"),
-        "Progress": ("V1SchoolsSchoolIdProgressProgress", "school_id", "$response.body#/id"),
+        "GetSchool": ("getSchool", "school_id", "$response.body#/id"),
+        "StoreAssessment": ("storeAssessment", "school_id", "$response.body#/id"),
+        "History": ("listSchoolAssessments", "school_id", "$response.body#/id"),
+        "Progress": ("getSchoolProgress", "school_id", "$response.body#/id"),
     },
     ("/v1/schools/{school_id}/assessments", "post"): {
-        "History": ("V1SchoolsSchoolIdAssessmentsHistory", "school_id", "$response.body#/school_id"),
-        "Progress": ("V1SchoolsSchoolIdProgressProgress", "school_id", "$response.body#/school_id"),
+        "History": ("listSchoolAssessments", "school_id", "$response.body#/school_id"),
+        "Progress": ("getSchoolProgress", "school_id", "$response.body#/school_id"),
     },
 }
 """What a client can do next with what it created: the ids a creation answers, as the next operations' path
@@ -301,6 +349,89 @@ def _document_links(app: Litestar) -> None:
             }
 
 
+def per_path(ids: Mapping[str, str]) -> OperationIDCreator:
+    """An ``operation_id`` for a handler served at several paths (``/health`` and ``/health/live``): each path's
+    operation its own id, as the document needs."""
+
+    def operation_id(_: HTTPRouteHandler, __: Method, components: list[str | PathParameterDefinition]) -> str:
+        path = "/" + "/".join(c if isinstance(c, str) else "{" + c.name + "}" for c in components)
+        return ids[path]
+
+    return operation_id
+
+
+REQUEST_ID = "X-Request-ID"
+RETRY_AFTER = "Retry-After"
+LOCATION = "Location"
+HEADERS: dict[str, OpenAPIHeader | Reference] = {
+    REQUEST_ID: OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.STRING, pattern=ACCEPTABLE_ID.pattern),
+        description="The request's id: the X-Request-ID it was sent with, when acceptable, or one the service made. "
+        "The service's log line for the request carries the same id. Every answer of the service has it; the two "
+        "refusals the server gives before a request reaches the service (431, and 503 at the connection cap) do "
+        "not.",
+    ),
+    RETRY_AFTER: OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.INTEGER, minimum=1),
+        description="Seconds to wait before sending the request again.",
+    ),
+    LOCATION: OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.URI_REFERENCE),
+        required=True,
+        description="Where the new resource is: its path on this service.",
+    ),
+}
+PARAMETERS: dict[str, Parameter | Reference] = {
+    "RequestId": Parameter(
+        name=REQUEST_ID,
+        param_in="header",
+        required=False,
+        # Any value is taken: one the service does not keep is replaced, never refused.
+        schema=Schema(type=OpenAPIType.STRING),
+        description="An id of the caller's own for this request, to find it in the service's log: at most 128 "
+        "letters, digits and . _ : -. The answer's X-Request-ID repeats it; any other value is replaced by one "
+        "the service makes.",
+    ),
+}
+SERVER_ANSWERS: dict[str, tuple[str, str]] = {
+    "431": ("HeadTooLarge", f"The request's head (its line and headers) is larger than {MAX_HEAD_BYTES} bytes."),
+    "503": ("AtCapacity", "The server has as many connections open as it takes; try again after Retry-After."),
+}
+"""What the server (``pladvisor serve``) answers before a request reaches the service, whatever the operation."""
+
+
+def _header(name: str) -> Reference:
+    return Reference(ref=f"#/components/headers/{name}")
+
+
+def _document_transport(app: Litestar) -> None:
+    """The headers every answer carries (X-Request-ID; Retry-After on a 429 or 503; Location on a 201) and the
+    server's own refusals, as shared components each operation refers to."""
+    components = app.openapi_schema.components
+    components.headers = HEADERS
+    components.parameters = PARAMETERS
+    components.responses = {}
+    for status, (name, description) in SERVER_ANSWERS.items():
+        refusal = _problem(description)
+        refusal.headers = {RETRY_AFTER: _header(RETRY_AFTER)} if status == "503" else None
+        components.responses[name] = refusal
+    for _, operation in _operations(app):
+        operation.parameters = [*(operation.parameters or []), Reference(ref="#/components/parameters/RequestId")]
+        responses = operation.responses if operation.responses is not None else {}
+        for status, response in responses.items():
+            if isinstance(response, OpenAPIResponse):
+                headers = dict(response.headers or {})
+                headers[REQUEST_ID] = _header(REQUEST_ID)
+                if status in ("429", "503"):
+                    headers[RETRY_AFTER] = _header(RETRY_AFTER)
+                if status == "201":
+                    headers[LOCATION] = _header(LOCATION)
+                response.headers = headers
+        for status, (name, _) in SERVER_ANSWERS.items():
+            responses.setdefault(status, Reference(ref=f"#/components/responses/{name}"))
+        operation.responses = responses
+
+
 def _document_embeds(app: Litestar) -> None:
     """``/embed/{token}`` answers the card page, and ``/embed/{token}.json`` the card as JSON. Litestar routes whole
     path segments, so one handler serves both; the document gives each its own path and answers."""
@@ -308,7 +439,7 @@ def _document_embeds(app: Litestar) -> None:
     page = paths["/embed/{token}"].get
     assert page is not None and page.responses is not None
     card = copy.deepcopy(page)
-    card.operation_id = "EmbedTokenJson"
+    card.operation_id = "getEmbedCard"
     card.summary = card.description = "A school's card as JSON through an embed link"
     card.description = (
         "What the <pladvisor-card> element reads. Access-Control-Allow-Origin names the request's Origin when "
@@ -347,6 +478,7 @@ def tighten(app: Litestar) -> None:
     _document_access(app)
     _document_examples(app)
     _document_links(app)
+    _document_transport(app)
     schemas = app.openapi_schema.components.schemas or {}
     for model in served_models(app):
         schema = schemas.get(model.__name__)
@@ -374,4 +506,4 @@ def tighten(app: Litestar) -> None:
             aliases = prop.field_aliases()
             for key, value in extra.items():
                 setattr(prop, aliases.get(key, key), value)
-            _name_choices(prop, schemas)
+    _name_choices(app)

@@ -31,7 +31,7 @@ from .metrics import EMBED_READS
 from .page_headers import FRAME_ANCESTORS
 from .paths import PathId
 from .problems import BAD_BODY, invalid_body, not_found, problem, problem_response
-from .stored import MISSING, UNAVAILABLE, scoped, store_of
+from .stored import MISSING, UNAVAILABLE, created, scoped, store_of
 
 CARD_SCRIPT = (Path(__file__).resolve().parents[1] / "templates" / "pladvisor-card.js").read_bytes()
 OFF = {503: problem_response(503, "Embedding is off: the service has no PLADVISOR_EMBED_SECRET.")}
@@ -86,10 +86,11 @@ class EmbedController(Controller):
         sync_to_thread=True,
         responses={**BAD_BODY, **MISSING, **UNAVAILABLE, **OFF},
         summary="Make an embed link for a school",
+        operation_id="createEmbed",
     )
     def create(
         self, school_id: PathId, data: JSONBody[NewEmbed], request: Request[Any, Any, Any], state: State
-    ) -> EmbedOut:
+    ) -> Response[EmbedOut]:
         """A signed link to the school's card (or printable report) for the portal origins named: frame its
         ``url``, or give its ``token`` to the ``<pladvisor-card>`` element. The link always shows the school's
         latest stored assessment, until it expires or is revoked."""
@@ -110,13 +111,14 @@ class EmbedController(Controller):
         link = store.embeds.create(organization, school_id, data.view, data.locale, origins, expires_at)
         if link is None:
             raise not_found("Stored item", "No such school in your organization.")
-        return _out(link, secret, _base(request, state))
+        return created(_out(link, secret, _base(request, state)), f"/v1/embeds/{link.id}")
 
     @get(
         "/schools/{school_id:str}/embeds",
         sync_to_thread=True,
         responses={**MISSING, **UNAVAILABLE, **OFF},
         summary="A school's live embed links",
+        operation_id="listEmbeds",
     )
     def live(self, school_id: PathId, request: Request[Any, Any, Any], state: State) -> list[EmbedOut]:
         """Links neither expired nor revoked, newest first."""
@@ -133,6 +135,7 @@ class EmbedController(Controller):
         sync_to_thread=True,
         responses={**MISSING, **UNAVAILABLE},
         summary="Revoke an embed link",
+        operation_id="revokeEmbed",
     )
     def revoke(self, embed_id: PathId, request: Request[Any, Any, Any], state: State) -> None:
         """From now on the link's page and card answer 410, wherever they were put."""
@@ -196,6 +199,7 @@ is not, never a validation problem that tells the two apart."""
     media_type=MediaType.HTML,
     tags=("embeds",),
     summary="A school's card (or report) through an embed link",
+    operation_id="getEmbedPage",
     responses={
         # The JSON twin's answer, documented as its own path by ``contract.document_embeds``.
         200: ResponseSpec(
@@ -237,6 +241,7 @@ def embed_page(token: TOKEN, request: Request[Any, Any, Any], state: State) -> R
     media_type="text/javascript",
     tags=("embeds",),
     summary="The <pladvisor-card> element, as an ES module",
+    operation_id="getCardScript",
 )
 async def card_script() -> Response[bytes]:
     """Loaded by a portal's page from another origin as a module script, which browsers fetch with CORS; it holds

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from pladvisor import __version__
 
+from .contract import per_path
 from .problems import problem_response
 from .state import advisor_of
 
@@ -51,23 +52,37 @@ def _check_ready(state: State) -> None:
         raise ServiceUnavailableException("Not ready: starting up or shutting down.", headers={"Retry-After": "1"})
 
 
-@get(LIVE_PATHS, tags=["service"], summary="Liveness, with the application and catalog versions")
+@get(
+    LIVE_PATHS,
+    tags=["service"],
+    summary="Liveness, with the application and catalog versions",
+    operation_id=per_path({"/health": "getHealth", "/health/live": "getLiveness"}),
+)
 async def live(state: State) -> Health:
     return _health(state, "ok")
 
 
-@head(LIVE_PATHS, tags=["service"], summary="Liveness, headers only")
+@head(
+    LIVE_PATHS,
+    tags=["service"],
+    summary="Liveness, headers only",
+    operation_id=per_path({"/health": "checkHealth", "/health/live": "checkLiveness"}),
+)
 async def live_head() -> Response[None]:
     return Response(None, status_code=200)
 
 
-@get(READY_PATH, tags=["service"], responses=NOT_READY, summary="Readiness to take traffic")
+@get(
+    READY_PATH, tags=["service"], responses=NOT_READY, summary="Readiness to take traffic", operation_id="getReadiness"
+)
 async def ready(state: State) -> Health:
     _check_ready(state)
     return _health(state, "ready")
 
 
-@head(READY_PATH, tags=["service"], responses=NOT_READY, summary="Readiness, headers only")
+@head(
+    READY_PATH, tags=["service"], responses=NOT_READY, summary="Readiness, headers only", operation_id="checkReadiness"
+)
 async def ready_head(state: State) -> Response[None]:
     _check_ready(state)
     return Response(None, status_code=200)

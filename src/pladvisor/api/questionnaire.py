@@ -31,6 +31,7 @@ class QuestionnaireController(Controller):
     @get(
         "/",
         summary="The intake questionnaire",
+        operation_id="getQuestionnaire",
         responses={422: problem_response(422, "The role is not one of the roles.")},
     )
     async def questionnaire(
@@ -49,6 +50,7 @@ class QuestionnaireController(Controller):
         "/form",
         media_type=MediaType.HTML,
         summary="The intake form",
+        operation_id="getIntakeForm",
         responses={422: problem_response(422, "The role is not one of the roles.")},
     )
     async def form(

@@ -33,6 +33,7 @@ class ReportController(Controller):
         sync_to_thread=True,
         responses=BAD_BODY,
         summary="Printable report",
+        operation_id="renderReport",
     )
     def report(self, data: JSONBody[SchoolProfile], state: State) -> Template:
         """A self-contained HTML page (no scripts, charts in SVG) to print or save: scores, plan, what would move

@@ -27,7 +27,7 @@ class RuleController(Controller):
     path = "/v1/rules"
     tags = ("rules",)
 
-    @get("/", summary="The rule catalog")
+    @get("/", summary="The rule catalog", operation_id="getRuleCatalog")
     async def catalog(self, state: State) -> CatalogView:
         """Every documented point, the foundations the top stages need, and every rule: what it checks, what it
         advises, its source, and whether the article says it (documented) or the catalog judges it (practice)."""
@@ -40,7 +40,7 @@ class RuleController(Controller):
             rules=[c.rule for c in catalog.rules],
         )
 
-    @get("/{rule_id:str}", responses=NO_SUCH_RULE, summary="One rule")
+    @get("/{rule_id:str}", responses=NO_SUCH_RULE, summary="One rule", operation_id="getRule")
     async def rule(self, rule_id: PathId, state: State) -> Rule:
         compiled = advisor_of(state).catalog.by_id.get(rule_id)
         if compiled is None:
@@ -52,6 +52,7 @@ class RuleController(Controller):
         status_code=200,
         responses={**BAD_BODY, **NO_SUCH_RULE},
         summary="Why one rule fires or not for a school",
+        operation_id="checkRule",
     )
     async def check(self, rule_id: PathId, data: JSONBody[SchoolProfile], state: State) -> RuleCheck:
         """Whether one rule fires for a school's answers (the body POST /v1/assessments takes), why, part by part

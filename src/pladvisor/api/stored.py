@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Controller, Litestar, MediaType, Request, Response, delete, get, patch, post
@@ -51,6 +51,8 @@ from .metrics import record_assessment
 from .problems import BAD_BODY, invalid_body, not_found, problem, problem_response
 from .security import presented_key
 from .state import advisor_of
+
+Created = TypeVar("Created")
 
 MISSING = {404: problem_response(404, "No such district, school or assessment in the caller's organization.")}
 UNAVAILABLE = {503: problem_response(503, "The database is not set up: run `pladvisor db upgrade`.")}
@@ -116,6 +118,15 @@ def found() -> Iterator[None]:
         raise missing(exc) from exc
 
 
+def created(body: Created, location: str) -> Response[Created]:
+    """A 201 whose Location says where the new resource is, so a client need not build its URL from the body."""
+    return Response(body, status_code=201, headers={"Location": location})
+
+
+def stored_assessment_url(stored: StoredAssessmentOut) -> str:
+    return f"/v1/schools/{stored.school_id}/assessments/{stored.id}"
+
+
 def missing(exc: NotFound) -> Exception:
     return not_found("Stored item", f"{str(exc).capitalize()} in your organization.")
 
@@ -124,17 +135,39 @@ class DistrictController(Controller):
     path = "/v1/districts"
     tags = ("storage",)
 
-    @post("/", status_code=201, sync_to_thread=True, responses={**BAD_BODY, **UNAVAILABLE}, summary="Store a district")
-    def create(self, data: JSONBody[NewDistrict], request: Request[Any, Any, Any], state: State) -> DistrictOut:
+    @post(
+        "/",
+        status_code=201,
+        sync_to_thread=True,
+        responses={**BAD_BODY, **UNAVAILABLE},
+        summary="Store a district",
+        operation_id="createDistrict",
+    )
+    def create(
+        self, data: JSONBody[NewDistrict], request: Request[Any, Any, Any], state: State
+    ) -> Response[DistrictOut]:
         store = store_of(state)
-        return store.create_district(organization_of(request, store), data.name)
+        district = store.create_district(organization_of(request, store), data.name)
+        return created(district, f"/v1/districts/{district.id}")
 
-    @get("/", sync_to_thread=True, responses=UNAVAILABLE, summary="The organization's districts")
+    @get(
+        "/",
+        sync_to_thread=True,
+        responses=UNAVAILABLE,
+        summary="The organization's districts",
+        operation_id="listDistricts",
+    )
     def all_districts(self, request: Request[Any, Any, Any], state: State) -> list[DistrictOut]:
         store = store_of(state)
         return store.districts(organization_of(request, store))
 
-    @get("/{district_id:str}", sync_to_thread=True, responses={**MISSING, **UNAVAILABLE}, summary="One district")
+    @get(
+        "/{district_id:str}",
+        sync_to_thread=True,
+        responses={**MISSING, **UNAVAILABLE},
+        summary="One district",
+        operation_id="getDistrict",
+    )
     def one(self, district_id: PathId, request: Request[Any, Any, Any], state: State) -> DistrictOut:
         store, organization = scoped(request, state)
         with found():
@@ -145,6 +178,7 @@ class DistrictController(Controller):
         sync_to_thread=True,
         responses={**MISSING, **UNAVAILABLE, 422: problem_response(422, "The lens or capacity is not valid.")},
         summary="The district's schools placed into roll-out waves",
+        operation_id="getRollout",
     )
     def rollout(
         self,
@@ -171,6 +205,7 @@ class DistrictController(Controller):
         sync_to_thread=True,
         responses={**MISSING, **UNAVAILABLE, 422: problem_response(422, "The lens or capacity is not valid.")},
         summary="The district's printable roll-out page",
+        operation_id="getDistrictPage",
     )
     def page(
         self,
@@ -201,20 +236,28 @@ class DistrictController(Controller):
         sync_to_thread=True,
         responses={**BAD_BODY, **MISSING, **UNAVAILABLE},
         summary="Add a school to a district",
+        operation_id="addSchool",
     )
     def add_school(
         self, district_id: PathId, data: JSONBody[NewSchool], request: Request[Any, Any, Any], state: State
-    ) -> SchoolOut:
+    ) -> Response[SchoolOut]:
         store, organization = scoped(request, state)
         with found():
-            return store.add_school(organization, district_id, data.name, data.external_id, data.need)
+            school = store.add_school(organization, district_id, data.name, data.external_id, data.need)
+        return created(school, f"/v1/schools/{school.id}")
 
 
 class SchoolController(Controller):
     path = "/v1/schools"
     tags = ("storage",)
 
-    @get("/{school_id:str}", sync_to_thread=True, responses={**MISSING, **UNAVAILABLE}, summary="One school")
+    @get(
+        "/{school_id:str}",
+        sync_to_thread=True,
+        responses={**MISSING, **UNAVAILABLE},
+        summary="One school",
+        operation_id="getSchool",
+    )
     def one(self, school_id: PathId, request: Request[Any, Any, Any], state: State) -> SchoolOut:
         store, organization = scoped(request, state)
         with found():
@@ -226,6 +269,7 @@ class SchoolController(Controller):
         sync_to_thread=True,
         responses={**MISSING, **UNAVAILABLE},
         summary="Delete a school and its history",
+        operation_id="deleteSchool",
     )
     def remove(self, school_id: PathId, request: Request[Any, Any, Any], state: State) -> Deleted:
         """Deletes the school with every assessment stored for it, and says how many."""
@@ -239,6 +283,7 @@ class SchoolController(Controller):
         sync_to_thread=True,
         responses={**BAD_BODY, **MISSING, **UNAVAILABLE},
         summary="Assess a school and store the dated assessment",
+        operation_id="storeAssessment",
     )
     def store_assessment(
         self,
@@ -246,19 +291,20 @@ class SchoolController(Controller):
         data: JSONBody[NewStoredAssessment],
         request: Request[Any, Any, Any],
         state: State,
-    ) -> StoredAssessmentOut:
+    ) -> Response[StoredAssessmentOut]:
         store, organization = scoped(request, state)
         assessment = advisor_of(state).assess(data.profile)
         with found():
             stored = store.store_assessment(organization, school_id, data.assessed_on, data.profile, assessment)
         record_assessment(assessment)
-        return stored
+        return created(stored, stored_assessment_url(stored))
 
     @get(
         "/{school_id:str}/assessments",
         sync_to_thread=True,
         responses={**MISSING, **UNAVAILABLE},
         summary="A school's stored assessments",
+        operation_id="listSchoolAssessments",
     )
     def history(self, school_id: PathId, request: Request[Any, Any, Any], state: State) -> SchoolHistory:
         store, organization = scoped(request, state)
@@ -271,10 +317,11 @@ class SchoolController(Controller):
         sync_to_thread=True,
         responses={**BAD_BODY, **MISSING, **UNAVAILABLE},
         summary="Adopt a 'now' item of a stored assessment as an action",
+        operation_id="adoptAction",
     )
     def adopt(
         self, school_id: PathId, data: JSONBody[NewAction], request: Request[Any, Any, Any], state: State
-    ) -> ActionOut:
+    ) -> Response[ActionOut]:
         """The item gets an owner and a due date; later assessments say whether its rule is resolved."""
         store, organization = scoped(request, state)
         try:
@@ -282,15 +329,17 @@ class SchoolController(Controller):
                 action_id = store.adopt_action(
                     organization, school_id, data.assessment_id, data.rule_id, data.owner, data.due_on
                 )
-                return _listed(store, organization, school_id, action_id, advisor_of(state))
+                action = _listed(store, organization, school_id, action_id, advisor_of(state))
         except ActionProblem as exc:
             raise invalid_body([FieldError(field="rule_id", message=str(exc))]) from exc
+        return created(action, f"/v1/schools/{school_id}/actions/{action.id}")
 
     @get(
         "/{school_id:str}/actions",
         sync_to_thread=True,
         responses={**MISSING, **UNAVAILABLE},
         summary="A school's actions, with what the latest assessment says of each",
+        operation_id="listActions",
     )
     def actions(self, school_id: PathId, request: Request[Any, Any, Any], state: State) -> list[ActionOut]:
         store, organization = scoped(request, state)
@@ -303,6 +352,7 @@ class SchoolController(Controller):
         sync_to_thread=True,
         responses={**BAD_BODY, **MISSING, **UNAVAILABLE},
         summary="Change an action's status, owner or due date",
+        operation_id="changeAction",
     )
     def change(
         self,
@@ -322,6 +372,7 @@ class SchoolController(Controller):
         sync_to_thread=True,
         responses={**MISSING, **UNAVAILABLE},
         summary="A school's progress over its stored assessments",
+        operation_id="getSchoolProgress",
     )
     def progress(self, school_id: PathId, request: Request[Any, Any, Any], state: State) -> SchoolProgress:
         """The timeline of stage and scores; between each two assessments what was resolved, what is new, what was
@@ -339,6 +390,7 @@ class SchoolController(Controller):
         sync_to_thread=True,
         responses={**MISSING, **UNAVAILABLE},
         summary="One stored assessment",
+        operation_id="getAssessment",
     )
     def one_assessment(
         self, school_id: PathId, assessment_id: PathId, request: Request[Any, Any, Any], state: State
