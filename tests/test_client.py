@@ -29,6 +29,7 @@ from pladvisor.client import (
     UnreadableAnswerError,
 )
 from pladvisor.client._retry import retry_after
+from pladvisor.domain.assessment import AssessmentSummary
 from pladvisor.domain.fields import profile_from_answers
 from pladvisor.domain.problems import FieldError
 from pladvisor.domain.profile import SchoolProfile
@@ -69,6 +70,21 @@ def test_what_would_move_a_school_up_sync_and_async(base_url: str) -> None:
             return await client.what_if(profile)
 
     assert asyncio.run(ask()) == answer
+
+
+def test_the_summary_view_sync_and_async(base_url: str) -> None:
+    profile = profile_from_answers(RUSHED_DISTRICT, school_id="c-5")
+    with Client(base_url) as client:
+        full = client.assess(profile)
+        summary = client.summarize(profile)
+    assert summary.stage == full.readiness.stage and summary.verdict == full.readiness.verdict
+    assert [step.rule_id for step in summary.plan] == [item.rule_id for item in full.recommendations]
+
+    async def ask() -> AssessmentSummary:
+        async with AsyncClient(base_url) as client:
+            return await client.summarize(profile)
+
+    assert asyncio.run(ask()) == summary
 
 
 def test_why_a_rule_fires_sync_and_async(base_url: str) -> None:

@@ -17,7 +17,7 @@ from pladvisor.client._batches import numbered_batches, pieces, renumbered
 from pladvisor.client._calls import Call, Profile, Responses, T
 from pladvisor.client._errors import ProblemError
 from pladvisor.client._retry import DEFAULT_RETRY, RetryPolicy
-from pladvisor.domain.assessment import Assessment
+from pladvisor.domain.assessment import Assessment, AssessmentSummary
 from pladvisor.domain.batch import BatchItem, BatchResult
 from pladvisor.domain.respondents import CombinedAssessment
 from pladvisor.domain.rules import CatalogView, Rule, RuleCheck
@@ -87,6 +87,10 @@ class AsyncClient(BaseClient):
     async def assess_combined(self, responses: Responses) -> CombinedAssessment:
         """One school from several respondents: ``{"school_id", "name", "responses": [{"role", "answers"}]}``."""
         return await self._call(calls.assess_combined(responses))
+
+    async def summarize(self, profile: Profile) -> AssessmentSummary:
+        """The assessment's summary: stage and range, scores, verdict and the plan by title (``?view=summary``)."""
+        return await self._call(calls.summarize(profile))
 
     async def what_if(self, profile: Profile) -> WhatIf:
         """The cheapest few sets of answer changes that reach the next stage (see ``POST /v1/assessments/what-if``)."""

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from pydantic import BaseModel
 
 from pladvisor.client._errors import InvalidIdError
-from pladvisor.domain.assessment import Assessment
+from pladvisor.domain.assessment import Assessment, AssessmentSummary
 from pladvisor.domain.batch import BatchResult
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.respondents import CombinedAssessment, CombinedRequest
@@ -80,6 +80,10 @@ def health() -> Call[dict[str, Any]]:
 
 def assess(profile: Profile) -> Call[Assessment]:
     return Call("POST", "/v1/assessments", Assessment, payload(profile))
+
+
+def summarize(profile: Profile) -> Call[AssessmentSummary]:
+    return Call("POST", "/v1/assessments", AssessmentSummary, payload(profile), params={"view": "summary"})
 
 
 def what_if(profile: Profile) -> Call[WhatIf]:
