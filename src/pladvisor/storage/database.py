@@ -42,7 +42,7 @@ def make_engine(url: str, reads: bool = False) -> Engine:
     A write tests its pooled connection first (a round trip): a connection the server closed meanwhile would
     otherwise fail the write after part of it may have been sent. Reads skip that test and autocommit, which
     saves three round trips of the four or five a read takes; a read that finds its connection closed is made
-    again (``store.reads_again``)."""
+    again (``shared.reads_again``)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
