@@ -120,8 +120,8 @@ def jsonl(path: Path) -> list[dict[str, Any]]:
 
 def summary(text: str) -> tuple[int, int, int]:
     """Schools compared, changed, and changed in stage, as the summary gives them."""
-    compared = re.search(r"^compared (\d+) schools under", text, re.MULTILINE)
-    changes = re.search(r"^(\d+) schools change, (\d+) of them in stage", text, re.MULTILINE)
+    compared = re.search(r"^compared (\d+) schools? under", text, re.MULTILINE)
+    changes = re.search(r"^(\d+) schools? changes?, (\d+) of them in stage", text, re.MULTILINE)
     assert compared and changes, text
     return int(compared[1]), int(changes[1]), int(changes[2])
 

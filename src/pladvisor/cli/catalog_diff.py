@@ -130,15 +130,22 @@ def _console(handle: TextIO) -> Console:
     return Console(file=handle, width=None if handle.isatty() else WIDE, highlight=False, soft_wrap=False)
 
 
+def _many(count: int, noun: str) -> str:
+    return f"{count} {noun if count == 1 else noun + 's'}"
+
+
 def _summary(console: Console, compare: CatalogDiff, old: str, new: str) -> None:
-    failed = f"; {compare.failed} rows failed" if compare.failed else ""
+    failed = f"; {_many(compare.failed, 'row')} failed" if compare.failed else ""
     console.print(
         Text(
-            f"compared {compare.compared} schools under {old} (catalog {compare.old.catalog.version}) and {new} "
-            f"(catalog {compare.new.catalog.version}){failed}"
+            f"compared {_many(compare.compared, 'school')} under {old} (catalog {compare.old.catalog.version}) and "
+            f"{new} (catalog {compare.new.catalog.version}){failed}"
         )
     )
-    console.print(f"{compare.changed} schools change, {compare.stage_changes} of them in stage")
+    console.print(
+        f"{_many(compare.changed, 'school')} {'changes' if compare.changed == 1 else 'change'}, "
+        f"{compare.stage_changes} of them in stage"
+    )
     if not compare.compared:
         return
     olds, news, counts = compare.transitions()
