@@ -129,4 +129,4 @@ openapi: $(VENV)/.installed
 	$(BIN)/litestar --app pladvisor.api.app:create_app schema openapi --output openapi/openapi.json
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) site
