@@ -77,8 +77,8 @@ def test_health_answers_get_and_head_once_started(client: TestClient[Litestar], 
     assert head.status_code == 200 and head.content == b""
 
 
-def test_readiness_fails_before_start_up_and_once_shutdown_begins(advisor: Advisor) -> None:
-    app = create_app(advisor)
+def test_readiness_fails_before_start_up_and_once_shutdown_begins(advisor: Advisor, app: Litestar) -> None:
+    app = create_app(advisor, app.state.settings)  # a new application on the shared database, which is set up
     not_started = TestClient(app)
     refused = not_started.get("/health/ready")
     assert refused.status_code == 503 and refused.headers["content-type"] == PROBLEM

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from hypothesis import given, settings
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -30,7 +31,7 @@ from pladvisor.domain.profile import SchoolProfile
 from pladvisor.engine.evaluator import RuleEvaluator
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
-from .servers import PLADVISOR, free_port, wait_until_healthy
+from .servers import PLADVISOR, free_port, running_server, wait_until_healthy
 from .strategies import profiles
 
 KEY = "operations-key-0123456789"
@@ -183,8 +184,10 @@ def test_the_rules_counted_as_fired_include_those_contradictory_answers_withheld
     assert fired_rules(assessment) == fired_by_engine(advisor, engine, profile, assessment)
 
 
-def test_sigterm_makes_readiness_fail_at_once_then_hands_over_to_the_servers_handler(advisor: Advisor) -> None:
-    app = create_app(advisor)
+def test_sigterm_makes_readiness_fail_at_once_then_hands_over_to_the_servers_handler(
+    advisor: Advisor, app: Litestar
+) -> None:
+    app = create_app(advisor, app.state.settings)  # a new application on the shared database, which is set up
     server_told: list[int] = []
 
     async def serve(app: Litestar) -> tuple[int, int]:
@@ -203,6 +206,49 @@ def test_sigterm_makes_readiness_fail_at_once_then_hands_over_to_the_servers_han
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert server_told == [signal.SIGTERM]
+
+
+def not_ready(answer: httpx.Response) -> str:
+    """The reason a 503 readiness answer gives, having checked that it is a problem a probe can act on."""
+    assert answer.status_code == 503 and answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["retry-after"] == "1"
+    problem = answer.json()
+    assert problem["type"] == "urn:pladvisor:problem:not-ready"
+    return str(problem["detail"])
+
+
+def test_readiness_waits_for_the_database_to_be_set_up_and_fails_on_one_newer_than_it_knows(tmp_path: Path) -> None:
+    database = tmp_path / "store.db"
+    url = f"sqlite:///{database}"
+    with running_server(PLADVISOR_DATABASE_URL=url, PLADVISOR_API_KEYS=KEY) as served_at:
+        ready = f"{served_at}/health/ready"
+        assert not_ready(httpx.get(ready)) == "Not ready: the database is not set up: run `pladvisor db upgrade`."
+        assert not database.exists(), "asking leaves no empty database behind"
+        empty = sa.create_engine(url)
+        with empty.connect() as connection:
+            connection.execute(sa.text("CREATE TABLE unrelated (id INTEGER)"))
+            connection.commit()
+        assert "not set up at this version's schema (empty, wanted" in not_ready(httpx.get(ready))
+        assert httpx.head(ready).status_code == 503
+
+        subprocess.run([str(PLADVISOR), "db", "upgrade"], env={**os.environ, "PLADVISOR_DATABASE_URL": url}, check=True)
+        assert httpx.get(ready).json()["status"] == "ready", "ready once set up, without a restart"
+        assert httpx.head(ready).status_code == 200
+        headers = {"X-API-Key": KEY}
+        assert httpx.post(f"{served_at}/v1/districts", json={"name": "North"}, headers=headers).status_code == 201
+
+        with empty.connect() as connection:
+            connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+            connection.commit()
+        assert "revision 9999, which this version of pladvisor does not know" in not_ready(httpx.get(ready))
+        empty.dispose()
+
+
+def test_readiness_fails_while_the_database_does_not_answer(advisor: Advisor) -> None:
+    nobody_listens = f"postgresql+psycopg://pladvisor@127.0.0.1:{free_port()}/pladvisor"
+    with TestClient(create_app(advisor, Settings(database_url=nobody_listens))) as client:
+        assert not_ready(client.get("/health/ready")) == "Not ready: the database does not answer."
+        assert client.get("/health/live").status_code == 200, "alive, though it cannot store"
 
 
 @contextmanager

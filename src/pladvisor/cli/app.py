@@ -36,7 +36,7 @@ from pladvisor.cli.runs import (
     through_api,
 )
 from pladvisor.client import Client
-from pladvisor.config import LOOPBACK, KeySourceError, Settings
+from pladvisor.config import LOOPBACK, KeySourceError, Settings, SettingsError
 from pladvisor.domain.base import to_json
 from pladvisor.errors import PladvisorError
 
@@ -76,6 +76,24 @@ def _progress(what: str, total: int | None) -> Iterator[Callable[[], None]]:
         yield lambda: progress.advance(task)
 
 
+def settings_or_exit() -> Settings:
+    """The ``PLADVISOR_*`` settings, or one line naming each variable at fault and what it accepts, and exit 2:
+    a traceback would name a field, not the variable that was set."""
+    try:
+        return Settings.from_environment()
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def cannot_open(engine: Any, exc: Exception) -> typer.Exit:
+    """Exit status 2 after one line: the database that cannot be opened (without its password) and the driver's
+    own reason, where the driver's traceback would bury both."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    typer.echo(f"error: cannot open the database {engine.url.render_as_string(hide_password=True)}: {reason}", err=True)
+    return typer.Exit(2)
+
+
 def _check_catalog(settings: Settings) -> None:
     """Refuse to start on a broken catalog with the file and rule at fault, not a traceback from a worker."""
     from pladvisor.engine.catalog import CatalogError, default_rules_dir, load_catalog
@@ -92,6 +110,7 @@ def _check_database(settings: Settings, upgrade: bool) -> None:
     schema first, once, before any server process starts. A database not set up is otherwise fine: the
     stateless routes need none, and the storing routes say to run `pladvisor db upgrade`."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
 
     from pladvisor.storage.database import DatabaseError, check, make_engine
     from pladvisor.storage.database import upgrade as migrate
@@ -108,6 +127,8 @@ def _check_database(settings: Settings, upgrade: bool) -> None:
     except DatabaseError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    except SQLAlchemyError as exc:
+        raise cannot_open(engine, exc) from exc
     finally:
         engine.dispose()
 
@@ -115,8 +136,10 @@ def _check_database(settings: Settings, upgrade: bool) -> None:
 @app.command()
 def serve(
     host: str = typer.Option(None, help="Address to bind (default from PLADVISOR_HOST, else 127.0.0.1)."),
-    port: int = typer.Option(None, help="Port to bind (default from PLADVISOR_PORT, else 8000)."),
-    workers: int = typer.Option(None, help="Server processes (default from PLADVISOR_WORKERS, else 1)."),
+    port: int = typer.Option(
+        None, min=0, max=65535, help="Port to bind, 0 for any free one (default from PLADVISOR_PORT, else 8000)."
+    ),
+    workers: int = typer.Option(None, min=1, max=64, help="Server processes (default from PLADVISOR_WORKERS, else 1)."),
     upgrade_database: bool = typer.Option(
         None,
         "--upgrade-database",
@@ -124,7 +147,7 @@ def serve(
     ),
 ) -> None:
     """Serve the HTTP API."""
-    settings = Settings()
+    settings = settings_or_exit()
     _check_catalog(settings)
     try:
         keys = settings.accepted_keys()
@@ -193,7 +216,7 @@ def rules() -> None:
     """Validate the rule catalog and print a one-line summary per rule."""
     from pladvisor.advice.advisor import Advisor
 
-    settings = Settings()
+    settings = settings_or_exit()
     _check_catalog(settings)
     advisor = Advisor.from_directory(settings.rules_dir)
     for compiled in advisor.catalog.rules:
@@ -220,7 +243,7 @@ def template(
 
         if role not in ROLES:
             raise typer.BadParameter(f"{role!r} is not one of {', '.join(ROLES)}", param_hint="--role")
-        respondents = _respondents(Settings())
+        respondents = _respondents(settings_or_exit())
 
         def writer(handle: TextIO) -> None:
             write_role_template(handle, respondents, role)
@@ -267,7 +290,7 @@ def combine(
 
     if output.suffix.lower() != ".jsonl":
         raise typer.BadParameter(f"{output}: use .jsonl", param_hint="--output")
-    settings = Settings()
+    settings = settings_or_exit()
     respondents = _respondents(settings)
     advisor = Advisor.from_directory(settings.rules_dir)
     combiner = Combiner(advisor, respondents, settings.minimum_group)
@@ -350,7 +373,12 @@ def score(
     ),
     resume: bool = typer.Option(False, help="Skip rows already recorded in the outputs or the errors file."),
     api: str | None = typer.Option(None, help="Score through a running service at this URL instead of in-process."),
-    api_key: str | None = typer.Option(None, envvar="PLADVISOR_API_KEY", help="API key for --api."),
+    api_key: str | None = typer.Option(
+        None,
+        envvar="PLADVISOR_API_KEY",
+        help="API key for --api: one of the keys the service accepts (its PLADVISOR_API_KEYS). Set "
+        "PLADVISOR_API_KEY rather than this option to keep the key out of the shell's history.",
+    ),
     batch_size: int = typer.Option(
         500,
         min=1,
@@ -378,7 +406,7 @@ def score(
             "--resume with --rollup or --report needs a .jsonl output to rebuild from", param_hint="--rollup"
         )
     errors = errors or output[0].with_suffix(".errors.jsonl")
-    settings = Settings()
+    settings = settings_or_exit()
     storing = _storing(store_into, org, assessed_on, api, settings) if store_into else None
     client = Client(api, api_key=api_key) if api else None
     if client is not None:
@@ -455,12 +483,14 @@ catalog.command("diff")(catalog_diff)
 def _store_engine() -> Any:
     from pladvisor.storage.database import make_engine
 
-    return make_engine(Settings().database_url)
+    return make_engine(settings_or_exit().database_url)
 
 
 @db.command()
 def upgrade() -> None:
     """Bring the database to this version's schema (PLADVISOR_DATABASE_URL; an SQLite file by default)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from pladvisor.storage.database import DatabaseError
     from pladvisor.storage.database import upgrade as migrate
 
@@ -470,6 +500,8 @@ def upgrade() -> None:
     except DatabaseError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    except SQLAlchemyError as exc:
+        raise cannot_open(engine, exc) from exc
     finally:
         engine.dispose()
     typer.echo(f"database at schema revision {revision}")
@@ -477,6 +509,8 @@ def upgrade() -> None:
 
 def _open_store(url: str) -> Any:
     """The store at ``url``, or the reason it cannot be used (not set up, or newer than this version) and exit 2."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from pladvisor.storage.database import DatabaseError, make_engine
     from pladvisor.storage.store import Store
 
@@ -487,11 +521,14 @@ def _open_store(url: str) -> Any:
         engine.dispose()
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise cannot_open(engine, exc) from exc
 
 
 @contextmanager
 def _store() -> Iterator[Any]:
-    store = _open_store(Settings().database_url)
+    store = _open_store(settings_or_exit().database_url)
     try:
         yield store
     finally:
@@ -613,7 +650,7 @@ def report(
             where = ".".join(map(str, error["loc"])) or "body"
             typer.echo(f"error: {profile}: {where}: {error['msg']}", err=True)
         raise typer.Exit(2) from exc
-    advisor = Advisor.from_directory(Settings().rules_dir)
+    advisor = Advisor.from_directory(settings_or_exit().rules_dir)
     page = render_report(advisor.assess(school), what_if(advisor, school))
     if str(output) == "-":
         sys.stdout.write(page)

@@ -67,17 +67,22 @@ def _file_rows(path: Path, compare: CatalogDiff) -> Iterator[Row]:
 
 def _store_rows(organization: str, compare: CatalogDiff, stack: ExitStack) -> Iterator[Row]:
     """Each school's latest stored answers, in the order the schools were added; its line is its position."""
-    from pladvisor.config import Settings
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pladvisor.cli.app import cannot_open, settings_or_exit
     from pladvisor.storage.database import DatabaseError, make_engine
     from pladvisor.storage.store import Store
 
-    engine = make_engine(Settings().database_url)
+    engine = make_engine(settings_or_exit().database_url)
     try:
         store = Store(engine)
     except DatabaseError as exc:
         engine.dispose()
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise cannot_open(engine, exc) from exc
     stack.callback(store.close)
     for line, (school, name, external_id, profile) in enumerate(store.latest_profiles(organization), start=1):
         try:
