@@ -114,10 +114,22 @@ def test_guessing_keys_is_refused_after_a_few_wrong_ones(advisor: Advisor) -> No
             for i in range(FAILED_KEYS_PER_MINUTE)
         ]
         assert wrong == [401] * FAILED_KEYS_PER_MINUTE
-        refused = client.get("/v1/rules", headers={"x-api-key": ONE})
-        assert refused.status_code == 429 and refused.headers["content-type"] == PROBLEM
-        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        for headers in ({"x-api-key": "guess-after-the-limit"}, {}):
+            refused = client.get("/v1/rules", headers=headers)
+            assert refused.status_code == 429 and refused.headers["content-type"] == PROBLEM
+            assert 1 <= int(refused.headers["retry-after"]) <= 60
         assert client.get("/health").status_code == 200
+
+
+def test_a_burst_of_wrong_keys_from_an_address_does_not_lock_out_a_valid_key_from_it(advisor: Advisor) -> None:
+    """Behind a proxy not configured as trusted, every client shares one address: one client without its key
+    must not stop the others."""
+    with service(advisor, Settings(api_keys=[ONE, TWO])) as client:
+        for _ in range(FAILED_KEYS_PER_MINUTE * 3):
+            client.get("/v1/rules")
+        assert client.get("/v1/rules").status_code == 429
+        assert client.get("/v1/rules", headers={"x-api-key": ONE}).status_code == 200
+        assert client.get("/v1/rules", headers={"authorization": f"Bearer {TWO}"}).status_code == 200
 
 
 def test_the_failure_window_forgets_after_a_minute_and_stays_bounded() -> None:

@@ -25,7 +25,7 @@ OPEN_PATHS = [*PUBLIC_PATHS, *EMBED_PATHS, "^/v1/questionnaire/form$", r"^/schem
 Every other data route, the form's own requests included, needs the key."""
 
 FAILED_KEYS_PER_MINUTE = 10
-"""Wrong keys an address may send in a minute before it is refused outright (429)."""
+"""Missing or wrong keys an address may send in a minute before its further wrong ones are refused (429)."""
 TRACKED_ADDRESSES = 10_000
 """Addresses remembered for failed keys; the oldest are forgotten first, so memory stays bounded."""
 
@@ -66,9 +66,13 @@ class FailureWindow:
 
 
 class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
-    """Refuses every request but the public ones unless it carries one of the accepted keys, and refuses an
-    address outright (429) once it has sent too many wrong keys in a minute, so keys cannot be guessed at
-    speed. The count is per server process."""
+    """Refuses every request but the public ones unless it carries one of the accepted keys. An address that
+    has sent too many missing or wrong keys in a minute gets 429 for its further ones instead of 401, cheaply
+    and without a reason to keep trying; a request with a valid key is served whatever its address sent
+    before. Behind a proxy that is not configured as trusted, every client shares the proxy's address, and
+    one misconfigured client would otherwise lock all the others out. Guessing stays out of reach all the
+    same: a key is at least 16 characters (``config.MIN_KEY_LENGTH``), and no rate of tries finds one. The count is per
+    server process."""
 
     def __init__(self, app: ASGIApp, keys: frozenset[str], failures: FailureWindow | None = None) -> None:
         super().__init__(app, exclude=OPEN_PATHS)
@@ -76,26 +80,27 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
         self._failures = failures or FailureWindow(FAILED_KEYS_PER_MINUTE)
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        key = presented_key(connection)
+        if key is not None and self._accepted(key.encode()):
+            return AuthenticationResult(user=None, auth=key)
         address = client_address(connection)
         wait = self._failures.retry_after(address)
+        self._failures.record(address)
         if wait is not None:
             raise TooManyRequestsException(
                 "Too many requests with a missing or wrong API key from this address; try again later.",
                 headers={"Retry-After": str(wait)},
             )
-        key = presented_key(connection)
         if key is None:
-            self._failures.record(address)
             raise NotAuthorizedException(
                 "Send an API key in X-API-Key or Authorization: Bearer.", headers={"WWW-Authenticate": "Bearer"}
             )
-        candidate = key.encode()
-        # Compare against every key, always, so timing reveals neither the key nor which one matched.
+        raise NotAuthorizedException("The API key is not valid.", headers={"WWW-Authenticate": "Bearer"})
+
+    def _accepted(self, candidate: bytes) -> bool:
+        """Compared against every key, always, so that timing reveals neither the key nor which one matched."""
         matched = [hmac.compare_digest(candidate, accepted) for accepted in self._keys]
-        if not any(matched):
-            self._failures.record(address)
-            raise NotAuthorizedException("The API key is not valid.", headers={"WWW-Authenticate": "Bearer"})
-        return AuthenticationResult(user=None, auth=key)
+        return any(matched)
 
 
 def rate_limit_identity(keys_on: bool) -> Callable[[ASGIConnection[Any, Any, Any, Any]], str]:
