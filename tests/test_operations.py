@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from litestar import Litestar
 from litestar.testing import TestClient
-from prometheus_client.parser import text_string_to_metric_families
 
 from pladvisor.advice.advisor import Advisor, fact_of
 from pladvisor.api.app import create_app
@@ -31,20 +30,12 @@ from pladvisor.domain.profile import SchoolProfile
 from pladvisor.engine.evaluator import RuleEvaluator
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
+from .scrapes import sample
 from .servers import PLADVISOR, free_port, running_server, wait_until_healthy
 from .strategies import profiles
 
 KEY = "operations-key-0123456789"
 CONTRADICTORY = json.loads((Path(__file__).parents[1] / "examples" / "profiles" / "contradictory.json").read_text())
-
-
-def sample(scrape: str, name: str, **labels: str) -> float:
-    """One series of a scrape; 0 before the series first appears, as for a counter that has not moved."""
-    for family in text_string_to_metric_families(scrape):
-        for point in family.samples:
-            if point.name == name and point.labels == labels:
-                return point.value
-    return 0.0
 
 
 def test_requests_are_counted_by_route_template_and_status_404s_under_one_label(client: TestClient[Litestar]) -> None:
@@ -356,8 +347,130 @@ def test_sigterm_answers_requests_in_flight_and_exits_once_the_drain_bound_is_ov
             cut_off = _answer(stalled)
     status, _, body = answer.partition(b"\r\n\r\n")
     assert status.startswith(b"HTTP/1.1 200 ") and json.loads(body)["school_id"] == "late"
-    assert not cut_off.startswith(b"HTTP/1.1 200 "), "a request still incomplete at the bound is not served"
+    head, _, body = cut_off.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 503 "), "a request still incomplete at the bound is not served"
+    assert b"content-type: application/problem+json" in head and b"retry-after: 1" in head
+    assert json.loads(body)["type"] == "urn:pladvisor:problem:shutting-down"
     assert drain - 0.5 < took < drain + 8, f"exited {took:.1f} s after SIGTERM with a {drain} s drain bound"
+
+
+def test_a_request_cut_by_the_drain_is_answered_as_a_problem_and_counted(client: TestClient[Litestar]) -> None:
+    """What uvicorn does when the drain bound is over: it cancels the request's task. Here the request waits for
+    a body that never comes, as a slow client's would."""
+    route = {"method": "POST", "route": "/v1/assessments"}
+
+    def counts() -> tuple[float, float, float]:
+        scrape = client.get("/metrics").text
+        return (
+            sample(scrape, "pladvisor_http_requests_total", **route, status="503"),
+            sample(scrape, "pladvisor_problems_total", type="urn:pladvisor:problem:shutting-down"),
+            sample(scrape, "pladvisor_http_requests_in_progress"),
+        )
+
+    before = counts()
+    sent: list[Mapping[str, object]] = []
+
+    async def cut() -> None:
+        waiting, never = asyncio.Event(), asyncio.Event()
+
+        async def receive() -> dict[str, object]:
+            waiting.set()
+            await never.wait()
+            raise AssertionError("unreachable")
+
+        async def send(message: Mapping[str, object]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/v1/assessments",
+            "raw_path": b"/v1/assessments",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"test"), (b"content-type", b"application/json"), (b"content-length", b"900")],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
+            "state": {},
+        }
+        task = asyncio.create_task(client.app(scope, receive, send))
+        await waiting.wait()
+        task.cancel("Task cancelled, timeout graceful shutdown exceeded")
+        await task
+
+    asyncio.run(cut())
+    start, body = sent
+    assert start["status"] == 503
+    headers = dict(start["headers"])  # type: ignore[call-overload]
+    assert headers[b"content-type"] == b"application/problem+json" and headers[b"retry-after"] == b"1"
+    assert json.loads(body["body"])["detail"] == (  # type: ignore[arg-type]
+        "The server stopped before this request was complete; send it again."
+    )
+    after = counts()
+    assert (after[0] - before[0], after[1] - before[1]) == (1, 1)
+    assert after[2] == before[2], "the request is no longer counted as in progress"
+
+
+def workers_of(supervisor: subprocess.Popen[bytes], count: int) -> list[int]:
+    """The worker processes ``serve --workers`` started, once there are ``count`` of them (its other child,
+    multiprocessing's resource tracker, is no worker)."""
+    deadline = time.monotonic() + 30
+    while True:
+        children = Path(f"/proc/{supervisor.pid}/task/{supervisor.pid}/children").read_text().split()
+        workers = [int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        if len(workers) == count:
+            return workers
+        assert time.monotonic() < deadline, f"{len(workers)} workers, not {count}"
+        time.sleep(0.1)
+
+
+def gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state == "Z"  # exited, not yet reaped by whoever adopted it
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the worker processes through /proc")
+def test_workers_drain_and_exit_when_their_supervisor_is_killed_leaving_the_port_free(tmp_path: Path) -> None:
+    with served(tmp_path / "server.log", "--workers", "2", PLADVISOR_DRAIN_SECONDS="2") as (url, process):
+        workers = workers_of(process, 2)
+        process.kill()
+        process.wait()
+        deadline = time.monotonic() + 15
+        try:
+            while not all(gone(pid) for pid in workers):
+                assert time.monotonic() < deadline, "orphaned workers kept serving"
+                time.sleep(0.1)
+        finally:
+            for pid in workers:
+                if not gone(pid):
+                    os.kill(pid, signal.SIGKILL)
+        port = int(url.rsplit(":", 1)[1])
+        with socket.socket() as rebound:
+            rebound.bind(("127.0.0.1", port))  # a new supervisor can take the port
+    lines = (tmp_path / "server.log").read_text()
+    assert lines.count("is gone: this worker drains and exits") == 2
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the worker processes through /proc")
+def test_the_in_progress_gauge_forgets_requests_of_a_worker_that_was_killed(tmp_path: Path) -> None:
+    with served(tmp_path / "server.log", "--workers", "2", PLADVISOR_LOG_LEVEL="warning") as (url, process):
+        stalled, _ = _half_sent_assessment(url)
+        with stalled:
+            deadline = time.monotonic() + 15
+            while sample(httpx.get(f"{url}/metrics").text, "pladvisor_http_requests_in_progress") < 2:
+                assert time.monotonic() < deadline, "the server never took the request"
+                time.sleep(0.05)
+            for pid in workers_of(process, 2):
+                os.kill(pid, signal.SIGKILL)
+            wait_until_healthy(url, process)  # the supervisor has started new workers
+            assert sample(httpx.get(f"{url}/metrics").text, "pladvisor_http_requests_in_progress") == 1
+        stop(process)
 
 
 def test_several_workers_add_up_their_metrics_in_a_directory_removed_after(tmp_path: Path) -> None:

@@ -13,11 +13,17 @@ prometheus_client is imported, so the variable must be set before the process st
 
 from __future__ import annotations
 
+import os
+import re
 from functools import cache
+from pathlib import Path
+from typing import Any, Literal
 
 import msgspec
+from litestar import Request
 from litestar.plugins.prometheus import PrometheusController
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+from prometheus_client.multiprocess import mark_process_dead
 
 from pladvisor.advice.batch import Outcome
 from pladvisor.domain.assessment import Assessment, AssessmentSummary
@@ -27,6 +33,8 @@ from pladvisor.domain.batch import ItemProblem
 # that process start time already gives.
 disable_created_metrics()  # type: ignore[no-untyped-call]
 
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+"""Where each server process keeps its values, when there are several (``pladvisor serve --workers N``)."""
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 """Methods counted by name; any other (clients choose the method) is counted as ``other``."""
 UNMATCHED = "unmatched"
@@ -57,6 +65,43 @@ EMBED_READS = Counter(
     ["view", "outcome"],
 )
 BATCH_ITEMS = Counter("pladvisor_batch_items", "Batch items judged, by outcome.", ["outcome"])
+Cut = Literal["over-capacity", "head-too-large", "head-timeout", "body-timeout"]
+CONNECTIONS_CUT = Counter(
+    "pladvisor_http_connections_cut",
+    "Connections the server closed itself, before any route answered, by reason: past the connection cap (503), "
+    "a request head too large (431), a head (408) or a body that did not arrive in time.",
+    ["reason"],
+)
+
+
+LIVE_GAUGE_FILE = re.compile(r"gauge_live(?:sum|all|max|min|mostrecent)_(\d+)\.db")
+"""prometheus_client's file for one process's gauges that count only while the process lives."""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # there, under another user
+    return False
+
+
+def forget_dead_processes(directory: Path) -> None:
+    """Drop the live gauges of server processes that are gone: a worker killed mid-request never lowers its
+    in-progress gauge, and prometheus_client adds a process's file up until told the process is dead. The
+    supervisor starts a new worker in its place and does not tell it; the scrape can see for itself."""
+    for path in directory.glob("gauge_live*_*.db"):
+        match = LIVE_GAUGE_FILE.fullmatch(path.name)
+        if match is not None and _gone(int(match[1])):
+            mark_process_dead(int(match[1]), str(directory))  # type: ignore[no-untyped-call]
+
+
+async def _before_scrape(_: Request[Any, Any, Any]) -> None:
+    directory = os.environ.get(MULTIPROCESS_DIR)
+    if directory:
+        forget_dead_processes(Path(directory))
 
 
 class MetricsController(PrometheusController):
@@ -64,6 +109,7 @@ class MetricsController(PrometheusController):
     out of the OpenAPI document, which describes the API rather than its operation."""
 
     include_in_schema = False
+    before_request = staticmethod(_before_scrape)
 
 
 @cache
@@ -99,6 +145,14 @@ def record_problem(body: bytes) -> None:
     except msgspec.MsgspecError:
         kind = "unreadable"
     PROBLEMS.labels(kind).inc()
+
+
+def record_cut(reason: Cut, problem: bytes | None) -> None:
+    """A connection the server closed before the application answered, and the problem it was told, if any:
+    counted here, as the application's own answers are counted by the service."""
+    CONNECTIONS_CUT.labels(reason).inc()
+    if problem is not None:
+        record_problem(problem)
 
 
 def fired_rules(assessment: Assessment) -> set[str]:

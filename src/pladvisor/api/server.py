@@ -8,13 +8,16 @@ This protocol, used by ``pladvisor serve``, adds:
 * a deadline for each request head (``PLADVISOR_HEAD_TIMEOUT_SECONDS``) from its first
   byte, or from the connection's opening, and for each request body
   (``PLADVISOR_BODY_TIMEOUT_SECONDS``) from the end of its head: a connection that misses
-  one is closed;
+  one is closed, after a 408 problem when part of a head had come (a body cut short is
+  already the application's: it sees the client leave);
 * a bound on the size of a request head (``MAX_HEAD_BYTES``): past it, a 431 problem,
   then the connection is closed;
 * a cap on open connections per process (``PLADVISOR_MAX_CONNECTIONS``): past it, a 503
   problem with ``Retry-After``, then the connection is closed.
 
 Idle keep-alive connections between requests are closed by uvicorn's own keep-alive timeout.
+Each cut is counted in ``/metrics`` (``pladvisor_http_connections_cut_total``, by reason),
+and each problem it answers with among the problems sent: the application never sees them.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from typing import Any, cast
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from pladvisor.config import Settings
+
+from .metrics import Cut, record_cut
 
 MAX_HEAD_BYTES = 64 * 1024
 """Far above any real client's head (browsers send a few kilobytes), far below what exhausts memory."""
@@ -59,6 +64,9 @@ def _problem_response(status: int, reason: str, detail: str, extra_headers: str 
 
 HEAD_TOO_LARGE = _problem_response(
     431, "Request Header Fields Too Large", f"The request head is larger than {MAX_HEAD_BYTES} bytes."
+)
+HEAD_TOO_SLOW = _problem_response(
+    408, "Request Timeout", "The request head did not arrive in time; send the whole request at once."
 )
 OVER_CAPACITY = _problem_response(
     503,
@@ -125,7 +133,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         if len(self.connections) > _settings().max_connections:
-            self._refuse(OVER_CAPACITY)
+            self._refuse(OVER_CAPACITY, "over-capacity")
             return
         self._expect_head()
 
@@ -143,7 +151,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self._head_bytes is not None and not self._refused:
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEAD_BYTES:
-                self._refuse(HEAD_TOO_LARGE)
+                self._refuse(HEAD_TOO_LARGE, "head-too-large")
 
     def on_headers_complete(self) -> None:
         self._head_bytes = None
@@ -171,14 +179,20 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def _too_slow(self) -> None:
         self._deadline = None
-        if self.cycle is not None and not self.cycle.response_complete and self.cycle.response_started:
-            return  # the answer is being written: uvicorn finishes it
+        if self._head_bytes:
+            self._refuse(HEAD_TOO_SLOW, "head-timeout")
+            return
+        if self._head_bytes is None and self.cycle is not None and not self.cycle.response_complete:
+            if self.cycle.response_started:
+                return  # the answer is being written: uvicorn finishes it
+            record_cut("body-timeout", None)
         self.transport.close()
 
-    def _refuse(self, response: bytes) -> None:
+    def _refuse(self, response: bytes, reason: Cut) -> None:
         """Answer, stop writing, and close shortly after: closing at once with the client's data unread would
         reset the connection, and the client might never read why."""
         self._refused = True
+        record_cut(reason, response.partition(b"\r\n\r\n")[2])
         self.transport.write(response)
         if self.transport.can_write_eof():
             self.transport.write_eof()

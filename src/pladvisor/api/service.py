@@ -7,6 +7,7 @@ ASGI entry point covers every response the service sends.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -16,7 +17,17 @@ from typing import cast
 
 from litestar import Litestar
 from litestar.enums import ScopeType
-from litestar.types import HTTPScope, LifeSpanReceive, LifeSpanScope, LifeSpanSend, Message, Receive, Scope, Send
+from litestar.types import (
+    HTTPScope,
+    LifeSpanReceive,
+    LifeSpanScope,
+    LifeSpanSend,
+    Message,
+    Receive,
+    ReceiveMessage,
+    Scope,
+    Send,
+)
 
 from .metrics import IN_PROGRESS, observe_request, record_problem
 from .observability import access_line, access_log, current_request_id
@@ -47,7 +58,7 @@ class Service(Litestar):
             await super().__call__(scope, receive, send)
             return
         # Lifespan and WebSocket scopes went to Litestar above: only HTTP comes this far.
-        http, send = cast("HTTPScope", scope), cast("Send", send)
+        http, send, receive = cast("HTTPScope", scope), cast("Send", send), cast("Receive", receive)
         request_id = _incoming_id(http) or uuid.uuid4().hex
         token = current_request_id.set(request_id)
         started = time.perf_counter()
@@ -55,9 +66,20 @@ class Service(Litestar):
         refused_preflight = False
         problem: list[bytes] | None = None
         """The body of a problem answer so far; None for any other answer."""
+        gone = False
+        """Whether the client left before the request was read (its body cut short, or the server cut it): the
+        answer the application makes then reaches no one, and is not counted as sent."""
+
+        async def receive_watched() -> ReceiveMessage:
+            nonlocal gone
+            message = await receive()
+            gone = gone or message["type"] == "http.disconnect"
+            return message
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, refused_preflight, problem
+            if gone and status is None:
+                return
             if message["type"] == "http.response.start":
                 headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
                 refused_preflight = message["status"] == 400 and _is_preflight(http)
@@ -91,7 +113,15 @@ class Service(Litestar):
             if "//" in http["path"]:
                 await _no_empty_segment(with_page_headers(send_with_id))
             else:
-                await super().__call__(scope, receive, with_page_headers(send_with_id))
+                await super().__call__(scope, receive_watched, with_page_headers(send_with_id))
+        except asyncio.CancelledError:
+            # The server cancels what is still running when the drain bound is over. Unanswered, uvicorn would
+            # say "Internal Server Error" in plain text; the client is owed a problem it can retry elsewhere.
+            task = asyncio.current_task()
+            if status is not None or task is None or not task.cancelling():
+                raise
+            task.uncancel()
+            await _cut_by_the_drain(with_page_headers(send_with_id))
         finally:
             IN_PROGRESS.dec()
             # The router has put the matched route's template in the scope by now; a 404 or 405 has none.
@@ -137,6 +167,27 @@ EMPTY_SEGMENT = json.dumps(
         "detail": "The path has an empty segment: an id is missing from it.",
     }
 ).encode()
+
+
+CUT_BY_THE_DRAIN = json.dumps(
+    {
+        "type": "urn:pladvisor:problem:shutting-down",
+        "title": "Shutting down",
+        "status": 503,
+        "detail": "The server stopped before this request was complete; send it again.",
+    }
+).encode()
+
+
+async def _cut_by_the_drain(send: Send) -> None:
+    headers = [
+        (b"content-type", PROBLEM_CONTENT_TYPE),
+        (b"content-length", str(len(CUT_BY_THE_DRAIN)).encode()),
+        (b"retry-after", b"1"),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": CUT_BY_THE_DRAIN, "more_body": False})
 
 
 async def _no_empty_segment(send: Send) -> None:

@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from pladvisor.engine.respondents import Respondents
 
 KEEP_ALIVE_SECONDS = 75
-MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 app = typer.Typer(no_args_is_help=True, help="Personalized-learning readiness advisor.")
 
 
@@ -168,7 +167,8 @@ def serve(
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with _metrics_shared_by(workers):
         uvicorn.run(
-            "pladvisor.api.app:create_app",
+            # Each worker of several also stops once its supervisor is gone (see the module).
+            "pladvisor.api.worker:create_worker_app" if workers > 1 else "pladvisor.api.app:create_app",
             factory=True,
             host=host,
             port=port if port is not None else settings.port,
@@ -200,6 +200,8 @@ def _metrics_shared_by(workers: int) -> Iterator[None]:
     (prometheus_client's multiprocess mode), in ``PROMETHEUS_MULTIPROC_DIR``. Unless the operator chose that
     directory, a fresh one is made for this run and removed after it: files left from an earlier run would be
     added up too. The variable is set before the worker processes start, as they read it when they do."""
+    from pladvisor.api.metrics import MULTIPROCESS_DIR
+
     if workers == 1 or MULTIPROCESS_DIR in os.environ:
         yield
         return
