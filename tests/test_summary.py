@@ -35,6 +35,7 @@ def check_faithful(summary: AssessmentSummary, full: Assessment) -> None:
     )
     assert (summary.score, summary.ceiling, summary.answered_score) == (r.score, r.ceiling, r.answered_score)
     assert (summary.confidence, summary.verdict) == (r.confidence, r.verdict)
+    assert [(a.area, a.score) for a in summary.areas] == [(a.area, a.score) for a in r.areas]
     assert [(s.rank, s.rule_id, s.kind, s.priority, s.horizon, s.title) for s in summary.plan] == [
         (item.rank, item.rule_id, item.kind, item.priority, item.horizon, item.title) for item in full.recommendations
     ]

@@ -11,6 +11,7 @@ from msgspec.structs import replace
 
 from pladvisor.domain.assessment import (
     AnswerCheck,
+    AreaSummary,
     Assessment,
     AssessmentSummary,
     Evidence,
@@ -441,6 +442,7 @@ class Advisor:
             answered_score=r.answered_score,
             confidence=r.confidence,
             verdict=r.verdict,
+            areas=tuple(AreaSummary(area=a.area, score=a.score) for a in r.areas),
             plan=tuple(
                 PlanStep(rank=rank, rule_id=rule_id, kind=kind, priority=priority, horizon=horizon, title=title)
                 for rank, (rule_id, kind, priority, horizon, title) in enumerate(steps, start=1)

@@ -6,9 +6,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pladvisor.domain.assessment import Assessment
+from pladvisor.domain.assessment import Assessment, AssessmentSummary
 from pladvisor.domain.base import to_json
-from pladvisor.domain.batch import BatchItem, ItemProblem
+from pladvisor.domain.batch import BatchItem, BatchSummaryItem, ItemProblem, View
 from pladvisor.domain.problems import field_errors
 from pladvisor.domain.profile import MAX_TEXT, SchoolProfile
 
@@ -24,11 +24,13 @@ def readable_school_id(raw: Any) -> str | None:
 
 Outcome = Assessment | ItemProblem
 """An item's assessment, or why it could not be assessed."""
+SummaryOutcome = AssessmentSummary | ItemProblem
+"""An item's assessment as its summary, or why it could not be assessed."""
 
 
-def assess_raw(advisor: Advisor, index: int, raw: Any) -> Outcome:
+def _profile(index: int, raw: Any) -> SchoolProfile | ItemProblem:
     try:
-        profile = SchoolProfile.model_validate(raw, strict=True)
+        return SchoolProfile.model_validate(raw, strict=True)
     except ValidationError as exc:
         return ItemProblem(
             index=index,
@@ -36,11 +38,43 @@ def assess_raw(advisor: Advisor, index: int, raw: Any) -> Outcome:
             errors=tuple(field_errors(exc)),
             error_count=exc.error_count(),
         )
-    return advisor.assess(profile)
+
+
+def assess_raw(advisor: Advisor, index: int, raw: Any) -> Outcome:
+    profile = _profile(index, raw)
+    return profile if isinstance(profile, ItemProblem) else advisor.assess(profile)
+
+
+def summarize_raw(advisor: Advisor, index: int, raw: Any) -> SummaryOutcome:
+    profile = _profile(index, raw)
+    return profile if isinstance(profile, ItemProblem) else advisor.summarize(profile)
+
+
+def judge_raw(advisor: Advisor, index: int, raw: Any, view: View) -> Outcome | SummaryOutcome:
+    """The item judged as ``view`` asks: its assessment or the assessment's summary."""
+    return summarize_raw(advisor, index, raw) if view == "summary" else assess_raw(advisor, index, raw)
+
+
+def rollup_summary(index: int, summary: AssessmentSummary) -> Summary:
+    """What the roll-up counts of a school answered as its summary: the same as of its full assessment
+    (``Summary.of``), since the summary carries the area scores and the plan's gaps by rule, title and
+    priority."""
+    return Summary(
+        index=index,
+        school_id=summary.school_id,
+        name=summary.name,
+        score=summary.score,
+        stage=summary.stage,
+        confidence=summary.confidence,
+        areas=tuple((a.area, a.score) for a in summary.areas),
+        provisional=summary.provisional,
+        recommendations=tuple((s.rule_id, s.title, s.priority) for s in summary.plan if s.kind == "gap"),
+    )
 
 
 class BatchJson:
-    """The JSON of a ``BatchResult``, built one item at a time.
+    """The JSON of a ``BatchResult`` (or, for the summary view, a ``BatchSummaryResult``), built one item at
+    a time.
 
     Each answer lives only until its JSON text exists: holding a thousand answers until the
     end would make the garbage collector walk them again and again, and serializing them
@@ -48,23 +82,33 @@ class BatchJson:
     interleave other work between items.
     """
 
-    def __init__(self, advisor: Advisor) -> None:
+    def __init__(self, advisor: Advisor, view: View = "full") -> None:
         self._advisor = advisor
+        self._view: View = view
         self._rollup = RollupBuilder(advisor.catalog.version)
         self._parts: list[bytes] = []
 
-    def add(self, raw: Any) -> Outcome:
+    def add(self, raw: Any) -> Outcome | SummaryOutcome:
         """Assess one more item; its outcome is returned for whoever counts outcomes."""
         index = len(self._parts)
-        outcome = assess_raw(self._advisor, index, raw)
+        outcome = judge_raw(self._advisor, index, raw, self._view)
         if isinstance(outcome, ItemProblem):
             self._rollup.add(None)
-            self._parts.append(to_json(BatchItem(index=index, status="invalid", problem=outcome)))
+            item: BatchItem | BatchSummaryItem = (
+                BatchSummaryItem(index=index, status="invalid", problem=outcome)
+                if self._view == "summary"
+                else BatchItem(index=index, status="invalid", problem=outcome)
+            )
+        elif isinstance(outcome, AssessmentSummary):
+            self._rollup.add(rollup_summary(index, outcome))
+            item = BatchSummaryItem(index=index, status="ok", summary=outcome)
         else:
             self._rollup.add(Summary.of(index, outcome))
-            self._parts.append(to_json(BatchItem(index=index, status="ok", assessment=outcome)))
+            item = BatchItem(index=index, status="ok", assessment=outcome)
+        self._parts.append(to_json(item))
         return outcome
 
     def finish(self) -> bytes:
         rollup = to_json(self._rollup.build())
-        return b'{"results":[' + b",".join(self._parts) + b'],"rollup":' + rollup + b"}"
+        head = b'{"view":"' + self._view.encode() + b'","results":['
+        return head + b",".join(self._parts) + b'],"rollup":' + rollup + b"}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 import anyio.lowlevel
@@ -11,11 +11,11 @@ from litestar import MediaType, Response, post
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Reference, RequestBody, Schema
-from litestar.params import JSONBody
+from litestar.params import JSONBody, Parameter
 
 from pladvisor.advice.batch import BatchJson
 from pladvisor.config import Settings
-from pladvisor.domain.batch import BatchResult
+from pladvisor.domain.batch import BatchResult, BatchSummaryResult, View
 
 from .metrics import record_batch_item
 from .problems import BAD_BODY, problem, problem_response
@@ -66,8 +66,10 @@ in long stretches, and single requests would wait seconds behind it."""
     responses={
         # The handler writes the result's JSON one item at a time (see BatchJson); this is its shape.
         200: ResponseSpec(
-            data_container=BatchResult,
-            description="One result per item, in input order, and the district roll-up.",
+            data_container=BatchResult | BatchSummaryResult,
+            description="One result per item, in input order, and the district roll-up: a BatchResult, or with "
+            "view=summary a BatchSummaryResult, whose items carry each assessment's summary and whose roll-up is "
+            "the same.",
             generate_examples=False,
         ),
         **BAD_BODY,
@@ -75,8 +77,20 @@ in long stretches, and single requests would wait seconds behind it."""
         503: problem_response(503, "As many batches as the server takes at once are running; retry after a while."),
     },
 )
-async def assess_many(data: JSONBody[list[Any]], state: State) -> Response[bytes]:
-    """One result per item in input order (an assessment, or the item's field errors) and a district roll-up."""
+async def assess_many(
+    data: JSONBody[list[Any]],
+    state: State,
+    view: Annotated[
+        View,
+        Parameter(
+            description="full (the default): each item's whole assessment. summary: each item's assessment as its "
+            "summary (see POST /v1/assessments?view=summary); the items that are not valid profiles and the "
+            "roll-up are the same either way."
+        ),
+    ] = "full",
+) -> Response[bytes]:
+    """One result per item in input order (an assessment or its summary, or the item's field errors) and a
+    district roll-up."""
     limit: int = state.settings.batch_limit
     if len(data) > limit:
         raise problem(
@@ -99,7 +113,7 @@ async def assess_many(data: JSONBody[list[Any]], state: State) -> Response[bytes
         )
     state.batches_running = running + 1
     try:
-        writer = BatchJson(advisor_of(state))
+        writer = BatchJson(advisor_of(state), view)
         for position, raw in enumerate(data, start=1):
             record_batch_item(writer.add(raw))
             if position % ITEMS_BETWEEN_TURNS == 0:

@@ -25,7 +25,7 @@ from litestar.plugins.prometheus import PrometheusController
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 from prometheus_client.multiprocess import mark_process_dead
 
-from pladvisor.advice.batch import Outcome
+from pladvisor.advice.batch import Outcome, SummaryOutcome
 from pladvisor.domain.assessment import Assessment, AssessmentSummary
 from pladvisor.domain.batch import ItemProblem
 
@@ -180,10 +180,13 @@ def record_assessment(assessment: Assessment) -> None:
     RULES_FIRED.inc(len(fired_rules(assessment)))
 
 
-def record_batch_item(outcome: Outcome) -> None:
-    """One batch item: assessed (and counted as an assessment), or invalid."""
+def record_batch_item(outcome: Outcome | SummaryOutcome) -> None:
+    """One batch item: assessed (and counted as an assessment, whichever view answers it), or invalid."""
     if isinstance(outcome, ItemProblem):
         BATCH_ITEMS.labels("invalid").inc()
         return
     BATCH_ITEMS.labels("ok").inc()
-    record_assessment(outcome)
+    if isinstance(outcome, AssessmentSummary):
+        record_summary(outcome)
+    else:
+        record_assessment(outcome)

@@ -38,6 +38,7 @@ from pladvisor.cli.runs import (
 from pladvisor.client import Client
 from pladvisor.config import LOOPBACK, KeySourceError, Settings, SettingsError
 from pladvisor.domain.base import to_json
+from pladvisor.domain.batch import View
 from pladvisor.errors import PladvisorError
 
 if TYPE_CHECKING:
@@ -366,7 +367,17 @@ def _storing(district: str, org: str | None, day: str | None, api: str | None, s
 def score(
     input_file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Profiles: .csv, .jsonl or .json."),
     output: list[Path] = typer.Option(
-        ..., "-o", "--output", help="Results: .jsonl for full answers, .csv for one row per school; repeatable."
+        ...,
+        "-o",
+        "--output",
+        help="Results: .jsonl for the answers (or their summaries, see --view), .csv for one row per school; "
+        "repeatable.",
+    ),
+    view: View = typer.Option(
+        "full",
+        help="full: each school's whole assessment in the .jsonl output. summary: its summary (stage and range, "
+        "scores, verdict and the plan by title), much smaller. The .csv rows, the roll-up and the report are the "
+        "same either way.",
     ),
     errors: Path | None = typer.Option(None, help="Bad rows (default: next to the first output, .errors.jsonl)."),
     rollup: Path | None = typer.Option(None, help="Write the district roll-up (JSON) here."),
@@ -407,34 +418,43 @@ def score(
         raise typer.BadParameter(
             "--resume with --rollup or --report needs a .jsonl output to rebuild from", param_hint="--rollup"
         )
+    if store_into and view == "summary":
+        raise typer.BadParameter(
+            "--store keeps each school's whole assessment; it cannot be used with --view summary",
+            param_hint="--store",
+        )
     errors = errors or output[0].with_suffix(".errors.jsonl")
     settings = settings_or_exit()
     storing = _storing(store_into, org, assessed_on, api, settings) if store_into else None
     client = Client(api, api_key=api_key) if api else None
     if client is not None:
         try:
-            scorer, version = through_api(client, batch_size), client.rules().version
+            scorer, version = through_api(client, batch_size, view), client.rules().version
         except PladvisorError as exc:
             client.close()
             typer.echo(f"error: {api}: {exc}", err=True)
             raise typer.Exit(2) from exc
     elif workers > 1:
-        scorer = in_processes(workers, settings.rules_dir)
+        scorer = in_processes(workers, settings.rules_dir, view)
         version = load_catalog(settings.rules_dir or default_rules_dir()).version
     else:
         advisor = Advisor.from_directory(settings.rules_dir)
-        scorer, version = in_process(advisor), advisor.catalog.version
+        scorer, version = in_process(advisor, view), advisor.catalog.version
     outputs: list[JsonlOutput | CsvOutput] = []
     opened: list[JsonlOutput | CsvOutput | ErrorsOutput] = []
     try:
         for path in output:
             outputs.append(
-                JsonlOutput(path, resume, summarize) if path.suffix.lower() == ".jsonl" else CsvOutput(path, resume)
+                JsonlOutput(path, resume, summarize, view)
+                if path.suffix.lower() == ".jsonl"
+                else CsvOutput(path, resume)
             )
             opened.append(outputs[-1])
         errors_output = ErrorsOutput(errors, resume)
         opened.append(errors_output)
-        record_run(output[0].with_name(output[0].name + ".run.json"), run_fingerprint(input_file, version), resume)
+        record_run(
+            output[0].with_name(output[0].name + ".run.json"), run_fingerprint(input_file, version, view), resume
+        )
     except (OutputBusy, RunMismatch) as exc:
         for handle in opened:
             handle.close()

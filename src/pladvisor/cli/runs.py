@@ -25,12 +25,12 @@ from typing import Any, Protocol, TextIO
 import msgspec
 
 from pladvisor.advice.advisor import Advisor
-from pladvisor.advice.batch import Outcome, assess_raw
+from pladvisor.advice.batch import Outcome, SummaryOutcome, judge_raw, rollup_summary
 from pladvisor.advice.rollup import RollupBuilder, Summary
 from pladvisor.client import Client
-from pladvisor.domain.assessment import Assessment
+from pladvisor.domain.assessment import Assessment, AssessmentSummary
 from pladvisor.domain.base import Part, to_json
-from pladvisor.domain.batch import ItemProblem
+from pladvisor.domain.batch import ItemProblem, View
 from pladvisor.domain.problems import FieldError
 
 from .records import Record
@@ -49,9 +49,11 @@ class Scored:
     problem: ItemProblem | None = None
 
     @classmethod
-    def of(cls, line: int, outcome: Outcome) -> Scored:
+    def of(cls, line: int, outcome: Outcome | SummaryOutcome) -> Scored:
         if isinstance(outcome, ItemProblem):
             return cls(line=line, problem=msgspec.structs.replace(outcome, index=line))
+        if isinstance(outcome, AssessmentSummary):
+            return cls(line, to_json(outcome).decode(), rollup_summary(line, outcome))
         return cls(line, to_json(outcome).decode(), Summary.of(line, outcome))
 
 
@@ -64,24 +66,31 @@ class OutputBusy(Exception):
 
 
 class RunMismatch(Exception):
-    """``--resume`` on outputs made from another input or another catalog."""
+    """``--resume`` on outputs made from another input, another catalog or another view."""
 
 
-def run_fingerprint(input_file: Path, catalog_version: str) -> dict[str, str]:
-    """What an output's rows were made from: the input's content (not its name) and the catalog."""
+def run_fingerprint(input_file: Path, catalog_version: str, view: View = "full") -> dict[str, str]:
+    """What an output's rows were made from: the input's content (not its name), the catalog and the view."""
     digest = hashlib.sha256()
     with input_file.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-    return {"input_sha256": digest.hexdigest(), "catalog_version": catalog_version}
+    return {"input_sha256": digest.hexdigest(), "catalog_version": catalog_version, "view": view}
 
 
 def record_run(sidecar: Path, fingerprint: dict[str, str], resume: bool) -> None:
     """Keep the fingerprint beside the outputs; a resume from a different input or catalog is refused, since its
-    line numbers would name other schools."""
+    line numbers would name other schools, and so is one with the other view, whose rows would differ from the
+    earlier ones."""
     if resume and sidecar.exists():
-        earlier = json.loads(sidecar.read_text(encoding="utf-8"))
+        # Outputs started before there was a choice of view hold full answers.
+        earlier = {"view": "full", **json.loads(sidecar.read_text(encoding="utf-8"))}
         changed = [key for key, value in fingerprint.items() if earlier.get(key) != value]
+        if changed == ["view"]:
+            raise RunMismatch(
+                f"these outputs were started with --view {earlier['view']} ({sidecar}); resume them with "
+                f"--view {earlier['view']}, or run without --resume to start over"
+            )
         if changed:
             what = "the input file" if "input_sha256" in changed else "the rule catalog"
             raise RunMismatch(
@@ -145,19 +154,29 @@ def _records(path: Path, resume: bool) -> Iterator[str]:
 
 
 class WrittenAnswer(Part, frozen=True):
-    """One line of a JSONL output, read back on ``--resume``."""
+    """One line of a JSONL output, read back on ``--resume``: a full answer or, with the summary view, its
+    summary."""
 
     line: int
-    assessment: Assessment
+    assessment: Assessment | None = None
+    summary: AssessmentSummary | None = None
+
+    def rolled_up(self) -> Summary:
+        if self.summary is not None:
+            return rollup_summary(self.line, self.summary)
+        assert self.assessment is not None, "every line of a JSONL output holds an answer"
+        return Summary.of(self.line, self.assessment)
 
 
 _read_answer = msgspec.json.Decoder(WrittenAnswer).decode
 
 
 class JsonlOutput:
-    """Full answers, one JSON object per school: ``{"line": n, "assessment": {...}}``."""
+    """Full answers, one JSON object per school: ``{"line": n, "assessment": {...}}``; with the summary view,
+    ``{"line": n, "summary": {...}}``."""
 
-    def __init__(self, path: Path, resume: bool, summarize: bool = False) -> None:
+    def __init__(self, path: Path, resume: bool, summarize: bool = False, view: View = "full") -> None:
+        self._member = "summary" if view == "summary" else "assessment"
         self._handle = _open_for_append(path, resume)
         self.done: set[int] = set()
         self.summaries: dict[int, Summary] = {}
@@ -166,12 +185,12 @@ class JsonlOutput:
             if summarize:
                 written = _read_answer(text)
                 self.done.add(written.line)
-                self.summaries[written.line] = Summary.of(written.line, written.assessment)
+                self.summaries[written.line] = written.rolled_up()
             else:
                 self.done.add(json.loads(text)["line"])
 
     def write(self, scored: Scored) -> None:
-        self._handle.write(f'{{"line":{scored.line},"assessment":{scored.answer_json}}}\n')
+        self._handle.write(f'{{"line":{scored.line},"{self._member}":{scored.answer_json}}}\n')
         self._handle.flush()
 
     def close(self) -> None:
@@ -255,10 +274,10 @@ class RunSummary:
         return text + (f" (see {errors})" if self.failed else "")
 
 
-def in_process(advisor: Advisor) -> Scorer:
+def in_process(advisor: Advisor, view: View = "full") -> Scorer:
     def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[Scored]:
         for line, raw in pairs:
-            yield Scored.of(line, assess_raw(advisor, line, raw))
+            yield Scored.of(line, judge_raw(advisor, line, raw, view))
 
     return score
 
@@ -283,12 +302,12 @@ def _chunks(pairs: Iterable[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]]]
         yield chunk
 
 
-def _score_chunk(pairs: list[tuple[int, Any]]) -> list[Scored]:
+def _score_chunk(pairs: list[tuple[int, Any]], view: View) -> list[Scored]:
     advisor = _worker["advisor"]
-    return [Scored.of(line, assess_raw(advisor, line, raw)) for line, raw in pairs]
+    return [Scored.of(line, judge_raw(advisor, line, raw, view)) for line, raw in pairs]
 
 
-def in_processes(workers: int, rules_dir: Path | None) -> Scorer:
+def in_processes(workers: int, rules_dir: Path | None, view: View = "full") -> Scorer:
     """Scoring spread over processes, each with its own engine (durable-rules is not thread-safe).
 
     A process pool from ``concurrent.futures`` notices a worker that dies (``multiprocessing.Pool`` waits for
@@ -306,11 +325,11 @@ def in_processes(workers: int, rules_dir: Path | None) -> Scorer:
             pending: deque[Future[list[Scored]]] = deque()
             try:
                 for chunk in itertools.islice(chunks, 2 * workers):
-                    pending.append(pool.submit(_score_chunk, chunk))
+                    pending.append(pool.submit(_score_chunk, chunk, view))
                 while pending:
                     results = pending.popleft().result()
                     for chunk in itertools.islice(chunks, 1):
-                        pending.append(pool.submit(_score_chunk, chunk))
+                        pending.append(pool.submit(_score_chunk, chunk, view))
                     yield from results
             except BrokenProcessPool as exc:
                 # A worker killed while holding the pool's shared queue lock leaves the others waiting on it for
@@ -325,7 +344,7 @@ def in_processes(workers: int, rules_dir: Path | None) -> Scorer:
     return score
 
 
-def through_api(client: Client, batch_size: int = 500) -> Scorer:
+def through_api(client: Client, batch_size: int = 500, view: View = "full") -> Scorer:
     """Scoring by the service, in batches; results are renumbered from input position to line."""
 
     def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[Scored]:
@@ -336,9 +355,13 @@ def through_api(client: Client, batch_size: int = 500) -> Scorer:
                 lines.append(line)
                 yield raw
 
-        for item in client.assess_many(profiles(), batch_size=batch_size):
+        outcomes: Iterator[Outcome | SummaryOutcome | None] = (
+            (item.summary or item.problem for item in client.summarize_many(profiles(), batch_size=batch_size))
+            if view == "summary"
+            else (item.assessment or item.problem for item in client.assess_many(profiles(), batch_size=batch_size))
+        )
+        for outcome in outcomes:
             line = lines.popleft()
-            outcome = item.assessment or item.problem
             assert outcome is not None, "the service sends an assessment or a problem for every item"
             yield Scored.of(line, outcome)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import date
 from typing import Any, Self
 
@@ -13,12 +13,12 @@ import httpx
 
 from pladvisor.client import _calls as calls
 from pladvisor.client._base import DEFAULT_URL, BaseClient, Outcome
-from pladvisor.client._batches import numbered_batches, pieces, renumbered
+from pladvisor.client._batches import Item, numbered_batches, pieces, renumbered
 from pladvisor.client._calls import Call, Profile, Responses, T
 from pladvisor.client._errors import ProblemError
 from pladvisor.client._retry import DEFAULT_RETRY, RetryPolicy
 from pladvisor.domain.assessment import Assessment, AssessmentSummary
-from pladvisor.domain.batch import BatchItem, BatchResult
+from pladvisor.domain.batch import BatchItem, BatchResult, BatchSummaryItem, BatchSummaryResult
 from pladvisor.domain.respondents import CombinedAssessment
 from pladvisor.domain.rules import CatalogView, Rule, RuleCheck
 from pladvisor.domain.stored import (
@@ -83,6 +83,10 @@ class AsyncClient(BaseClient):
 
     async def assess_batch(self, profiles: Iterable[Profile]) -> BatchResult:
         return await self._call(calls.assess_batch(profiles))
+
+    async def summarize_batch(self, profiles: Iterable[Profile]) -> BatchSummaryResult:
+        """A batch with each assessment as its summary (``?view=summary``); the roll-up is the full answer's."""
+        return await self._call(calls.summarize_batch(profiles))
 
     async def assess_combined(self, responses: Responses) -> CombinedAssessment:
         """One school from several respondents: ``{"school_id", "name", "responses": [{"role", "answers"}]}``."""
@@ -163,28 +167,33 @@ class AsyncClient(BaseClient):
     ) -> ActionOut:
         return await self._call(calls.change_action(school_id, action_id, status, owner, due_on))
 
-    async def _batch_items(self, batch: Sequence[Any]) -> list[BatchItem]:
+    async def _batch_items(
+        self, batch: Sequence[Any], send: Callable[[Sequence[Any]], Awaitable[Sequence[Item]]]
+    ) -> list[Item]:
         """One batch's items; a batch over the server's limit is sent again in pieces the server takes."""
         try:
-            return list((await self.assess_batch(batch)).results)
+            return list(await send(batch))
         except ProblemError as exc:
             cut = pieces(exc, batch)
             if cut is None:
                 raise
-            return [item for start, piece in cut for item in renumbered(await self._batch_items(piece), start)]
+            return [item for start, piece in cut for item in renumbered(await self._batch_items(piece, send), start)]
 
-    async def assess_many(
-        self, profiles: Iterable[Profile], *, batch_size: int = 500, concurrency: int = 4
-    ) -> AsyncIterator[BatchItem]:
-        """Every profile's result, in input order, sent as batches with at most ``concurrency`` in flight."""
-        pending: deque[tuple[int, asyncio.Task[list[BatchItem]]]] = deque()
+    async def _many(
+        self,
+        profiles: Iterable[Profile],
+        send: Callable[[Sequence[Any]], Awaitable[Sequence[Item]]],
+        batch_size: int,
+        concurrency: int,
+    ) -> AsyncIterator[Item]:
+        pending: deque[tuple[int, asyncio.Task[list[Item]]]] = deque()
         try:
             for offset, batch in numbered_batches(profiles, batch_size):
                 if len(pending) == concurrency:
                     start, task = pending.popleft()
                     for item in renumbered(await task, start):
                         yield item
-                pending.append((offset, asyncio.ensure_future(self._batch_items(batch))))
+                pending.append((offset, asyncio.ensure_future(self._batch_items(batch, send))))
             while pending:
                 start, task = pending.popleft()
                 for item in renumbered(await task, start):
@@ -192,3 +201,21 @@ class AsyncClient(BaseClient):
         finally:
             for _, task in pending:
                 task.cancel()
+
+    async def _assessed(self, batch: Sequence[Any]) -> Sequence[BatchItem]:
+        return (await self.assess_batch(batch)).results
+
+    async def _summarized(self, batch: Sequence[Any]) -> Sequence[BatchSummaryItem]:
+        return (await self.summarize_batch(batch)).results
+
+    def assess_many(
+        self, profiles: Iterable[Profile], *, batch_size: int = 500, concurrency: int = 4
+    ) -> AsyncIterator[BatchItem]:
+        """Every profile's result, in input order, sent as batches with at most ``concurrency`` in flight."""
+        return self._many(profiles, self._assessed, batch_size, concurrency)
+
+    def summarize_many(
+        self, profiles: Iterable[Profile], *, batch_size: int = 500, concurrency: int = 4
+    ) -> AsyncIterator[BatchSummaryItem]:
+        """As :meth:`assess_many`, each assessment as its summary (``?view=summary``)."""
+        return self._many(profiles, self._summarized, batch_size, concurrency)

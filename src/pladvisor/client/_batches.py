@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
 from pladvisor.client._calls import Profile, payload
 from pladvisor.client._errors import ProblemError
-from pladvisor.domain.batch import BatchItem
+from pladvisor.domain.batch import BatchItem, BatchSummaryItem
+
+Item = TypeVar("Item", BatchItem, BatchSummaryItem)
+"""A batch item of either view."""
 
 
 def numbered_batches(profiles: Iterable[Profile], size: int) -> Iterator[tuple[int, list[Any]]]:
@@ -32,12 +35,12 @@ def pieces(error: ProblemError, batch: Sequence[Any]) -> list[tuple[int, Sequenc
     return [(start, batch[start : start + limit]) for start in range(0, len(batch), limit)]
 
 
-def renumbered(items: Iterable[BatchItem], offset: int) -> list[BatchItem]:
+def renumbered(items: Iterable[Item], offset: int) -> list[Item]:
     """Batch items carry their index in the whole input, not in the batch that carried them."""
     return [_moved(item, offset) for item in items] if offset else list(items)
 
 
-def _moved(item: BatchItem, offset: int) -> BatchItem:
+def _moved(item: Item, offset: int) -> Item:
     """``item`` as if it stood ``offset`` places later: the one place the client changes an answer."""
     problem = msgspec.structs.replace(item.problem, index=item.problem.index + offset) if item.problem else None
     return msgspec.structs.replace(item, index=item.index + offset, problem=problem)

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from pladvisor.client._errors import InvalidIdError
 from pladvisor.domain.assessment import Assessment, AssessmentSummary
-from pladvisor.domain.batch import BatchResult
+from pladvisor.domain.batch import BatchResult, BatchSummaryResult
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.respondents import CombinedAssessment, CombinedRequest
 from pladvisor.domain.rules import CatalogView, Rule, RuleCheck
@@ -100,6 +100,11 @@ def assess_combined(responses: Responses) -> Call[CombinedAssessment]:
 
 def assess_batch(profiles: Iterable[Profile]) -> Call[BatchResult]:
     return Call("POST", "/v1/assessments/batch", BatchResult, [payload(p) for p in profiles])
+
+
+def summarize_batch(profiles: Iterable[Profile]) -> Call[BatchSummaryResult]:
+    body = [payload(p) for p in profiles]
+    return Call("POST", "/v1/assessments/batch", BatchSummaryResult, body, params={"view": "summary"})
 
 
 def rules() -> Call[CatalogView]:

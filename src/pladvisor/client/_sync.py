@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from typing import Any, Self
@@ -13,12 +13,12 @@ import httpx
 
 from pladvisor.client import _calls as calls
 from pladvisor.client._base import DEFAULT_URL, BaseClient, Outcome
-from pladvisor.client._batches import numbered_batches, pieces, renumbered
+from pladvisor.client._batches import Item, numbered_batches, pieces, renumbered
 from pladvisor.client._calls import Call, Profile, Responses, T
 from pladvisor.client._errors import ProblemError
 from pladvisor.client._retry import DEFAULT_RETRY, RetryPolicy
 from pladvisor.domain.assessment import Assessment, AssessmentSummary
-from pladvisor.domain.batch import BatchItem, BatchResult
+from pladvisor.domain.batch import BatchItem, BatchResult, BatchSummaryItem, BatchSummaryResult
 from pladvisor.domain.respondents import CombinedAssessment
 from pladvisor.domain.rules import CatalogView, Rule, RuleCheck
 from pladvisor.domain.stored import (
@@ -83,6 +83,10 @@ class Client(BaseClient):
 
     def assess_batch(self, profiles: Iterable[Profile]) -> BatchResult:
         return self._call(calls.assess_batch(profiles))
+
+    def summarize_batch(self, profiles: Iterable[Profile]) -> BatchSummaryResult:
+        """A batch with each assessment as its summary (``?view=summary``); the roll-up is the full answer's."""
+        return self._call(calls.summarize_batch(profiles))
 
     def assess_combined(self, responses: Responses) -> CombinedAssessment:
         """One school from several respondents: ``{"school_id", "name", "responses": [{"role", "answers"}]}``."""
@@ -161,31 +165,46 @@ class Client(BaseClient):
     ) -> ActionOut:
         return self._call(calls.change_action(school_id, action_id, status, owner, due_on))
 
-    def _batch_items(self, batch: Sequence[Any]) -> list[BatchItem]:
+    def _batch_items(self, batch: Sequence[Any], send: Callable[[Sequence[Any]], Sequence[Item]]) -> list[Item]:
         """One batch's items; a batch over the server's limit is sent again in pieces the server takes."""
         try:
-            return list(self.assess_batch(batch).results)
+            return list(send(batch))
         except ProblemError as exc:
             cut = pieces(exc, batch)
             if cut is None:
                 raise
-            return [item for start, piece in cut for item in renumbered(self._batch_items(piece), start)]
+            return [item for start, piece in cut for item in renumbered(self._batch_items(piece, send), start)]
 
-    def assess_many(
-        self, profiles: Iterable[Profile], *, batch_size: int = 500, concurrency: int = 4
-    ) -> Iterator[BatchItem]:
-        """Every profile's result, in input order, sent as batches with at most ``concurrency`` in flight."""
-        pending: deque[tuple[int, Future[list[BatchItem]]]] = deque()
+    def _many(
+        self,
+        profiles: Iterable[Profile],
+        send: Callable[[Sequence[Any]], Sequence[Item]],
+        batch_size: int,
+        concurrency: int,
+    ) -> Iterator[Item]:
+        pending: deque[tuple[int, Future[list[Item]]]] = deque()
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             try:
                 for offset, batch in numbered_batches(profiles, batch_size):
                     if len(pending) == concurrency:
                         start, future = pending.popleft()
                         yield from renumbered(future.result(), start)
-                    pending.append((offset, pool.submit(self._batch_items, batch)))
+                    pending.append((offset, pool.submit(self._batch_items, batch, send)))
                 while pending:
                     start, future = pending.popleft()
                     yield from renumbered(future.result(), start)
             finally:
                 for _, future in pending:
                     future.cancel()
+
+    def assess_many(
+        self, profiles: Iterable[Profile], *, batch_size: int = 500, concurrency: int = 4
+    ) -> Iterator[BatchItem]:
+        """Every profile's result, in input order, sent as batches with at most ``concurrency`` in flight."""
+        return self._many(profiles, lambda batch: self.assess_batch(batch).results, batch_size, concurrency)
+
+    def summarize_many(
+        self, profiles: Iterable[Profile], *, batch_size: int = 500, concurrency: int = 4
+    ) -> Iterator[BatchSummaryItem]:
+        """As :meth:`assess_many`, each assessment as its summary (``?view=summary``)."""
+        return self._many(profiles, lambda batch: self.summarize_batch(batch).results, batch_size, concurrency)

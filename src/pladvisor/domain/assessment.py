@@ -269,6 +269,13 @@ class PlanStep(Part, frozen=True):
     title: str
 
 
+class AreaSummary(Part, frozen=True):
+    """An area's score in the summary: what a district roll-up spreads across schools."""
+
+    area: str
+    score: Annotated[int | None, Meta(description="As readiness.areas[].score gives it.")]
+
+
 class AssessmentSummary(Part, frozen=True):
     """What a portal or a batch script most often reads of an assessment: the stage and its range, the scores,
     the verdict and the plan's steps by title, without the explanations, evidence and sources. Every member is
@@ -286,6 +293,10 @@ class AssessmentSummary(Part, frozen=True):
     answered_score: int | None
     confidence: Confidence
     verdict: str
+    areas: Annotated[
+        tuple[AreaSummary, ...],
+        Meta(description="Each area's score, in the order of readiness.areas."),
+    ]
     plan: Annotated[tuple[PlanStep, ...], Meta(description="The plan's items in rank order, by title.")]
     rules_fired: Annotated[
         int,

@@ -6,9 +6,14 @@ from typing import Annotated, Literal
 
 from msgspec import Meta
 
-from .assessment import Assessment, Stage
+from .assessment import Assessment, AssessmentSummary, Stage
 from .base import Part
 from .problems import FieldError
+
+View = Literal["full", "summary"]
+"""How much of each assessment an answer carries: all of it, or its summary (``AssessmentSummary``)."""
+ItemStatus = Literal["ok", "invalid"]
+"""Whether a batch item was a valid profile, and so assessed."""
 
 
 class ItemProblem(Part, frozen=True):
@@ -22,8 +27,17 @@ class ItemProblem(Part, frozen=True):
 
 class BatchItem(Part, frozen=True):
     index: Annotated[int, Meta(ge=0)]
-    status: Literal["ok", "invalid"]
+    status: ItemStatus
     assessment: Assessment | None = None
+    problem: ItemProblem | None = None
+
+
+class BatchSummaryItem(Part, frozen=True):
+    """An item of a batch asked for with ``view=summary``: the assessment as its summary."""
+
+    index: Annotated[int, Meta(ge=0)]
+    status: ItemStatus
+    summary: AssessmentSummary | None = None
     problem: ItemProblem | None = None
 
 
@@ -83,6 +97,16 @@ class Rollup(Part, frozen=True):
     schools_with_critical: tuple[CriticalSchool, ...]
 
 
-class BatchResult(Part, frozen=True):
+class BatchResult(Part, frozen=True, kw_only=True):
+    view: Annotated[Literal["full"], Meta(description="Each item carries its whole assessment.")] = "full"
     results: Annotated[tuple[BatchItem, ...], Meta(description="One entry per item, in input order.")]
+    rollup: Rollup
+
+
+class BatchSummaryResult(Part, frozen=True, kw_only=True):
+    """A batch asked for with ``view=summary``: the same roll-up as the full answer's, each assessment as its
+    summary."""
+
+    view: Annotated[Literal["summary"], Meta(description="Each item carries its assessment's summary.")] = "summary"
+    results: Annotated[tuple[BatchSummaryItem, ...], Meta(description="One entry per item, in input order.")]
     rollup: Rollup
