@@ -182,4 +182,6 @@ ratio column:
      `pladvisor combine` wall time / in-process CPU of the single profiles
   8  wall time of `pladvisor score --store` into a new database / of the same run without storing
   9  an engine's CPU per school / RuleEvaluator.fired's (below 1: faster than pladvisor's evaluator)
-  10 p99 latency of a read with 1,000,000 assessments stored / with the measured district's 10,000 alone"""
+  10 p99 latency of a read with 1,000,000 assessments stored / with the measured district's 10,000 alone
+  12 p99 of an answer through a survey link / of POST /v1/assessments, same server and connections;
+     server RSS, highest over the second school's answers and survey read / over the first's"""

@@ -49,7 +49,7 @@ import plain_rules
 from common import Figure, Scale, say
 from peer_rules import json_rules, zen_decision_table, zen_expression, zen_expression_graph
 
-from pladvisor.advice.advisor import answers_of
+from pladvisor.advice.answers import answers_of
 from pladvisor.domain.fields import profile_fields
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.engine.catalog import Catalog

@@ -11,7 +11,8 @@ from typing import Any
 from common import BIN, FULL, ROOT, Figure, Scale, judged, say, timed
 from servers import default_env
 
-from pladvisor.advice.advisor import Advisor, answers_of
+from pladvisor.advice.advisor import Advisor
+from pladvisor.advice.answers import answers_of
 from pladvisor.advice.combine import Combiner
 from pladvisor.cli import combining
 from pladvisor.config import Settings

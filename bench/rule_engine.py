@@ -12,7 +12,7 @@ import plain_rules
 from common import Figure, Scale, say, timed
 from durable import engine
 
-from pladvisor.advice.advisor import answers_of
+from pladvisor.advice.answers import answers_of
 from pladvisor.domain.profile import SchoolProfile
 from pladvisor.engine.catalog import Catalog
 from pladvisor.engine.evaluator import ANCHOR_FIELD, ANCHOR_RULE, RuleEvaluator, engine_fact, ruleset_definition

@@ -27,7 +27,9 @@ schools' leaders' answers as single profiles. Storing (8): the school set stored
 tests' own starter, when Debian's postgresql is installed), against the same run without
 storing. Reading stored history (10, bench/stored_history.py): a school's progress and a
 1,000-school district's roll-out with 1,000,000 assessments stored, on SQLite and on PostgreSQL,
-against the same reads with the measured district alone stored.
+against the same reads with the measured district alone stored. A school's survey (12,
+bench/surveys.py): 1,000 respondents each answering once through their own link, every answer
+stored once, against POST /v1/assessments on the same server and connections.
 
 Last, for the record, the peer table (9, bench/peers.py): the same catalog and schools run by
 zen-engine (PyPI) and json-rules-engine (node, when present), each with its CPU time per
@@ -56,6 +58,7 @@ from peers import peer_figures
 from respondents import respondents_figures
 from rule_engine import engine_figures
 from storing import storage_figures
+from surveys import surveys_figures
 
 from pladvisor.advice.advisor import Advisor
 
@@ -94,6 +97,8 @@ def main() -> None:
             figures += history_figures(advisor, raws, directory, full=not args.quick)
         with section("11. explaining: what-if and catalog diff"):
             figures += explaining_figures(advisor, raws, full=not args.quick)
+        with section("12. a school's survey answered through its links"):
+            figures += surveys_figures(advisor, raws, scale)
         with section("9. peer rule engines on the same catalog and schools (for the record)"):
             more, peer_text = peer_figures(advisor.catalog, raws, scale)
             figures += more

@@ -203,9 +203,16 @@ def test_every_request_body_has_an_example_the_service_accepts(client: TestClien
         (method, path, op)
         for path, item in document["paths"].items()
         for method, op in item.items()
-        if "requestBody" in op
+        if "application/json" in op.get("requestBody", {}).get("content", {})
     ]
-    assert len(bodies) == 14
+    assert len(bodies) == 16
+    forms = [
+        (method, path)
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if "application/x-www-form-urlencoded" in op.get("requestBody", {}).get("content", {})
+    ]
+    assert forms == [("post", "/s/{token}")], "the respondent's answers come as the page's form sends them"
     # The stored routes' paths name a district, a school and an action: the examples are sent to real ones, and
     # the action's example to a real assessment's first 'now' item (its second is adopted for the change).
     district = client.post("/v1/districts", json={"name": "Examples"}).json()["id"]
@@ -216,11 +223,20 @@ def test_every_request_body_has_an_example_the_service_accepts(client: TestClien
     now, other = [r["rule_id"] for r in stored["assessment"]["recommendations"] if r["horizon"] == "now"][:2]
     adopted = {"assessment_id": stored["id"], "rule_id": other, "owner": "A", "due_on": "2026-12-01"}
     action = client.post(f"/v1/schools/{school}/actions", json=adopted).json()["id"]
+    # The consensus example settles what a leader and five of ten families disagree on.
+    roles = {"leader": {"roster": 1}, "family": {"roster": 10}}
+    survey = client.post(f"/v1/schools/{school}/surveys", json={"roles": roles, "closes_on": "2027-06-30"}).json()
+    leader, family = ({r["role"]: r["links"] for r in survey["roles"]}[role] for role in ("leader", "family"))
+    assert client.post(leader[0], data={"definition.shared_with": ["teachers", "leaders", "families"]}).is_success
+    for link in family[:5]:
+        assert client.post(link, data={"definition.shared_with": "no", "vision.written_why": "no"}).is_success
     for method, path, operation in bodies:
         example = operation["requestBody"]["content"]["application/json"]["example"]
         if path.endswith("/actions"):
             example = {**example, "assessment_id": stored["id"], "rule_id": now}
-        url = path.format(district_id=district, school_id=school, action_id=action, rule_id="why-missing")
+        url = path.format(
+            district_id=district, school_id=school, action_id=action, rule_id="why-missing", survey_id=survey["id"]
+        )
         response = client.request(method.upper(), url, json=example)
         assert response.status_code in (200, 201), (path, response.text[:300])
         if path.endswith("/batch"):

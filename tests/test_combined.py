@@ -504,7 +504,7 @@ def test_bad_responses_get_a_422_naming_the_item_and_field(
 
 
 def test_a_request_built_directly_is_checked_as_strictly(combiner: Combiner) -> None:
-    from pladvisor.advice.combine import CombineError
+    from pladvisor.advice.combined_request import CombineError
 
     request = CombinedRequest.model_validate(
         {"responses": [{"role": "student", "answers": answers("tools.plan_centre", "devices")}]}, strict=True

@@ -17,7 +17,7 @@ from litestar.testing import TestClient
 
 from pladvisor.advice.advisor import Advisor
 from pladvisor.api.app import create_app
-from pladvisor.api.contract import EXAMPLE_RESPONSES
+from pladvisor.api.contract_examples import EXAMPLE_RESPONSES
 from pladvisor.config import Settings
 
 from .browser import Browser, chromium
@@ -156,7 +156,7 @@ def test_request_ids_retry_after_and_the_servers_refusals_are_documented(documen
 
 def test_every_creation_documents_its_location(document: Document) -> None:
     created = [(method, path) for method, path, op in operations(document) if "201" in op["responses"]]
-    assert len(created) == 6
+    assert len(created) == 8
     for method, path in created:
         answer = document["paths"][path][method]["responses"]["201"]
         assert answer["headers"]["Location"] == {"$ref": "#/components/headers/Location"}, path

@@ -20,7 +20,8 @@ from hypothesis import given, settings
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from pladvisor.advice.advisor import Advisor, fact_of
+from pladvisor.advice.advisor import Advisor
+from pladvisor.advice.answers import fact_of
 from pladvisor.api.app import create_app
 from pladvisor.api.metrics import fired_rules, record_assessment, record_batch_item
 from pladvisor.config import Settings

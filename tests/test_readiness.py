@@ -6,7 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pladvisor.advice.advisor import Advisor, answers_of, fact_of
+from pladvisor.advice.advisor import Advisor
+from pladvisor.advice.answers import answers_of, fact_of
 from pladvisor.domain.assessment import Assessment, Stage
 from pladvisor.domain.fields import profile_fields, profile_from_answers
 from pladvisor.domain.profile import SchoolProfile

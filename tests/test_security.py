@@ -303,7 +303,7 @@ def test_a_request_abandoned_before_any_answer_is_logged_as_aborted(
 def test_every_log_line_has_time_level_and_the_request_id_tracebacks_included() -> None:
     script = """
 import logging, logging.config
-from pladvisor.cli.app import _log_config
+from pladvisor.cli.serving import _log_config
 from pladvisor.api.observability import current_request_id
 logging.config.dictConfig(_log_config("info"))
 logging.getLogger("uvicorn.error").info("Started server process [%d]", 7)

@@ -684,7 +684,7 @@ def test_score_writes_a_batchs_results_only_once_the_batch_is_stored(
     database_url: str, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Batches are stored while the next ones are scored; a result in the output still means a stored row."""
-    from pladvisor.cli import runs
+    from pladvisor.cli import runs, scorers
     from pladvisor.cli.storing import StoreWriter
 
     district_file = Path(__file__).resolve().parents[1] / "examples" / "district.csv"
@@ -694,7 +694,7 @@ def test_score_writes_a_batchs_results_only_once_the_batch_is_stored(
     store_batch = StoreWriter.store
     batches: list[int] = []
 
-    def checked(writer: StoreWriter, rows: list[tuple[dict[str, Any], runs.Scored]]) -> None:
+    def checked(writer: StoreWriter, rows: list[tuple[dict[str, Any], scorers.Scored]]) -> None:
         written = {json.loads(line)["line"] for line in out.read_text().splitlines()} if out.exists() else set()
         assert not written & {scored.line for _, scored in rows}, "a result was written before its row was stored"
         store_batch(writer, rows)

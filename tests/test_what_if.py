@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from pladvisor.advice.advisor import Advisor, answers_of, fact_of
+from pladvisor.advice.advisor import Advisor
+from pladvisor.advice.answers import answers_of, fact_of
 from pladvisor.advice.what_if import BUDGET, MAX_CHANGES, MAX_PATHS, STAGES, what_if
 from pladvisor.domain.fields import profile_fields, profile_from_answers
 from pladvisor.domain.profile import SchoolProfile

@@ -205,6 +205,11 @@ class Settings(BaseSettings):
     embed_reads_per_minute: int = Field(
         120, ge=0, description="Embed pages and cards one client address may read in a minute; 0 turns it off."
     )
+    survey_answers_per_minute: int = Field(
+        120,
+        ge=0,
+        description="Answers one client address may send through survey links in a minute; 0 turns it off.",
+    )
     public_url: str | None = Field(
         None,
         description="The service's address as browsers reach it (https://advice.example.org), for the links it "

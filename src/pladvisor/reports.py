@@ -19,7 +19,7 @@ from markupsafe import Markup
 from pladvisor.advice.advisor import spoken
 from pladvisor.advice.card import BASIS_LABEL
 from pladvisor.advice.questionnaire import section_title
-from pladvisor.advice.readiness import stage
+from pladvisor.advice.stages import stage
 from pladvisor.domain.assessment import Assessment, Horizon, Recommendation, Source, Stage
 from pladvisor.domain.batch import Rollup
 from pladvisor.domain.respondents import CombinedAssessment

@@ -6,7 +6,8 @@ from datetime import date
 
 from pladvisor.domain.stored import ActionOut, ActionStatus, Dated, RuleState
 
-from .advisor import Advisor, answers_of, fact_of
+from .advisor import Advisor
+from .answers import answers_of, fact_of
 from .findings import current_findings
 
 

@@ -17,7 +17,8 @@ from pladvisor.domain.assessment import Assessment
 from pladvisor.domain.profile import SchoolProfile
 
 from . import judge
-from .advisor import Advisor, answers_of, fact_of
+from .advisor import Advisor
+from .answers import answers_of, fact_of
 from .judge import violations
 from .judge_combined import combined_violations, random_surveys
 

@@ -20,7 +20,8 @@ from pladvisor.domain.compare import AreaChange, Comparison, ScoreChange, StageC
 from pladvisor.domain.fields import profile_from_answers
 from pladvisor.domain.profile import SchoolProfile
 
-from .advisor import Advisor, answers_of, fact_of
+from .advisor import Advisor
+from .answers import answers_of, fact_of
 from .questionnaire import section_title
 
 STAGE_ORDER = {stage: i for i, stage in enumerate(get_args(Stage))}

@@ -26,7 +26,7 @@ from pladvisor.domain.fields import profile_fields, profile_from_answers
 
 from .advisor import Advisor
 from .compare import compare_profiles
-from .readiness import STAGE_RANK, band
+from .stages import STAGE_RANK, band
 
 Answers = dict[str, Any]
 Property = Callable[[Advisor, Answers, Assessment], list[str]]

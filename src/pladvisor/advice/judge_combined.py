@@ -38,7 +38,8 @@ from pladvisor.domain.respondents import (
 from pladvisor.engine.catalog import default_rules_dir, load_catalog
 from pladvisor.engine.respondents import AUDIENCE_ITEM, Respondents, load_respondents
 
-from .advisor import Advisor, answers_of, fact_of
+from .advisor import Advisor
+from .answers import answers_of, fact_of
 from .combine import Combiner
 
 RANKING = "gap ranking by verdict change"

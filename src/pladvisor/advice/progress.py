@@ -13,7 +13,8 @@ from typing import Any
 
 from pladvisor.domain.stored import Dated, ProgressPoint, ProgressStep, SchoolOut, SchoolProgress
 
-from .advisor import Advisor, answers_of, fact_of, spoken
+from .advisor import Advisor, spoken
+from .answers import answers_of, fact_of
 from .compare import area_changes, changes, moves, score_change, stage_kept
 from .findings import current_findings
 

@@ -19,19 +19,20 @@ property tests hold the model to them:
   open check goes against the school and ``possible_stage`` that every one is met; the
   stage always lies between them. When they differ, or answers contradict each other, the
   stage is provisional and ``to_settle`` names the questions that could move it.
+
+The rules of placing a school by its score and foundations are in ``stages``; what is worked out once per
+catalog (checks, areas, foundations, questions) in ``readiness_parts``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, get_args
 
 from pladvisor.domain.assessment import (
-    AreaReadiness,
-    Confidence,
     FollowUpQuestion,
     FoundationState,
     FoundationStatus,
@@ -43,221 +44,17 @@ from pladvisor.domain.assessment import (
 from pladvisor.domain.fields import profile_fields
 from pladvisor.domain.rules import PRIORITY_WEIGHT, SCORED_KINDS
 from pladvisor.engine.catalog import Catalog
-from pladvisor.engine.conditions import Decider
+
+from .readiness_parts import Area, AreaReading, Check, Foundation, Foundations, Question, positions
+from .stages import STAGE_RANK, band, confidence, share, stage, verdict
 
 MAX_FOLLOW_UPS = 5
-SCORE_BANDS: tuple[tuple[int, Stage], ...] = (
-    (85, "sustaining"),
-    (65, "implementing"),
-    (40, "preparing"),
-    (0, "exploring"),
-)
-STAGE_RANK: dict[Stage, int] = {"undetermined": -1, "exploring": 0, "preparing": 1, "implementing": 2, "sustaining": 3}
 MIN_FOUNDATION_SHARE = 0.5
 """The catalog's practice threshold for placing a school at all: at least half of the foundations' checks
 decided. With less, the answers say too little about what holds the work up to name a stage."""
-
-
-def confidence(completeness: float) -> Confidence:
-    if completeness >= 0.75:
-        return "high"
-    return "medium" if completeness >= 0.4 else "low"
-
-
-def band(score: int) -> Stage:
-    return next(name for floor, name in SCORE_BANDS if score >= floor)
-
-
-def cap(not_met: int, unknown: int, major_gap: bool = False) -> Stage:
-    """The highest stage the foundations allow. Sustaining needs every one shown in place, and no major piece
-    missing (a gap of high priority open, or a strength of high priority not in place): a school still missing
-    one is implementing. One foundation missing holds an otherwise strong school at implementing (one stage,
-    not two), unless two or more others are not answered either; two missing hold it at preparing."""
-    if not_met == 0 and unknown == 0 and not major_gap:
-        return "sustaining"
-    if not_met == 0 or (not_met == 1 and unknown <= 1):
-        return "implementing"
-    return "preparing"
-
-
-def stage(score: int | None, not_met: int, unknown: int = 0, major_gap: bool = False) -> Stage:
-    """The score's band, no higher than the foundations allow."""
-    if score is None:
-        return "undetermined"
-    reached, allowed = band(score), cap(not_met, unknown, major_gap)
-    return reached if STAGE_RANK[reached] <= STAGE_RANK[allowed] else allowed
-
-
-def _share(met: int, total: int) -> int | None:
-    return round(100 * met / total) if total else None
-
-
 MAX_READINGS = 8_192
 """Area readings and foundation statuses kept for reuse (see ``ReadinessModel``); a bound, though far fewer
 occur: each holds a few numbers and entries shared with the catalog, so even the bound is a few megabytes."""
-
-
-def _positions(bits: int) -> Iterator[int]:
-    """The positions of the bits set in ``bits``, lowest first."""
-    while bits:
-        lowest = bits & -bits
-        yield lowest.bit_length() - 1
-        bits ^= lowest
-
-
-@dataclass(frozen=True, slots=True)
-class _Check:
-    """What scoring needs of one gap or strength, taken out of the catalog once."""
-
-    rule_id: str
-    weight: int
-    strength: bool
-    decide: Decider
-    cites: tuple[str, ...]
-    bit: int
-    """Its bit in the masks of checks (``1 << its place in the catalog's checks``)."""
-    held: dict[HeldDownKind, HeldDown]
-    """Every entry ``held_down_by`` can hold for it, made once and shared by every answer."""
-
-
-@dataclass(frozen=True, slots=True)
-class _AreaReading:
-    """An area's part of an answer: its readiness, and what the overall readiness adds up."""
-
-    readiness: AreaReadiness
-    points: int
-    checked_points: int
-    max_points: int
-    open_points: int
-    """Points of its checks left open."""
-    missing: tuple[str, ...]
-    """Its strengths the answers decide against."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Area:
-    """One profile section: its checks heaviest first, so that ``held_down_by`` comes out in that order
-    without sorting, and its questions."""
-
-    index: int
-    name: str
-    checks: tuple[_Check, ...]
-    bits: int
-    """The mask of its checks."""
-    max_points: int
-    questions: int
-    skippable: tuple[str, ...]
-    """Its skip-logic questions."""
-
-    def reading(self, fired: int, decided: int, inapplicable: int, answered: int, questions: int) -> _AreaReading:
-        """The area's part of an answer, from masks of checks (fired; decided: not fired, and false;
-        inapplicable; any other check is open) and the counts of its questions."""
-        met = checked = open_points = 0
-        most = self.max_points
-        held: list[HeldDown] = []
-        missing: list[str] = []
-        for check in self.checks:
-            if fired & check.bit:
-                checked += check.weight
-                if check.strength:
-                    met += check.weight
-                else:
-                    held.append(check.held["gap"])
-            elif decided & check.bit:
-                checked += check.weight
-                if check.strength:
-                    held.append(check.held["next_level"])
-                    missing.append(check.rule_id)
-                else:
-                    met += check.weight
-            elif inapplicable & check.bit:
-                most -= check.weight
-            else:
-                open_points += check.weight
-        completeness = round(answered / questions, 3) if questions else 1.0
-        readiness = AreaReadiness(
-            area=self.name,
-            score=_share(met, most) if checked else None,
-            ceiling=_share(met + open_points, most) if checked else None,
-            points=met,
-            checked_points=checked,
-            max_points=most,
-            coverage=round(checked / most, 3) if most else 0.0,
-            held_down_by=tuple(held),
-            answered=answered,
-            questions=questions,
-            completeness=completeness,
-            confidence=confidence(completeness),
-        )
-        return _AreaReading(readiness, met, checked, most, open_points, tuple(missing))
-
-
-@dataclass(frozen=True, slots=True)
-class _Foundation:
-    bits: int
-    """The mask of its rules."""
-    by_status: dict[FoundationState, FoundationStatus]
-    """Its three possible statuses, made once and shared by every answer."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Foundations:
-    """The status of every foundation, for one combination of its rules that fired and that are not settled."""
-
-    statuses: tuple[FoundationStatus, ...]
-    not_met: tuple[FoundationStatus, ...]
-    unknown: tuple[FoundationStatus, ...]
-    held_back_by: tuple[str, ...]
-
-
-WaitingQuestion = tuple[int, int, int, int, str, FollowUpQuestion]
-"""An unanswered question as it sorts among the others: 0 for a question to ask first, else 1; the place of the
-first foundation waiting on it, in the catalog's order of foundations (the articles' order: the why first),
-past the last for a question no foundation waits on; minus the weight of all the checks waiting on it, and its
-place in the form (no two questions share it, so sorting never compares further); then the question and its
-follow-up."""
-
-
-class _Question:
-    """A question, and its follow-up for each set of the checks reading it that can be left open.
-
-    How a question ranks and what its follow-up says depend only on which of its readers are open, and a
-    question has few readers, so each combination is worked out once, the first time a school needs it.
-    """
-
-    __slots__ = ("_foundation_rules", "_order", "_readers", "_waiting", "path", "question", "readers")
-
-    def __init__(
-        self, path: str, question: str, order: int, readers: list[_Check], foundation_rules: Mapping[str, int]
-    ) -> None:
-        self.path = path
-        self.question = question
-        self.readers = sum(check.bit for check in readers)
-        """The mask of the checks that read it."""
-        self._readers = readers
-        self._order = order
-        self._foundation_rules = foundation_rules
-        self._waiting: dict[tuple[int, bool], WaitingQuestion] = {}
-
-    def waiting(self, open_bits: int, first: bool = False) -> WaitingQuestion:
-        """The question as a follow-up, given the checks left open (at least one of them reading it, unless it
-        is to be asked first)."""
-        still_open = open_bits & self.readers
-        entry = self._waiting.get((still_open, first))
-        if entry is None:
-            checks = [check for check in self._readers if check.bit & still_open]
-            weight = sum(check.weight for check in checks)
-            places = [self._foundation_rules[c.rule_id] for c in checks if c.rule_id in self._foundation_rules]
-            foundation = min(places, default=len(self._foundation_rules))
-            follow_up = FollowUpQuestion(
-                field=self.path,
-                question=self.question,
-                informs=tuple(dict.fromkeys(point for check in checks for point in check.cites)),
-                rules=tuple(check.rule_id for check in checks),
-            )
-            entry = (0 if first else 1, foundation, -weight, self._order, self.path, follow_up)
-            self._waiting[still_open, first] = entry
-        return entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +82,7 @@ class ReadinessModel:
         fields = profile_fields()
         scored = [c for c in catalog.rules if c.rule.kind in SCORED_KINDS and not c.rule.mirrors]
         checks = [
-            _Check(
+            Check(
                 rule_id=c.rule.id,
                 weight=PRIORITY_WEIGHT[c.rule.priority],
                 strength=c.rule.kind == "strength",
@@ -312,11 +109,11 @@ class ReadinessModel:
 
         area_names = list(dict.fromkeys(info.area for info in fields.values()))
         heaviest_first = sorted(checks, key=lambda check: -check.weight)
-        self._areas: list[_Area] = []
+        self._areas: list[Area] = []
         for index, area in enumerate(area_names):
             in_area = tuple(check for check in heaviest_first if catalog.by_id[check.rule_id].rule.area == area)
             self._areas.append(
-                _Area(
+                Area(
                     index=index,
                     name=area,
                     checks=in_area,
@@ -328,15 +125,15 @@ class ReadinessModel:
                     ),
                 )
             )
-        self._readings: dict[tuple[int, ...], _AreaReading] = {}
+        self._readings: dict[tuple[int, ...], AreaReading] = {}
 
-        readers: dict[str, list[_Check]] = {path: [] for path in fields}
+        readers: dict[str, list[Check]] = {path: [] for path in fields}
         for compiled, check in zip(scored, checks, strict=True):
             for path in sorted(compiled.paths):
                 readers[path].append(check)
         foundation_rules = {rule_id: i for i, f in enumerate(catalog.foundations) for rule_id in f.rules}
         self._fields = [
-            (path, area_names.index(info.area), _Question(path, info.question, order, readers[path], foundation_rules))
+            (path, area_names.index(info.area), Question(path, info.question, order, readers[path], foundation_rules))
             for order, (path, info) in enumerate(fields.items())
         ]
         """Every question, with the index of its area."""
@@ -348,7 +145,7 @@ class ReadinessModel:
         """Every skip-logic question with the mask of its readers, its parent and the answers it is asked for."""
 
         self._foundations = [
-            _Foundation(
+            Foundation(
                 bits=self._mask(f.rules),
                 by_status={
                     status: FoundationStatus(id=f.id, title=f.title, status=status, rules=tuple(f.rules))
@@ -359,13 +156,13 @@ class ReadinessModel:
         ]
         self._foundation_bits = self._mask(foundation_rules)
         self._foundation_checks = [check for check in checks if check.rule_id in foundation_rules]
-        self._foundations_seen: dict[tuple[int, int], _Foundations] = {}
+        self._foundations_seen: dict[tuple[int, int], Foundations] = {}
 
     def _mask(self, rule_ids: Iterable[str]) -> int:
         """The mask of the checks among ``rule_ids``, ids of the catalog's rules."""
         return sum(map(self._bit.__getitem__, rule_ids))
 
-    def _foundations_for(self, fired: int, unsettled: int) -> _Foundations:
+    def _foundations_for(self, fired: int, unsettled: int) -> Foundations:
         """The foundations' statuses, from the masks of the checks that fired and that are open or do not
         apply."""
         key = (fired & self._foundation_bits, unsettled & self._foundation_bits)
@@ -375,7 +172,7 @@ class ReadinessModel:
                 f.by_status["not_met" if fired & f.bits else "unknown" if unsettled & f.bits else "met"]
                 for f in self._foundations
             )
-            seen = _Foundations(
+            seen = Foundations(
                 statuses=statuses,
                 not_met=tuple(f for f in statuses if f.status == "not_met"),
                 unknown=tuple(f for f in statuses if f.status == "unknown"),
@@ -433,7 +230,7 @@ class ReadinessModel:
         decided |= settling & ~reads_unanswered
         # Checks with some questions answered and some not: the three-valued condition tells. One with no
         # question answered is open without asking: its condition is unknown.
-        for position in _positions(settling & reads_unanswered & reads_answered):
+        for position in positions(settling & reads_unanswered & reads_answered):
             check = self._checks[position]
             if check.decide(answers) is False:
                 decided |= check.bit
@@ -467,16 +264,16 @@ class ReadinessModel:
 
         foundations = self._foundations_for(fired_bits, open_bits | inapplicable)
         not_met, unknown = len(foundations.not_met), len(foundations.unknown)
-        score = _share(points, total) if decided_points else None
-        ceiling = _share(points + open_points, total) if decided_points else None
-        answered_score = _share(points, decided_points)
+        score = share(points, total) if decided_points else None
+        ceiling = share(points + open_points, total) if decided_points else None
+        answered_score = share(points, decided_points)
         settled_foundation_checks = sum(1 for check in self._foundation_checks if check.bit & ~open_bits)
         enough = settled_foundation_checks >= MIN_FOUNDATION_SHARE * len(self._foundation_checks)
         major = bool((fired_bits & self._gaps | decided & self._strengths) & self._major)
         central = stage(answered_score, not_met, unknown, major) if enough else "undetermined"
         if total:
-            lowest = stage(_share(points, total), not_met + unknown, 0, major or bool(open_bits & self._major))
-            highest = stage(_share(points + open_points, total), not_met, 0, major)
+            lowest = stage(share(points, total), not_met + unknown, 0, major or bool(open_bits & self._major))
+            highest = stage(share(points + open_points, total), not_met, 0, major)
         else:
             lowest = highest = "undetermined"
         held_at = _held_at(answered_score, central, foundations)
@@ -497,7 +294,7 @@ class ReadinessModel:
             lowest_stage=lowest,
             possible_stage=highest,
             stage_held_by=tuple(f.id for f in held_at),
-            verdict=_verdict(central, answered_score, held_at, lowest, highest, contradicted),
+            verdict=verdict(central, answered_score, held_at, lowest, highest, contradicted),
             coverage=round(decided_points / total, 3) if total else 0.0,
             completeness=completeness,
             confidence=confidence(completeness),
@@ -510,7 +307,7 @@ class ReadinessModel:
         return Measured(readiness, follow_ups, frozenset(missing))
 
 
-def _held_at(answered_score: int | None, central: Stage, foundations: _Foundations) -> tuple[FoundationStatus, ...]:
+def _held_at(answered_score: int | None, central: Stage, foundations: Foundations) -> tuple[FoundationStatus, ...]:
     """The foundations that keep the stage below the band of the answered score: every one not shown in place,
     but for a school held at preparing by two or more missing, those."""
     if answered_score is None or central == "undetermined" or STAGE_RANK[band(answered_score)] <= STAGE_RANK[central]:
@@ -518,43 +315,3 @@ def _held_at(answered_score: int | None, central: Stage, foundations: _Foundatio
     if central == "preparing" and len(foundations.not_met) >= 2:
         return foundations.not_met
     return foundations.not_met + foundations.unknown
-
-
-def _listed(titles: list[str]) -> str:
-    """Titles that hold an "and" of their own are kept apart with semicolons once there are three or more."""
-    if len(titles) <= 2:
-        return " and ".join(titles)
-    return f"{'; '.join(titles[:-1])}; and {titles[-1]}"
-
-
-def _verdict(
-    central: Stage,
-    answered_score: int | None,
-    held_at: tuple[FoundationStatus, ...],
-    lowest: Stage,
-    highest: Stage,
-    contradicted: bool,
-) -> str:
-    """The stage in one or two sentences a principal reads first: what it rests on, what holds it there, and
-    how far the open questions could move it."""
-    if central == "undetermined":
-        return (
-            "Too little is answered yet to name a stage: answer the questions about the foundations first (the "
-            "why, the definition, how teachers enter, ongoing support and measuring impact)."
-        )
-    sentences = [f"{central.capitalize()}: {answered_score}% of the points your answers decide are met."]
-    missing = [f.title.lower() for f in held_at if f.status == "not_met"]
-    unknown = [f.title.lower() for f in held_at if f.status == "unknown"]
-    above = "sustaining" if central == "implementing" else "implementing"
-    reasons = []
-    if missing:
-        reasons.append(f"{_listed(missing)} {'is' if len(missing) == 1 else 'are'} not in place")
-    if unknown:
-        reasons.append(f"{_listed(unknown)} {'is' if len(unknown) == 1 else 'are'} not yet shown")
-    if reasons:
-        sentences.append(f"It stays below {above} while {' and '.join(reasons)}.")
-    if lowest != highest:
-        sentences.append(f"The questions still open leave it between {lowest} and {highest}.")
-    if contradicted:
-        sentences.append("Some answers contradict each other; check them first.")
-    return " ".join(sentences)

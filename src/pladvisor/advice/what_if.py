@@ -21,7 +21,8 @@ from pladvisor.domain.profile import SchoolProfile
 from pladvisor.domain.what_if import Change, WhatIf, WhatIfPath
 from pladvisor.engine.catalog import Catalog
 
-from .advisor import Advisor, answers_of, fact_of, spoken
+from .advisor import Advisor, spoken
+from .answers import answers_of, fact_of
 from .questionnaire import section_title
 
 STAGES: tuple[Stage, ...] = get_args(Stage)

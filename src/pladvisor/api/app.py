@@ -19,6 +19,8 @@ from litestar.types import Middleware
 from pladvisor import __version__
 from pladvisor.advice.advisor import Advisor
 from pladvisor.advice.combine import Combiner
+from pladvisor.advice.survey_catalog import load_survey_catalog
+from pladvisor.advice.surveys import SurveyCounter
 from pladvisor.config import Settings
 from pladvisor.engine.catalog import default_rules_dir
 from pladvisor.engine.respondents import load_respondents
@@ -37,9 +39,17 @@ from .problems import problem_details_plugin
 from .questionnaire import QuestionnaireController
 from .reports import ReportController, template_config
 from .rules import RuleController
-from .security import EMBED_PATHS, ApiKeyMiddleware, embed_read_limit, rate_limit_identity
+from .security import (
+    EMBED_PATHS,
+    SURVEY_PATHS,
+    ApiKeyMiddleware,
+    embed_read_limit,
+    rate_limit_identity,
+    survey_answer_limit,
+)
 from .service import Service
 from .stored import DistrictController, SchoolController, close_store
+from .surveys import SURVEY_HANDLERS
 
 
 def shared_store(url: str) -> Store:
@@ -63,11 +73,9 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
     """Build the service around one advisor (loaded from the configured ``rules/`` when not given)."""
     settings = settings or Settings()
     advisor = advisor or Advisor.from_directory(settings.rules_dir)
-    combiner = Combiner(
-        advisor,
-        load_respondents(settings.rules_dir or default_rules_dir(), advisor.catalog),
-        settings.minimum_group,
-    )
+    rules_dir = settings.rules_dir or default_rules_dir()
+    combiner = Combiner(advisor, load_respondents(rules_dir, advisor.catalog), settings.minimum_group)
+    surveys = SurveyCounter(combiner, load_survey_catalog(rules_dir, combiner))
     keys = settings.accepted_keys()
     middleware: list[Middleware] = []
     if keys:
@@ -78,12 +86,14 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
         limits.append(
             RateLimitConfig(
                 rate_limit=("minute", settings.rate_limit_per_minute),
-                exclude=[*PUBLIC_PATHS, *EMBED_PATHS],
+                exclude=[*PUBLIC_PATHS, *EMBED_PATHS, *SURVEY_PATHS],
                 identifier_for_request=rate_limit_identity(keys_on=bool(keys)),
             )
         )
     if settings.embed_reads_per_minute:
         limits.append(embed_read_limit(settings.embed_reads_per_minute))
+    if settings.survey_answers_per_minute:
+        limits.append(survey_answer_limit(settings.survey_answers_per_minute))
     for limit in limits:
         middleware.append(limit.middleware)
         if settings.rate_limit_store_url:
@@ -103,6 +113,7 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
             *HEALTH_HANDLERS,
             MetricsController,
             *EMBED_HANDLERS,
+            *SURVEY_HANDLERS,
             *DOCS_HANDLERS,
         ],
         on_startup=[mark_ready, drain_on_sigterm, freeze_heap],
@@ -120,6 +131,7 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
             {
                 "advisor": advisor,
                 "combiner": combiner,
+                "surveys": surveys,
                 "settings": settings,
                 "embed_secret": settings.embed_key(),
                 "ready": False,

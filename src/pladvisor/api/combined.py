@@ -13,7 +13,8 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import JSONBody
 from pydantic import Field, create_model
 
-from pladvisor.advice.combine import CombineError, Combiner, as_combined_request, request_model
+from pladvisor.advice.combine import Combiner
+from pladvisor.advice.combined_request import CombineError, as_combined_request, request_model
 from pladvisor.api.paths import PathId
 from pladvisor.domain.respondents import CombinedAssessment
 from pladvisor.domain.stored import Day, StoredAssessmentOut

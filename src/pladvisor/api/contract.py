@@ -15,7 +15,6 @@ document is first served or exported.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import importlib
 import json
@@ -33,12 +32,10 @@ from litestar.openapi.spec import (
     Link,
     OpenAPIFormat,
     OpenAPIHeader,
-    OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
     Operation,
     Parameter,
-    PathItem,
     Reference,
     RequestBody,
     Schema,
@@ -50,10 +47,10 @@ from litestar.types.internal_types import PathParameterDefinition
 from pydantic import BaseModel
 
 import pladvisor.domain
-from pladvisor.domain.embeds import MAX_ORIGIN_CHARS, ORIGIN_PATTERN
 from pladvisor.domain.problems import Problem
 
-from .embed_tokens import TOKEN_PATTERN
+from .contract_examples import document_examples
+from .contract_pages import document_pages, documented_problem
 from .server import MAX_HEAD_BYTES
 from .service import ACCEPTABLE_ID
 
@@ -74,89 +71,18 @@ TAGS = [
     Tag(name="reports", description="Printable HTML pages."),
     Tag(name="service", description="Liveness and readiness."),
     Tag(name="embeds", description="Signed links that show a school's card in a portal's page, without a key."),
+    Tag(
+        name="surveys",
+        description="A school's survey: a link for each respondent, response rates per role, and the team's consensus.",
+    ),
 ]
 """Keys are off by default (a service on 127.0.0.1), so every operation also accepts no key."""
-OPEN_OPERATIONS = ("/health", "/schema", "/v1/questionnaire/form", "/embed/")
+OPEN_OPERATIONS = ("/health", "/schema", "/v1/questionnaire/form", "/embed/", "/s/")
 """Served without a key, and not rate limited when they are health checks."""
 MIDDLEWARE_ANSWERS = {
     "401": "A key is required and missing or wrong.",
     "429": "Past the rate limit, or too many wrong keys from this address; see Retry-After.",
 }
-
-
-EXAMPLE_PROFILE: dict[str, Any] = {
-    "school_id": "ridge-07",
-    "name": "Ridge Middle School",
-    "definition": {"written": False},
-    "tools": {"plan_centre": "devices", "purchased_before_goals": ["devices"], "chosen_after_goals": False},
-    "professional_development": {"format": "one_off", "days_per_year": 1},
-    "buy_in": {"approach": "mandate_all_by_date"},
-    "measurement": {"problem_defined": True},
-    "vision": {"written_why": False},
-}
-"""A district that bought devices first, mandates every teacher by a date and has no written definition."""
-LATER_PROFILE: dict[str, Any] = {
-    **EXAMPLE_PROFILE,
-    "definition": {"written": True, "shared_with": ["teachers", "leaders"]},
-    "buy_in": {"approach": "readiness_based", "support_at_each_stage": True},
-}
-EXAMPLE_RESPONSES: dict[str, Any] = {
-    "school_id": "oak-01",
-    "name": "Oak Primary",
-    "responses": [
-        {
-            "role": "leader",
-            "answers": {
-                "professional_development": {"format": "ongoing", "timely": True},
-                "buy_in": {"approach": "readiness_based", "support_at_each_stage": True},
-                "definition": {"written": True, "shared_with": ["teachers", "leaders", "families"]},
-            },
-        },
-        *(
-            {
-                "role": "teacher",
-                "stage": stage,
-                "answers": {
-                    "professional_development": {"format": "one_off", "timely": False},
-                    "buy_in": {"support_at_each_stage": False},
-                    "definition": {"shared_with": True},
-                },
-            }
-            for stage in ("exploring", "exploring", "trying", "trying", "practising")
-        ),
-        *(
-            {"role": "student", "answers": {"student_agency": {"goal_setting": goals, "choices": ["where"]}}}
-            for goals in (True, False, False, False, True)
-        ),
-    ],
-}
-REQUEST_EXAMPLES: dict[str, Any] = {
-    "/v1/schools/{school_id}/embeds": {"origins": ["https://portal.example.org"], "view": "card"},
-    "/v1/schools/{school_id}/actions": {
-        "assessment_id": "an id from POST /v1/schools/{school_id}/assessments",
-        "rule_id": "why-missing",
-        "owner": "Ms Rivera, assistant principal",
-        "due_on": "2026-12-15",
-    },
-    "/v1/districts": {"name": "North Valley Unified"},
-    "/v1/districts/{district_id}/schools": {"name": "Oak Primary", "external_id": "oak-01", "need": 38.5},
-    "/v1/schools/{school_id}/assessments": {"assessed_on": "2026-09-15", "profile": EXAMPLE_PROFILE},
-    "/v1/assessments": EXAMPLE_PROFILE,
-    "/v1/assessments/what-if": EXAMPLE_PROFILE,
-    "/v1/rules/{rule_id}/check": EXAMPLE_PROFILE,
-    "/v1/assessments/combined": EXAMPLE_RESPONSES,
-    "/v1/schools/{school_id}/assessments/combined": {"assessed_on": "2026-09-15", **EXAMPLE_RESPONSES},
-    "/v1/reports": EXAMPLE_PROFILE,
-    "/v1/assessments/batch": [EXAMPLE_PROFILE, {**LATER_PROFILE, "school_id": "oak-02", "name": "Oak Primary"}],
-    "/v1/assessments/compare": {"before": EXAMPLE_PROFILE, "after": LATER_PROFILE},
-}
-
-
-def _problem(description: str) -> OpenAPIResponse:
-    return OpenAPIResponse(
-        description=description,
-        content={"application/problem+json": OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Problem"))},
-    )
 
 
 NUMBER_BOUNDS = (
@@ -206,21 +132,6 @@ def served_models(app: Litestar) -> list[Served]:
     return found
 
 
-PATCH_EXAMPLES: dict[str, Any] = {
-    "/v1/schools/{school_id}/actions/{action_id}": {"status": "done"},
-}
-
-
-def _document_examples(app: Litestar) -> None:
-    paths = app.openapi_schema.paths or {}
-    for method, examples in (("post", REQUEST_EXAMPLES), ("patch", PATCH_EXAMPLES)):
-        for path, example in examples.items():
-            operation = getattr(paths[path], method)
-            if operation is not None and isinstance(operation.request_body, RequestBody):
-                for media in operation.request_body.content.values():
-                    media.example = example
-
-
 def _operations(app: Litestar) -> Iterator[tuple[str, Operation]]:
     for path, item in (app.openapi_schema.paths or {}).items():
         for method in ("get", "post", "put", "patch", "delete", "head"):
@@ -235,13 +146,13 @@ def _document_access(app: Litestar) -> None:
         default_400 = responses.get("400")
         if isinstance(default_400, OpenAPIResponse) and "application/json" in (default_400.content or {}):
             # Litestar's own description of a bad path or query parameter; the service answers it as a problem.
-            responses["400"] = _problem("A path or query parameter is not valid.")
+            responses["400"] = documented_problem("A path or query parameter is not valid.")
         if not operation.description:
             operation.description = operation.summary
         if not path.startswith(OPEN_OPERATIONS):
             operation.security = OPTIONAL_KEY
             for status, description in MIDDLEWARE_ANSWERS.items():
-                responses.setdefault(status, _problem(description))
+                responses.setdefault(status, documented_problem(description))
         operation.responses = responses
 
 
@@ -412,7 +323,7 @@ def _document_transport(app: Litestar) -> None:
     components.parameters = PARAMETERS
     components.responses = {}
     for status, (name, description) in SERVER_ANSWERS.items():
-        refusal = _problem(description)
+        refusal = documented_problem(description)
         refusal.headers = {RETRY_AFTER: _header(RETRY_AFTER)} if status == "503" else None
         components.responses[name] = refusal
     for _, operation in _operations(app):
@@ -432,51 +343,23 @@ def _document_transport(app: Litestar) -> None:
         operation.responses = responses
 
 
-def _document_embeds(app: Litestar) -> None:
-    """``/embed/{token}`` answers the card page, and ``/embed/{token}.json`` the card as JSON. Litestar routes whole
-    path segments, so one handler serves both; the document gives each its own path and answers."""
-    paths = app.openapi_schema.paths or {}
-    page = paths["/embed/{token}"].get
-    assert page is not None and page.responses is not None
-    card = copy.deepcopy(page)
-    card.operation_id = "getEmbedCard"
-    card.summary = card.description = "A school's card as JSON through an embed link"
-    card.description = (
-        "What the <pladvisor-card> element reads. Access-Control-Allow-Origin names the request's Origin when "
-        "it is one of the link's origins, and is absent otherwise."
-    )
-    html = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
-    page.responses["200"] = OpenAPIResponse(
-        description="The card page, or the printable report.", content={"text/html": html}
-    )
-    for status in ("404", "410"):
-        refused = page.responses[status]
-        assert isinstance(refused, OpenAPIResponse)
-        page.responses[status] = OpenAPIResponse(description=refused.description, content={"text/html": html})
-    for operation in (page, card):
-        for parameter in operation.parameters or []:
-            if isinstance(parameter, Parameter) and isinstance(parameter.schema, Schema):
-                parameter.schema.pattern = TOKEN_PATTERN
-    paths["/embed/{token}.json"] = PathItem(get=card)
-    script = paths["/embed/pladvisor-card.js"].get
-    assert script is not None
-    for read in (page, card, script):
-        assert read.responses is not None
-        read.responses["429"] = _problem("Too many embed reads from this address; try again later.")
-    new = (app.openapi_schema.components.schemas or {})["NewEmbed"]
-    assert isinstance(new, Schema) and new.properties is not None
-    origins = new.properties["origins"]
-    assert isinstance(origins, Schema) and isinstance(origins.items, Schema)
-    origins.items.pattern, origins.items.max_length = ORIGIN_PATTERN, MAX_ORIGIN_CHARS
+def _as_mapping(prop: Schema, annotation: Any) -> None:
+    """A body member keyed by a choice (``dict[Role, RoleRoster]``), which Litestar writes as an array of keys and
+    values: an object, each key one of the choices and each value the model."""
+    key, value = get_args(annotation)
+    prop.type, prop.items = OpenAPIType.OBJECT, None
+    prop.min_properties, prop.min_items, prop.min_length = prop.min_items or prop.min_length, None, None
+    prop.property_names = Schema(type=OpenAPIType.STRING, enum=list(get_args(key)))
+    prop.additional_properties = Reference(ref=f"#/components/schemas/{value.__name__}")
 
 
 def tighten(app: Litestar) -> None:
     # A handler with several paths lists them as a set, so their order changed from run to run; sorted, the
     # exported document changes only when the API does.
-    _document_embeds(app)
+    document_pages(app)
     app.openapi_schema.paths = dict(sorted((app.openapi_schema.paths or {}).items()))
     _document_access(app)
-    _document_examples(app)
+    document_examples(app)
     _document_links(app)
     _document_transport(app)
     schemas = app.openapi_schema.components.schemas or {}
@@ -494,6 +377,9 @@ def tighten(app: Litestar) -> None:
         for name, field in model.model_fields.items():
             prop = schema.properties.get(name)
             if not isinstance(prop, Schema):
+                continue
+            if get_origin(field.annotation) is dict and prop.type == OpenAPIType.ARRAY:
+                _as_mapping(prop, field.annotation)
                 continue
             is_list = "array" in json.dumps(prop.to_schema())
             if is_list:

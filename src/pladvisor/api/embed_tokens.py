@@ -8,16 +8,13 @@ made with another secret never matches, so rotating the secret ends every link a
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import msgspec
 
-SIGNATURE_CHARS = 43
+from pladvisor.domain.signing import seal, unseal
+
 TOKEN_PATTERN = r"^[A-Za-z0-9_-]{44,4096}$"
 CONTEXT = b"pladvisor embed v1\n"
 """Signed with the terms, so a signature made by this secret for anything else can never pass as a token."""
@@ -44,18 +41,6 @@ class _Wire(msgspec.Struct, array_like=True, frozen=True):
     expires: int
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _signature(secret: bytes, payload: str) -> str:
-    return _b64(hmac.new(secret, CONTEXT + payload.encode(), hashlib.sha256).digest())
-
-
 def sign(secret: bytes, terms: Terms) -> str:
     wire = _Wire(
         terms.link_id,
@@ -66,22 +51,19 @@ def sign(secret: bytes, terms: Terms) -> str:
         terms.origins,
         int(terms.expires_at.timestamp()),
     )
-    payload = _b64(msgspec.json.encode(wire))
-    return payload + _signature(secret, payload)
+    return seal(secret, CONTEXT, msgspec.json.encode(wire))
 
 
 def read(secret: bytes, token: str) -> Terms | None:
     """The terms of a token signed with ``secret``, or None for anything else: a token altered, cut, made up or
     signed with another secret. The signature is checked before the terms are decoded, so nothing a stranger
     writes is ever parsed."""
-    if len(token) <= SIGNATURE_CHARS or len(token) > 4096:
-        return None
-    payload, signature = token[:-SIGNATURE_CHARS], token[-SIGNATURE_CHARS:]
-    if not hmac.compare_digest(signature.encode(), _signature(secret, payload).encode()):
+    terms = unseal(secret, CONTEXT, token, 4096)
+    if terms is None:
         return None
     try:
-        wire = msgspec.json.decode(_unb64(payload), type=_Wire)
-    except (binascii.Error, ValueError, msgspec.DecodeError):  # cannot happen for a token this secret signed
+        wire = msgspec.json.decode(terms, type=_Wire)
+    except msgspec.DecodeError:  # cannot happen for a token this secret signed
         return None
     return Terms(
         wire.link,

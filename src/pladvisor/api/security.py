@@ -20,8 +20,11 @@ from .health import PUBLIC_PATHS
 
 EMBED_PATHS = ["^/embed/"]
 """Embed pages and cards: their signed token is the permission (``api.embeds``)."""
-OPEN_PATHS = [*PUBLIC_PATHS, *EMBED_PATHS, "^/v1/questionnaire/form$", r"^/schema(/openapi\.json)?$"]
-"""Served without a key: health, embed links, and the pages that hold no data (the form, the API's description).
+SURVEY_PATHS = ["^/s/"]
+"""A respondent's questionnaire and answers: the link's signed token is the permission (``api.surveys``)."""
+OPEN_PATHS = [*PUBLIC_PATHS, *EMBED_PATHS, *SURVEY_PATHS, "^/v1/questionnaire/form$", r"^/schema(/openapi\.json)?$"]
+"""Served without a key: health, embed links, survey links, and the pages that hold no data (the form, the API's
+description).
 Every other data route, the form's own requests included, needs the key."""
 
 FAILED_KEYS_PER_MINUTE = 10
@@ -125,4 +128,18 @@ def embed_read_limit(per_minute: int) -> RateLimitConfig:
         store="embed_rate_limit",
         check_throttle_handler=lambda request: request.url.path.startswith("/embed/"),
         identifier_for_request=lambda connection: "embed:" + client_address(connection),
+    )
+
+
+def survey_answer_limit(per_minute: int) -> RateLimitConfig:
+    """Answers sent through survey links, per client address (``PLADVISOR_SURVEY_ANSWERS_PER_MINUTE``), apart
+    from the API's limit: they come without a key, from respondents' browsers, so the address is all there is to
+    count against. A class answering together behind its school's one address sends about 30 in a minute; a
+    script trying tokens is held back well before it learns anything. Reading the form is not counted: it
+    stores nothing."""
+    return RateLimitConfig(
+        rate_limit=("minute", per_minute),
+        store="survey_rate_limit",
+        check_throttle_handler=lambda request: request.method == "POST" and request.url.path.startswith("/s/"),
+        identifier_for_request=lambda connection: "survey:" + client_address(connection),
     )

@@ -69,7 +69,7 @@ def _store_rows(organization: str, compare: CatalogDiff, stack: ExitStack) -> It
     """Each school's latest stored answers, in the order the schools were added; its line is its position."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from pladvisor.cli.app import cannot_open, settings_or_exit
+    from pladvisor.cli.shared import cannot_open, settings_or_exit
     from pladvisor.storage.database import DatabaseError, make_engine
     from pladvisor.storage.store import Store
 

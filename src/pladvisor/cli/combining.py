@@ -21,7 +21,8 @@ from typing import Any, TextIO
 import msgspec
 from pydantic import ValidationError
 
-from pladvisor.advice.combine import CombineError, Combiner, check_responses
+from pladvisor.advice.combine import Combiner
+from pladvisor.advice.combined_request import CombineError, check_responses
 from pladvisor.domain.base import Part, to_json
 from pladvisor.domain.fields import NONE_ITEM, profile_fields
 from pladvisor.domain.problems import FieldError, field_errors

@@ -9,56 +9,28 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import itertools
 import json
-import multiprocessing
 import os
 import sys
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 import msgspec
 
-from pladvisor.advice.advisor import Advisor
-from pladvisor.advice.batch import Outcome, SummaryOutcome, judge_raw, rollup_summary
+from pladvisor.advice.batch import rollup_summary
 from pladvisor.advice.rollup import RollupBuilder, Summary
-from pladvisor.client import Client
 from pladvisor.domain.assessment import Assessment, AssessmentSummary
 from pladvisor.domain.base import Part, to_json
 from pladvisor.domain.batch import ItemProblem, View
 from pladvisor.domain.problems import FieldError
 
 from .records import Record
+from .scorers import Scored, Scorer
 
 CSV_COLUMNS = ("line", "school_id", "name", "score", "stage", "provisional", "confidence", "next_1", "next_2", "next_3")
-
-
-@dataclass(frozen=True, slots=True)
-class Scored:
-    """One row's result in the forms the outputs need. Worker processes send these, not answer objects:
-    text and tuples cross a process boundary far faster than a whole answer."""
-
-    line: int
-    answer_json: str | None = None
-    summary: Summary | None = None
-    problem: ItemProblem | None = None
-
-    @classmethod
-    def of(cls, line: int, outcome: Outcome | SummaryOutcome) -> Scored:
-        if isinstance(outcome, ItemProblem):
-            return cls(line=line, problem=msgspec.structs.replace(outcome, index=line))
-        if isinstance(outcome, AssessmentSummary):
-            return cls(line, to_json(outcome).decode(), rollup_summary(line, outcome))
-        return cls(line, to_json(outcome).decode(), Summary.of(line, outcome))
-
-
-Scorer = Callable[[Iterable[tuple[int, Any]]], Iterator[Scored]]
-"""Turns (line, raw profile) pairs into results in the same order."""
 
 
 class OutputBusy(Exception):
@@ -272,100 +244,6 @@ class RunSummary:
         if self.skipped:
             text += f", {self.skipped} already done"
         return text + (f" (see {errors})" if self.failed else "")
-
-
-def in_process(advisor: Advisor, view: View = "full") -> Scorer:
-    def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[Scored]:
-        for line, raw in pairs:
-            yield Scored.of(line, judge_raw(advisor, line, raw, view))
-
-    return score
-
-
-_worker: dict[str, Advisor] = {}
-"""A scoring process's advisor, made once when the process starts."""
-CHUNK = 64
-"""Rows sent to a worker at a time: large enough to amortize the trip, small enough to keep results flowing."""
-
-
-class WorkerDied(Exception):
-    """A scoring process ended without finishing its rows (killed, or out of memory)."""
-
-
-def _start_worker(rules_dir: Path | None) -> None:
-    _worker["advisor"] = Advisor.from_directory(rules_dir)
-
-
-def _chunks(pairs: Iterable[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]]]:
-    rows = iter(pairs)
-    while chunk := list(itertools.islice(rows, CHUNK)):
-        yield chunk
-
-
-def _score_chunk(pairs: list[tuple[int, Any]], view: View) -> list[Scored]:
-    advisor = _worker["advisor"]
-    return [Scored.of(line, judge_raw(advisor, line, raw, view)) for line, raw in pairs]
-
-
-def in_processes(workers: int, rules_dir: Path | None, view: View = "full") -> Scorer:
-    """Scoring spread over processes, each with its own engine (durable-rules is not thread-safe).
-
-    A process pool from ``concurrent.futures`` notices a worker that dies (``multiprocessing.Pool`` waits for
-    its results forever): the run then stops with ``WorkerDied``, every result before it written, so that
-    ``--resume`` finishes the job. Chunks are submitted a few at a time, so a large input is never all in
-    memory.
-    """
-
-    def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[Scored]:
-        # fork: workers start in milliseconds. The parent holds no engine, and its only other thread (the
-        # progress bar's) is never used by a worker.
-        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(rules_dir,)) as pool:
-            chunks = _chunks(pairs)
-            pending: deque[Future[list[Scored]]] = deque()
-            try:
-                for chunk in itertools.islice(chunks, 2 * workers):
-                    pending.append(pool.submit(_score_chunk, chunk, view))
-                while pending:
-                    results = pending.popleft().result()
-                    for chunk in itertools.islice(chunks, 1):
-                        pending.append(pool.submit(_score_chunk, chunk, view))
-                    yield from results
-            except BrokenProcessPool as exc:
-                # A worker killed while holding the pool's shared queue lock leaves the others waiting on it for
-                # ever, and leaving the pool would wait for them: they are stopped here, since the run stops.
-                for worker in multiprocessing.active_children():
-                    worker.kill()
-                raise WorkerDied(
-                    "a scoring process died before finishing its rows; every row scored before it is written, "
-                    "and --resume scores the rest"
-                ) from exc
-
-    return score
-
-
-def through_api(client: Client, batch_size: int = 500, view: View = "full") -> Scorer:
-    """Scoring by the service, in batches; results are renumbered from input position to line."""
-
-    def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[Scored]:
-        lines: deque[int] = deque()
-
-        def profiles() -> Iterator[Any]:
-            for line, raw in pairs:
-                lines.append(line)
-                yield raw
-
-        outcomes: Iterator[Outcome | SummaryOutcome | None] = (
-            (item.summary or item.problem for item in client.summarize_many(profiles(), batch_size=batch_size))
-            if view == "summary"
-            else (item.assessment or item.problem for item in client.assess_many(profiles(), batch_size=batch_size))
-        )
-        for outcome in outcomes:
-            line = lines.popleft()
-            assert outcome is not None, "the service sends an assessment or a problem for every item"
-            yield Scored.of(line, outcome)
-
-    return score
 
 
 STORE_BATCH = 1000

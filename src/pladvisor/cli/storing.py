@@ -9,7 +9,7 @@ import msgspec
 
 from pladvisor.storage.store import Scoring, Store
 
-from .runs import Scored
+from .scorers import Scored
 
 
 class _Head(msgspec.Struct):

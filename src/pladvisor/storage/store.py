@@ -17,6 +17,7 @@ from .progress import Progress
 from .schools import Schools
 from .scored import ScoredRows, Scoring
 from .shared import Engines, NotFound
+from .surveys import Surveys
 from .transfer import ImportProblem, Transfer
 
 __all__ = [
@@ -42,6 +43,7 @@ class Store:
         self.engine = engine
         self._engines = Engines.over(engine)
         self.embeds = EmbedLinks(self._engines.writes, self._engines.reads)
+        self.surveys = Surveys(self._engines)
 
         organizations = Organizations(self._engines)
         self.keys_in_use = organizations.keys_in_use
