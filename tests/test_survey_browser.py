@@ -4,6 +4,7 @@ the page's policy refuses nothing it needs."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 from .browser import Browser, Message, Page, chromium, read_png
 from .servers import running_server
+from .test_embed_browser import portal_serving
 
 PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
 
@@ -130,3 +132,38 @@ def test_a_family_answers_in_spanish_on_a_phone(service: str, tmp_path: Path) ->
     assert status["roles"][0]["responses"] == 1
     shared = next(f for f in status["combined"]["combined"] if f["field"] == "definition.shared_with")
     assert shared["respondents"] == 1
+
+
+ELSEWHERE_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Another site</title></head>
+<body>
+<iframe id="frame" src="{link}" title="A survey"></iframe>
+<form id="form" method="post" action="{link}" target="sent">
+  <input type="hidden" name="definition.shared_with" value="yes">
+  <input type="hidden" name="vision.written_why" value="yes">
+</form>
+<iframe name="sent" id="sent" title="Where the form went"></iframe>
+</body></html>"""
+
+
+def test_a_page_of_another_site_can_neither_frame_the_form_nor_answer_through_a_link(
+    service: str, tmp_path: Path
+) -> None:
+    school, survey, link = a_family_survey(service)
+    pages: dict[str, str] = {"page": ELSEWHERE_PAGE.format(link=link)}
+    with portal_serving(pages) as elsewhere, Browser(chromium(), tmp_path).devtools() as browser:
+        page = browser.open(elsewhere)
+        assert page.wait_for_console("frame-ancestors")
+        framed = page.frames()[1]
+        assert framed["url"].startswith("chrome-error://") and framed["unreachableUrl"] == link
+        page.evaluate("document.getElementById('form').submit()")
+        deadline = time.monotonic() + 10
+        while (sent := page.frames()[2])["url"] == "about:blank":  # the refusal, itself not to be framed
+            assert time.monotonic() < deadline, "the form was never sent"
+            time.sleep(0.1)
+        assert sent["url"].startswith("chrome-error://") and sent["unreachableUrl"] == link
+
+    status = httpx.get(f"{service}/v1/schools/{school}/surveys/{survey}").json()
+    assert status["roles"][0]["responses"] == 0, "the other site's answers were not stored"
+    answered = httpx.post(link, data={"definition.shared_with": "no"})
+    assert answered.status_code == 200, "and the link still takes its respondent's answers"

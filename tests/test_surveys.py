@@ -393,6 +393,22 @@ def test_an_answer_the_form_does_not_offer_shows_the_form_again_and_stores_nothi
     assert service.get(link).status_code == 200, "the link is still unused"
 
 
+def test_answers_posted_from_another_sites_page_are_refused_and_store_nothing(
+    service: TestClient[Litestar],
+) -> None:
+    school = a_school(service)
+    survey = opened(service, school, {"family": {"roster": 3}})
+    first, second = links_of(survey, "family")[:2]
+    fields = {name.replace("__", "."): value for name, value in FAMILY_DOES_NOT_KNOW.items()}
+    elsewhere = service.post(first, data=fields, headers={"Origin": "https://elsewhere.example"})
+    assert elsewhere.status_code == 403 and "only from its own page" in elsewhere.text
+    assert rate(status_of(service, school, survey), "family")["responses"] == 0
+    own = service.post(first, data=fields, headers={"Origin": "http://testserver.local"})
+    assert own.status_code == 200, "the link was not used up by the refused answers"
+    assert service.post(second, data=fields).status_code == 200, "a request naming no page is no browser's form"
+    assert rate(status_of(service, school, survey), "family")["responses"] == 2
+
+
 def test_answers_come_as_a_form_of_bounded_size(service: TestClient[Litestar]) -> None:
     school = a_school(service)
     survey = opened(service, school, {"family": {"roster": 2}})

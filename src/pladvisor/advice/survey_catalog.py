@@ -63,6 +63,7 @@ ENGLISH: dict[str, str] = {
     "not_a_number": "Enter a whole number from {minimum} to {maximum}.",
     "not_an_option": "Choose one of the options shown.",
     "too_many": "Send this form only once; reload the page and try again.",
+    "elsewhere": "This form can be sent only from its own page. Open the link you were given and answer there.",
 }
 """The form's own words in English; every translation gives each of them, with the same {placeholders}."""
 _HINT = re.compile(r"\s*\((none: an empty list|an empty list: none)\)$")

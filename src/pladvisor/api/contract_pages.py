@@ -92,7 +92,7 @@ def _document_survey_pages(app: Litestar) -> None:
     form, answer = paths["/s/{token}"].get, paths["/s/{token}"].post
     assert form is not None and answer is not None
     _as_pages(form, "404", "410")
-    _as_pages(answer, "404", "410", "413", "422")
+    _as_pages(answer, "403", "404", "410", "413", "422")
     assert form.responses is not None and answer.responses is not None
     form.responses["422"] = documented_problem("The language asked for is not a language code.")
     answer.responses["429"] = documented_problem("Too many answers from this address; try again later.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import anyio.to_thread
 from litestar import Controller, MediaType, Request, Response, get, post
@@ -357,6 +357,18 @@ async def require_form(request: Request[Any, Any, Any]) -> None:
         )
 
 
+def _from_elsewhere(request: Request[Any, Any, Any], public_url: str | None) -> bool:
+    """Whether a browser sent the answers from a page of another site: one that framed nothing (the form may
+    not be framed) but posted a form of its own to a link it holds, to answer in someone's name. Browsers name
+    the page's origin in ``Origin`` on every form they post; a request without it did not come from a page."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    # By host and port: behind a proxy that ends TLS the service itself may see http where the browser saw https.
+    own = urlsplit(public_url).netloc if public_url else request.url.netloc
+    return urlsplit(origin).netloc != own
+
+
 @post(
     "/s/{token:str}",
     status_code=200,
@@ -368,6 +380,7 @@ async def require_form(request: Request[Any, Any, Any]) -> None:
     request_max_body_size=FORM_MAX_BYTES,
     responses={
         **PAGES,
+        403: problem_response(403, "The answers were sent from a page of another site (an HTML page)."),
         413: problem_response(413, "The answers are larger than any the form sends (an HTML page)."),
         415: problem_response(415, "The answers are not sent as a form."),
         422: problem_response(422, "An answer is not one the question takes: the form again, saying which."),
@@ -379,6 +392,8 @@ async def survey_answer(token: TOKEN, request: Request[Any, Any, Any], state: St
     accept_language = request.headers.get("accept-language")
     counter = counter_of(state)
     english = counter.catalog.languages["en"]
+    if _from_elsewhere(request, state.settings.public_url):
+        return _page(english, english.say("refused_title"), english.say("elsewhere"), 403)
     try:
         body = await request.body()
     except HTTPException as exc:
