@@ -19,9 +19,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+import pladvisor
+
 from .servers import free_port
 
-DOCKERFILE = Path(__file__).parents[1] / "Dockerfile"
+ROOT = Path(__file__).parents[1]
+DOCKERFILE = ROOT / "Dockerfile"
 KEY = "container-key-0123456789"
 START_SECONDS = 60
 STOP_SECONDS = 30
@@ -96,14 +99,16 @@ def test_the_dockerfile_is_read_as_the_image_would_run() -> None:
 SETPRIV = Path("/usr/bin/setpriv")
 
 
-def _as_the_image_user(user: str, volume: Path) -> list[str]:
+def _as_the_image_user(user: str, volume: Path, packaged: dict[str, str]) -> list[str]:
     """A command prefix that runs as the image's user when the tests run as root (as CI does), the volume made
     over to that user as the image makes its directory; anyone else runs as themselves.
 
     In the image the package is readable by every user; here it may sit where only root can look (an
     interpreter under /root), so the user keeps one capability: to read and search any file. Writing is still
-    allowed only where that user may write, which is what this test is about. Skips when the user cannot run
-    the installed package even so."""
+    allowed only where that user may write, which is what this test is about. The capability does not count for
+    ``access(2)``, which checks the real user's own rights (Alembic asks it whether the migrations exist), so the
+    package itself is run from a copy anyone can read (``packaged``, see ``package_as_the_image_installs_it``).
+    Skips when the user cannot run the package even so."""
     if os.geteuid() != 0:
         return []
     uid, _, gid = user.partition(":")
@@ -115,16 +120,32 @@ def _as_the_image_user(user: str, volume: Path) -> list[str]:
     os.chown(volume, int(uid), int(gid))
     volume.chmod(0o750)
     probe = subprocess.run(
-        [*prefix, sys.executable, "-c", "import pladvisor.api.app"],
+        [*prefix, sys.executable, "-c", "import pladvisor.api.app, pladvisor.storage.database as d; d.head()"],
         check=False,
         capture_output=True,
         text=True,
         timeout=60,
+        env={**os.environ, **packaged},
     )
     if probe.returncode != 0:
         last = (probe.stderr.strip().splitlines() or ["no message"])[-1]
         pytest.skip(f"uid {uid} cannot run the installed package from {sys.executable}: {last}")
     return prefix
+
+
+@contextmanager
+def package_as_the_image_installs_it() -> Iterator[dict[str, str]]:
+    """The package laid out as the image's wheel installs it, its catalog inside it (``pladvisor/rules``), in a
+    directory every user can read, and the environment that runs it from there."""
+    staging = Path(tempfile.mkdtemp(prefix="pladvisor-package-"))
+    try:
+        staging.chmod(0o755)
+        package = staging / "pladvisor"
+        shutil.copytree(Path(pladvisor.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / "rules", package / "rules")
+        yield {"PYTHONPATH": str(staging), "PYTHONDONTWRITEBYTECODE": "1"}
+    finally:
+        shutil.rmtree(staging)
 
 
 @contextmanager
@@ -154,8 +175,8 @@ def _ready(url: str, process: subprocess.Popen[bytes]) -> httpx.Response:
 def test_the_images_command_sets_up_its_database_in_the_volume_is_ready_and_stores() -> None:
     stage = runtime_stage(DOCKERFILE.read_text())
     (mount,) = stage.volumes
-    with data_volume() as volume:
-        as_user = _as_the_image_user(stage.user, volume)
+    with data_volume() as volume, package_as_the_image_installs_it() as packaged:
+        as_user = _as_the_image_user(stage.user, volume, packaged)
 
         def inside(value: str) -> str:
             return value.replace(mount, str(volume))
@@ -166,6 +187,7 @@ def test_the_images_command_sets_up_its_database_in_the_volume_is_ready_and_stor
         # PATH finds the installed package as the image's finds its own; the rest is what `docker run -e` would
         # add: a key, and loopback on a free port rather than every address on 8000.
         env |= {
+            **packaged,
             "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
             "PLADVISOR_API_KEYS": KEY,
             "PLADVISOR_HOST": "127.0.0.1",
