@@ -203,7 +203,12 @@ def peers(catalog: Catalog, facts: Sequence[dict[str, Any]], rounds: int = 3) ->
     evaluator = RuleEvaluator(catalog)
     contexts = [engine_fact(fact) for fact in facts]
     engines = [
-        _InProcess("pladvisor: RuleEvaluator.fired", "durable-rules 2.0.28, the reference", facts, evaluator.fired),
+        _InProcess(
+            "pladvisor: RuleEvaluator.fired",
+            "durable-rules 2.0.28, compact form through one session; the reference",
+            facts,
+            evaluator.fired,
+        ),
         _InProcess(
             "plain Python",
             "bench/plain_rules.py, a tree-walking interpreter of the same conditions",

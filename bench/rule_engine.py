@@ -1,4 +1,5 @@
-"""Section 2: RuleEvaluator.fired against bare cycles through durable-rules, and all of them against plain Python."""
+"""Section 2: RuleEvaluator.fired against bare cycles through durable-rules, zen-engine's decision table when
+it is installed, and plain Python."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import durable_rules_engine
 import plain_rules
 from common import Figure, Scale, say, timed
 from durable import engine
+from peer_rules import zen_decision_table
 
 from pladvisor.advice.answers import answers_of
 from pladvisor.domain.profile import SchoolProfile
@@ -47,7 +49,8 @@ class HostCycle:
 
 
 class EngineCycle:
-    """The same, made straight against the engine's own interface, as RuleEvaluator does: the floor for it."""
+    """The same, made straight against the engine's own interface on the plain ruleset: what RuleEvaluator
+    was before it took the compact form and one session (``pladvisor.engine.evaluator``)."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.fired: list[str] = []
@@ -66,12 +69,13 @@ class EngineCycle:
 
 
 def engine_figures(catalog: Catalog, raws: Sequence[dict[str, Any]], scale: Scale) -> list[Figure]:
-    """RuleEvaluator.fired against bare durable-rules cycles, and all of them against plain Python.
+    """RuleEvaluator.fired against bare durable-rules cycles, zen-engine's decision table (the peer
+    table's, ``bench/peers.py``) and plain Python.
 
-    Facts are built as Advisor.assess builds them. The bare cycles get them already in engine
-    form, so the ratios charge pladvisor with everything it adds: its lock, the conversion,
-    the error handling and the de-duplication. Each measure is the least CPU time of a few
-    rounds, taken in turn so that a change in the machine affects all of them alike.
+    Facts are built as Advisor.assess builds them. The bare cycles and zen get them already in
+    engine form, so the ratios charge pladvisor with everything it adds: its lock, the compact
+    encoding, the error handling and the de-duplication. Each measure is the least CPU time of a
+    few rounds, taken in turn so that a change in the machine affects all of them alike.
     """
     facts = [
         SchoolProfile.model_validate(raw, strict=True).model_dump(exclude_none=True, exclude={"school_id", "name"})
@@ -81,6 +85,7 @@ def engine_figures(catalog: Catalog, raws: Sequence[dict[str, Any]], scale: Scal
     answers = [answers_of(fact) for fact in facts]
     evaluator, host, bare = RuleEvaluator(catalog), HostCycle(catalog), EngineCycle(catalog)
     fired: dict[str, list[set[str]]] = {"pladvisor": [], "host": [], "engine": [], "plain": []}
+    zen_table = zen_decision_table_fired(catalog)
 
     def pladvisor_round() -> None:
         fired["pladvisor"] = [set(evaluator.fired(fact)) for fact in facts]
@@ -104,6 +109,16 @@ def engine_figures(catalog: Catalog, raws: Sequence[dict[str, Any]], scale: Scal
         "engine": cycle_round("engine", bare),
         "plain": plain_round,
     }
+    if zen_table is not None:
+        table = zen_table
+
+        def zen_round() -> None:
+            fired["zen"] = [set(table(fact)) for fact in engine_facts]
+
+        fired["zen"] = []
+        rounds["zen"] = zen_round
+        for prepared in engine_facts[:200]:
+            table(prepared)
     for fact, prepared in zip(facts[:200], engine_facts[:200], strict=True):
         evaluator.fired(fact)
         host.run(prepared)
@@ -127,11 +142,18 @@ def engine_figures(catalog: Catalog, raws: Sequence[dict[str, Any]], scale: Scal
     for name, label in (
         ("pladvisor", "RuleEvaluator.fired"),
         ("host", "bare cycle through durable-rules' Host (assert with sid + anchor, collect in the actions, delete)"),
-        ("engine", "bare cycle through durable_rules_engine (the same calls RuleEvaluator makes, nothing else)"),
+        ("engine", "bare cycle through durable_rules_engine on the plain ruleset (a session per fact, as the Host)"),
         ("plain", "plain Python interpreter of the same conditions (bench/plain_rules.py)"),
     ):
         say(f"  {label}: {n / cpu[name]:,.0f}/s per core ({us[name]:.0f} µs each)")
-    say(f"  checked: all four fire the same rule ids for each of the {n:,} schools")
+    if zen_table is None:
+        say("  zen-engine: not measured, not installed (pip install -e '.[bench]')")
+    else:
+        say(
+            f"  zen-engine decision table, as in the peer table: {n / cpu['zen']:,.0f}/s per core "
+            f"({us['zen']:.0f} µs each)"
+        )
+    say(f"  checked: all {len(rounds)} fire the same rule ids for each of the {n:,} schools")
     return [
         Figure(
             "2 engine: RuleEvaluator.fired",
@@ -157,5 +179,27 @@ def engine_figures(catalog: Catalog, raws: Sequence[dict[str, Any]], scale: Scal
             "-",
             None,
         ),
+        Figure(
+            "2 engine vs zen-engine decision table",
+            f"{us['pladvisor']:.0f} µs/school",
+            "not measured" if zen_table is None else f"{us['zen']:.0f} µs zen-engine",
+            "-" if zen_table is None else f"{cpu['pladvisor'] / cpu['zen']:.2f}x",
+            "< 1x",
+            None if zen_table is None else cpu["pladvisor"] < cpu["zen"],
+        ),
         Figure("2 rules fired per school (record)", f"{mean_fired:.1f} mean", "-", "-", "-", None),
     ]
+
+
+def zen_decision_table_fired(catalog: Catalog) -> Callable[[dict[str, Any]], list[str]] | None:
+    """zen-engine's decision table for the catalog, evaluated as the peer table evaluates it; None without zen."""
+    try:
+        import zen
+    except ImportError:
+        return None
+    decisions = zen.ZenEngine({"loader": {"type": "static", "content": {"table": zen_decision_table(catalog)}}})
+
+    def table_fired(context: dict[str, Any]) -> list[str]:
+        return [row["rule"] for row in decisions.evaluate("table", context)["result"]]
+
+    return table_fired
