@@ -184,4 +184,6 @@ ratio column:
   9  an engine's CPU per school / RuleEvaluator.fired's (below 1: faster than pladvisor's evaluator)
   10 p99 latency of a read with 1,000,000 assessments stored / with the measured district's 10,000 alone
   12 p99 of an answer through a survey link / of POST /v1/assessments, same server and connections;
-     server RSS, highest over the second school's answers and survey read / over the first's"""
+     server RSS, highest over the second school's answers and survey read / over the first's
+  13 the edge (server CPU per request less the in-process cost of the same schools) / echo's CPU per request;
+     a layer's cost / the edge"""

@@ -29,7 +29,9 @@ storing. Reading stored history (10, bench/stored_history.py): a school's progre
 1,000-school district's roll-out with 1,000,000 assessments stored, on SQLite and on PostgreSQL,
 against the same reads with the measured district alone stored. A school's survey (12,
 bench/surveys.py): 1,000 respondents each answering once through their own link, every answer
-stored once, against POST /v1/assessments on the same server and connections.
+stored once, against POST /v1/assessments on the same server and connections. The HTTP edge by layer (13,
+bench/edge_layers.py): POST /v1/assessments served with one layer taken out (or put in) at a time, each
+layer's cost the difference in server CPU per request from the full stack.
 
 Last, for the record, the peer table (9, bench/peers.py): the same catalog and schools run by
 zen-engine (PyPI) and json-rules-engine (node, when present), each with its CPU time per
@@ -50,6 +52,7 @@ from pathlib import Path
 
 from cli import cli_figures
 from common import FULL, QUICK, RATIOS, Figure, say, school_set, section, table
+from edge_layers import edge_figures
 from explaining import explaining_figures
 from history import history_figures
 from in_process import in_process
@@ -87,6 +90,8 @@ def main() -> None:
             figures += engine_figures(advisor.catalog, raws, scale)
         with section("3-5. HTTP"):
             figures += http_figures(raws, rate, scale, full=not args.quick)
+        with section("13. the HTTP edge, layer by layer"):
+            figures += edge_figures(raws, not args.quick, scale.concurrency)
         with section("6. the CLI"):
             figures += cli_figures(csv_path, len(raws), rate, not args.quick, directory)
         with section("7. several respondents per school"):

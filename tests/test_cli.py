@@ -99,7 +99,7 @@ def test_jsonl_and_json_inputs_round_trip(tmp_path: Path) -> None:
     source.write_text("\n".join(json.dumps(p) for p in profiles) + "\n{broken\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
     result = runner.invoke(app, ["score", str(source), "-o", str(out)])
-    assert result.exit_code == 1 and "scored 2 schools, 1 rows failed" in result.output
+    assert result.exit_code == 1 and "scored 2 schools, 1 row failed" in result.output
     assert [r["assessment"]["school_id"] for r in jsonl(out)] == ["j1", "j2"]
     assert jsonl(tmp_path / "out.errors.jsonl")[0]["line"] == 3
     array = tmp_path / "in.json"
@@ -173,6 +173,46 @@ def test_two_workers_give_the_same_results_as_one(tmp_path: Path) -> None:
     assert result.returncode == 1 and "scored 297 schools, 3 rows failed" in result.stderr
     assert len(jsonl(two)) == 297
     assert jsonl(two) == jsonl(one)
+
+
+def test_two_workers_write_the_same_csv_and_roll_up_as_one(tmp_path: Path) -> None:
+    # Both need each row's summary, which workers send only when something reads it.
+    source = tmp_path / "in.csv"
+    subprocess.run([sys.executable, str(GENERATE), "--count", "300", "--broken", "3", "-o", str(source)], check=True)
+    for name, workers in (("one", "1"), ("two", "2")):
+        rollup = ["--rollup", str(tmp_path / f"{name}.rollup.json")]
+        subprocess.run(
+            [str(PLADVISOR), "score", str(source), "-o", str(tmp_path / f"{name}.csv"), *rollup, "--workers", workers],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+    assert len(csv_dicts(tmp_path / "two.csv")) == 297
+    assert csv_dicts(tmp_path / "two.csv") == csv_dicts(tmp_path / "one.csv")
+    assert json.loads((tmp_path / "two.rollup.json").read_text()) == json.loads(
+        (tmp_path / "one.rollup.json").read_text()
+    )
+
+
+def test_rows_of_any_json_reach_worker_processes_unchanged(tmp_path: Path) -> None:
+    # Rows go to workers in a compact form that holds no integer beyond 64 bits; a chunk with one goes as it is.
+    source, one, two = tmp_path / "in.jsonl", tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    schools_jsonl(source, 200)
+    rows = source.read_text(encoding="utf-8").splitlines()
+    rows[100] = rows[100].replace('"school_id": "s100"', f'"school_id": {10**30}')
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    runner.invoke(app, ["score", str(source), "-o", str(one)])
+    result = subprocess.run(
+        [str(PLADVISOR), "score", str(source), "-o", str(two), "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "scored 199 schools, 1 row failed" in result.stderr, result.stderr
+    assert jsonl(two) == jsonl(one)
+    assert jsonl(tmp_path / "two.errors.jsonl") == jsonl(tmp_path / "one.errors.jsonl")
+    assert [e["line"] for e in jsonl(tmp_path / "two.errors.jsonl")] == [101]
 
 
 def test_killed_run_resumes_scoring_every_school_exactly_once(tmp_path: Path) -> None:

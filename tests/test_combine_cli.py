@@ -60,7 +60,7 @@ def test_a_bad_row_is_reported_and_its_school_is_combined_from_the_others(tmp_pa
     ]
     source, out = write_csv(tmp_path / "in.csv", HEADER, rows), tmp_path / "out.jsonl"
     result = runner.invoke(app, ["combine", str(source), "-o", str(out)])
-    assert result.exit_code == 1 and "combined 1 schools, 3 rows failed" in result.output
+    assert result.exit_code == 1 and "combined 1 school, 3 rows failed" in result.output
     errors = jsonl(tmp_path / "out.errors.jsonl")
     assert [e["line"] for e in errors] == [8, 9, 10]
     assert errors[0]["errors"][0]["message"] == "'sometimes' is not yes or no"

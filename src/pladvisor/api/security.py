@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
@@ -120,13 +121,23 @@ def rate_limit_identity(keys_on: bool) -> Callable[[ASGIConnection[Any, Any, Any
     return identity
 
 
+async def _embed_read(request: Request[Any, Any, Any]) -> bool:
+    # A coroutine, not a plain function: Litestar runs a plain one in its thread pool, and these are asked on
+    # every request the service takes, a thread hop each.
+    return request.url.path.startswith("/embed/")
+
+
+async def _survey_answer(request: Request[Any, Any, Any]) -> bool:
+    return request.method == "POST" and request.url.path.startswith("/s/")
+
+
 def embed_read_limit(per_minute: int) -> RateLimitConfig:
     """Embed reads per client address, apart from the API's limit: they come without a key, from the browsers
     of a portal's visitors, so the address is all there is to count against."""
     return RateLimitConfig(
         rate_limit=("minute", per_minute),
         store="embed_rate_limit",
-        check_throttle_handler=lambda request: request.url.path.startswith("/embed/"),
+        check_throttle_handler=_embed_read,
         identifier_for_request=lambda connection: "embed:" + client_address(connection),
     )
 
@@ -140,6 +151,6 @@ def survey_answer_limit(per_minute: int) -> RateLimitConfig:
     return RateLimitConfig(
         rate_limit=("minute", per_minute),
         store="survey_rate_limit",
-        check_throttle_handler=lambda request: request.method == "POST" and request.url.path.startswith("/s/"),
+        check_throttle_handler=_survey_answer,
         identifier_for_request=lambda connection: "survey:" + client_address(connection),
     )

@@ -24,6 +24,7 @@ from pladvisor.domain.batch import ItemProblem
 
 from .records import InputError, count_records, read_records
 from .runs import spreadsheet_safe
+from .shared import counted
 
 if TYPE_CHECKING:
     from pladvisor.advice.advisor import Advisor
@@ -135,20 +136,16 @@ def _console(handle: TextIO) -> Console:
     return Console(file=handle, width=None if handle.isatty() else WIDE, highlight=False, soft_wrap=False)
 
 
-def _many(count: int, noun: str) -> str:
-    return f"{count} {noun if count == 1 else noun + 's'}"
-
-
 def _summary(console: Console, compare: CatalogDiff, old: str, new: str) -> None:
-    failed = f"; {_many(compare.failed, 'row')} failed" if compare.failed else ""
+    failed = f"; {counted(compare.failed, 'row')} failed" if compare.failed else ""
     console.print(
         Text(
-            f"compared {_many(compare.compared, 'school')} under {old} (catalog {compare.old.catalog.version}) and "
+            f"compared {counted(compare.compared, 'school')} under {old} (catalog {compare.old.catalog.version}) and "
             f"{new} (catalog {compare.new.catalog.version}){failed}"
         )
     )
     console.print(
-        f"{_many(compare.changed, 'school')} {'changes' if compare.changed == 1 else 'change'}, "
+        f"{counted(compare.changed, 'school')} {'changes' if compare.changed == 1 else 'change'}, "
         f"{compare.stage_changes} of them in stage"
     )
     if not compare.compared:

@@ -29,6 +29,7 @@ from pladvisor.domain.problems import FieldError
 
 from .records import Record
 from .scorers import Scored, Scorer
+from .shared import counted
 
 CSV_COLUMNS = ("line", "school_id", "name", "score", "stage", "provisional", "confidence", "next_1", "next_2", "next_3")
 
@@ -240,7 +241,7 @@ class RunSummary:
     skipped: int = 0
 
     def line(self, errors: Path) -> str:
-        text = f"scored {self.scored} schools, {self.failed} rows failed"
+        text = f"scored {counted(self.scored, 'school')}, {counted(self.failed, 'row')} failed"
         if self.skipped:
             text += f", {self.skipped} already done"
         return text + (f" (see {errors})" if self.failed else "")

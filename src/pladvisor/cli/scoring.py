@@ -29,7 +29,7 @@ from .runs import (
     run_fingerprint,
 )
 from .scorers import WorkerDied, in_process, in_processes, through_api
-from .shared import open_store, progress_bar, respondents_or_exit, settings_or_exit
+from .shared import counted, open_store, progress_bar, respondents_or_exit, settings_or_exit
 
 
 def template(
@@ -130,7 +130,7 @@ def combine(
                 f"  {gap.schools} of {district.schools} schools: {gap.title} "
                 f"({gap.field}, {gap.first_role} vs {gap.second_role}, mean disagreement {gap.mean_disagreement:.0%})"
             )
-    line = f"combined {summary.combined} schools, {errors_output.count} rows failed"
+    line = f"combined {counted(summary.combined, 'school')}, {counted(errors_output.count, 'row')} failed"
     if summary.skipped:
         line += f", {summary.skipped} already done"
     typer.echo(line + (f" (see {errors})" if errors_output.count else ""), err=True)
@@ -203,6 +203,8 @@ def score(
         if path.suffix.lower() not in (".jsonl", ".csv"):
             raise typer.BadParameter(f"{path}: use .jsonl or .csv", param_hint="--output")
     summarize = rollup is not None or district_report is not None
+    # Each row's summary is made only for what reads it: the roll-up or a .csv output.
+    summaries = summarize or any(p.suffix.lower() == ".csv" for p in output)
     if resume and summarize and not any(p.suffix.lower() == ".jsonl" for p in output):
         raise typer.BadParameter(
             "--resume with --rollup or --report needs a .jsonl output to rebuild from", param_hint="--rollup"
@@ -224,11 +226,11 @@ def score(
             typer.echo(f"error: {api}: {exc}", err=True)
             raise typer.Exit(2) from exc
     elif workers > 1:
-        scorer = in_processes(workers, settings.rules_dir, view)
+        scorer = in_processes(workers, settings.rules_dir, view, summaries)
         version = load_catalog(settings.rules_dir or default_rules_dir()).version
     else:
         advisor = Advisor.from_directory(settings.rules_dir)
-        scorer, version = in_process(advisor, view), advisor.catalog.version
+        scorer, version = in_process(advisor, view, summaries), advisor.catalog.version
     outputs: list[JsonlOutput | CsvOutput] = []
     opened: list[JsonlOutput | CsvOutput | ErrorsOutput] = []
     try:

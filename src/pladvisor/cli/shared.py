@@ -102,3 +102,8 @@ def progress_bar(what: str, total: int | None) -> Iterator[Callable[[], None]]:
     ) as progress:
         task = progress.add_task(what, total=total)
         yield lambda: progress.advance(task)
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 school``, ``2 schools``: the nouns counted here all take an s."""
+    return f"{count} {noun if count == 1 else noun + 's'}"
