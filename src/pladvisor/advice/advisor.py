@@ -34,6 +34,7 @@ from pladvisor.engine.evaluator import RuleEvaluator
 from . import ranking
 from .answers import infer_parents, read_answers, read_profile
 from .readiness import Measured, ReadinessModel
+from .readiness_parts import RememberedDecider
 
 
 def _question_title(question: FollowUpQuestion) -> str:
@@ -168,8 +169,13 @@ class Advisor:
         strengths = ranking.rank([c.rule for c in catalog.rules if c.rule.kind == "strength"])
         self._strengths = [(rule.id, catalog.by_id[rule.id]) for rule in strengths]
         """In plan order: most weight first, foundations before practice before tools."""
+        self._reachable = [
+            (rule_id, c, tuple(c.rule.mirrors), RememberedDecider(c.decide, c.paths)) for rule_id, c in self._strengths
+        ]
+        """The same with the gaps each mirrors and its condition, remembered: what ``next_level`` reads."""
         self._inconsistencies = [(c.rule.id, c) for c in catalog.rules if c.rule.kind == "inconsistency"]
         remembered: dict[tuple[Any, ...], Any] = {}
+        self._remembered = remembered
         self._plan_item = _Remembered("plan", self._new_plan_item, remembered)
         self._strength = _Remembered("strength", self._new_strength, remembered)
         self._next_level = _Remembered("next_level", self._new_next_level, remembered)
@@ -242,7 +248,18 @@ class Advisor:
 
     def _question_item(self, question: FollowUpQuestion, rank: int) -> Recommendation:
         """A plan item asking a question the foundations wait on, for a school whose answers are too few to
-        advise on yet: settling what holds the work up comes before any other step."""
+        advise on yet: settling what holds the work up comes before any other step.
+
+        Made once for each follow-up, which the readiness model itself shares between schools, then ranked."""
+        key = ("question", question)
+        item: Recommendation | None = self._remembered.get(key)
+        if item is None:
+            item = self._new_question_item(question)
+            if len(self._remembered) < MAX_REMEMBERED:
+                self._remembered[key] = item
+        return replace(item, rank=rank)
+
+    def _new_question_item(self, question: FollowUpQuestion) -> Recommendation:
         rule_id = self._question_rule(question)
         compiled = self.catalog.by_id[rule_id]
         return Recommendation(
@@ -256,7 +273,7 @@ class Advisor:
             ),
             evidence=(),
             sources=tuple(dict.fromkeys(s for r in question.rules for s in self._sources[r])),
-            rank=rank,
+            rank=1,
             kind="question",
             priority=compiled.rule.priority,
             horizon="now",
@@ -301,7 +318,7 @@ class Advisor:
         _, inferred, _, fired, _, held, measured = reading
         questions: list[FollowUpQuestion] = []
         if measured.readiness.stage == "undetermined":
-            foundation_questions = [q for q in measured.follow_ups if self._foundation_rules.intersection(q.rules)]
+            foundation_questions = [q for q in measured.follow_ups if not self._foundation_rules.isdisjoint(q.rules)]
             questions = foundation_questions[: ranking.MAX_NOW]
         gaps = self._plan_order.rank(fired - held)
         by_id = self.catalog.by_id
@@ -310,7 +327,7 @@ class Advisor:
         claimed = [
             c
             for rule_id, c in self._strengths
-            if rule_id in fired and rule_id not in held and not implied.intersection(c.paths)
+            if rule_id in fired and rule_id not in held and implied.isdisjoint(c.paths)
         ]
         sustaining = not questions and not gaps and all(f.status == "met" for f in measured.readiness.foundations)
         return _Outline(
@@ -369,13 +386,10 @@ class Advisor:
         advised = {c.rule.id for c, _ in gaps}
         next_level = [
             self._next_level.get(c, answers)
-            for rule_id, c in self._strengths
+            for rule_id, c, mirrors, decide in self._reachable
             if rule_id not in held
             and rule_id not in fired
-            and (
-                rule_id in measured.missing
-                or (c.rule.mirrors and advised.isdisjoint(c.rule.mirrors) and c.decide(answers) is False)
-            )
+            and (rule_id in measured.missing or (mirrors and advised.isdisjoint(mirrors) and decide(answers) is False))
         ]
         if sustaining:
             # With no gap to close, the journey goes on (T2): keep the weightiest strengths going.

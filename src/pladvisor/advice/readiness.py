@@ -45,7 +45,18 @@ from pladvisor.domain.fields import profile_fields
 from pladvisor.domain.rules import PRIORITY_WEIGHT, SCORED_KINDS
 from pladvisor.engine.catalog import Catalog
 
-from .readiness_parts import Area, AreaReading, Check, Foundation, Foundations, Question, positions
+from .readiness_parts import (
+    Area,
+    AreaReading,
+    Asked,
+    Check,
+    Foundation,
+    Foundations,
+    Question,
+    RememberedDecider,
+    WaitingQuestion,
+    positions,
+)
 from .stages import STAGE_RANK, band, confidence, share, stage, verdict
 
 MAX_FOLLOW_UPS = 5
@@ -53,8 +64,9 @@ MIN_FOUNDATION_SHARE = 0.5
 """The catalog's practice threshold for placing a school at all: at least half of the foundations' checks
 decided. With less, the answers say too little about what holds the work up to name a stage."""
 MAX_READINGS = 8_192
-"""Area readings and foundation statuses kept for reuse (see ``ReadinessModel``); a bound, though far fewer
-occur: each holds a few numbers and entries shared with the catalog, so even the bound is a few megabytes."""
+"""Area readings, follow-ups and foundation statuses kept for reuse (see ``ReadinessModel``); a bound, though
+far fewer occur: each holds a few numbers and entries shared with the catalog, so even the bound is a few
+megabytes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +83,12 @@ class ReadinessModel:
     """Scores and follow-up questions for one catalog, with everything that does not depend on the school
     worked out in advance.
 
-    A school's checks are settled all at once, as integer bit masks (a bit a check) built from the rules
-    that fired and the questions answered; only a check with some of its questions answered and some not
-    asks its three-valued condition. An area's reading then depends only on those masks' bits for its own
-    checks and on how many of its questions apply and were answered; the foundations' statuses only on the
-    bits of their rules. Few such combinations occur, so each is worked out once and shared.
+    A school's checks are settled all at once, as integer bit masks (a bit a check, and a bit a question of
+    the form) built from the rules that fired and the questions answered; only a check with some of its
+    questions answered and some not asks its three-valued condition. An area's reading then depends only on
+    those masks' bits for its own checks and on how many of its questions apply and were answered; its
+    follow-ups on its questions answered and the open checks reading the others; the foundations' statuses
+    only on the bits of their rules. Few such combinations occur, so each is worked out once and shared.
     """
 
     def __init__(self, catalog: Catalog) -> None:
@@ -86,7 +99,7 @@ class ReadinessModel:
                 rule_id=c.rule.id,
                 weight=PRIORITY_WEIGHT[c.rule.priority],
                 strength=c.rule.kind == "strength",
-                decide=c.decide,
+                decide=RememberedDecider(c.decide, c.paths),
                 cites=tuple(c.rule.cites),
                 bit=1 << index,
                 held={
@@ -108,10 +121,23 @@ class ReadinessModel:
         yet sustaining."""
 
         area_names = list(dict.fromkeys(info.area for info in fields.values()))
+        readers: dict[str, list[Check]] = {path: [] for path in fields}
+        for compiled, check in zip(scored, checks, strict=True):
+            for path in sorted(compiled.paths):
+                readers[path].append(check)
+        foundation_rules = {rule_id: i for i, f in enumerate(catalog.foundations) for rule_id in f.rules}
+        span = max(len(fields), len(foundation_rules), sum(check.weight for check in checks)) + 1
+        questions = [
+            Question(path, info.question, order, readers[path], foundation_rules, span)
+            for order, (path, info) in enumerate(fields.items())
+        ]
+        self._question_bit = {question.path: question.bit for question in questions}
+        self._questions = len(questions)
         heaviest_first = sorted(checks, key=lambda check: -check.weight)
         self._areas: list[Area] = []
         for index, area in enumerate(area_names):
             in_area = tuple(check for check in heaviest_first if catalog.by_id[check.rule_id].rule.area == area)
+            form = tuple(q for q, info in zip(questions, fields.values(), strict=True) if info.area == area)
             self._areas.append(
                 Area(
                     index=index,
@@ -119,30 +145,20 @@ class ReadinessModel:
                     checks=in_area,
                     bits=sum(check.bit for check in in_area),
                     max_points=sum(check.weight for check in in_area),
-                    questions=sum(info.area == area for info in fields.values()),
-                    skippable=tuple(
-                        path for path, info in fields.items() if info.area == area and info.asked_when is not None
-                    ),
+                    questions=len(form),
+                    form=form,
+                    asked_bits=sum(question.bit for question in form),
                 )
             )
         self._readings: dict[tuple[int, ...], AreaReading] = {}
-
-        readers: dict[str, list[Check]] = {path: [] for path in fields}
-        for compiled, check in zip(scored, checks, strict=True):
-            for path in sorted(compiled.paths):
-                readers[path].append(check)
-        foundation_rules = {rule_id: i for i, f in enumerate(catalog.foundations) for rule_id in f.rules}
-        self._fields = [
-            (path, area_names.index(info.area), Question(path, info.question, order, readers[path], foundation_rules))
-            for order, (path, info) in enumerate(fields.items())
-        ]
-        """Every question, with the index of its area."""
+        self._waiting: dict[tuple[Asked, int, int, int], tuple[WaitingQuestion, ...]] = {}
         self._skip_logic = [
-            (path, sum(check.bit for check in readers[path]), *info.asked_when)
+            (self._question_bit[path], sum(check.bit for check in readers[path]), *info.asked_when)
             for path, info in fields.items()
             if info.asked_when is not None
         ]
-        """Every skip-logic question with the mask of its readers, its parent and the answers it is asked for."""
+        """Every skip-logic question: its bit, the mask of its readers, its parent and the answers it is asked
+        for."""
 
         self._foundations = [
             Foundation(
@@ -155,7 +171,6 @@ class ReadinessModel:
             for f in catalog.foundations
         ]
         self._foundation_bits = self._mask(foundation_rules)
-        self._foundation_checks = [check for check in checks if check.rule_id in foundation_rules]
         self._foundations_seen: dict[tuple[int, int], Foundations] = {}
 
     def _mask(self, rule_ids: Iterable[str]) -> int:
@@ -202,28 +217,26 @@ class ReadinessModel:
         blank, and skipping would pay. Once the parent's answer makes the question moot, a gap about it does
         not apply and a strength needing it is decided against.
         """
-        answered_in = [0] * len(self._areas)
+        # The questions answered as a mask (the answers name only questions of the form), each area's part of
+        # it read once for every combination: no question is looked up by its path.
+        asked = sum(map(self._question_bit.__getitem__, answers))
+        parts = [area.asked(asked & area.asked_bits) for area in self._areas]
         reads_answered = reads_unanswered = 0
-        unanswered = []
-        for path, area_index, question in self._fields:
-            if path in answers:
-                answered_in[area_index] += 1
-                reads_answered |= question.readers
-            else:
-                reads_unanswered |= question.readers
-                unanswered.append(question)
-        moot: set[str] = set()
-        reads_moot = reads_unasked = 0
-        for path, readers, parent, values in self._skip_logic:
+        for part in parts:
+            reads_answered |= part.reads_answered
+            reads_unanswered |= part.reads_unanswered
+        moot = reads_moot = reads_unasked = 0
+        for bit, readers, parent, values in self._skip_logic:
             if parent not in answers:
                 reads_unasked |= readers
             elif answers[parent] not in values:
-                moot.add(path)
+                moot |= bit
                 reads_moot |= readers
 
         withheld_bits = self._mask(withheld)
-        fired_bits = self._mask(fired) & ~withheld_bits
-        not_fired = self._all & ~self._mask(fired) & ~withheld_bits
+        fired_all = self._mask(fired)
+        fired_bits = fired_all & ~withheld_bits
+        not_fired = self._all & ~fired_all & ~withheld_bits
         inapplicable = not_fired & reads_moot & self._gaps
         decided = not_fired & reads_moot & self._strengths
         settling = not_fired & ~reads_moot & ~reads_unasked
@@ -238,14 +251,12 @@ class ReadinessModel:
 
         per_area = []
         missing: list[str] = []
-        points = decided_points = open_points = total = applicable = answered_total = 0
-        for area in self._areas:
-            questions, answered = area.questions, answered_in[area.index]
-            for path in area.skippable:
-                if path in moot:
-                    questions -= 1
-                    if path in answers:
-                        answered -= 1
+        points = decided_points = open_points = total = 0
+        for area, part in zip(self._areas, parts, strict=True):
+            questions, answered = area.questions, part.answered
+            if moot & area.asked_bits:
+                questions -= (moot & area.asked_bits).bit_count()
+                answered -= (moot & asked & area.asked_bits).bit_count()
             bits = area.bits
             key = (area.index, fired_bits & bits, decided & bits, inapplicable & bits, answered, questions)
             reading = self._readings.get(key)
@@ -259,16 +270,14 @@ class ReadinessModel:
             decided_points += reading.checked_points
             open_points += reading.open_points
             total += reading.max_points
-            applicable += questions
-            answered_total += answered
 
         foundations = self._foundations_for(fired_bits, open_bits | inapplicable)
         not_met, unknown = len(foundations.not_met), len(foundations.unknown)
         score = share(points, total) if decided_points else None
         ceiling = share(points + open_points, total) if decided_points else None
         answered_score = share(points, decided_points)
-        settled_foundation_checks = sum(1 for check in self._foundation_checks if check.bit & ~open_bits)
-        enough = settled_foundation_checks >= MIN_FOUNDATION_SHARE * len(self._foundation_checks)
+        settled_foundation_checks = (self._foundation_bits & ~open_bits).bit_count()
+        enough = settled_foundation_checks >= MIN_FOUNDATION_SHARE * self._foundation_bits.bit_count()
         major = bool((fired_bits & self._gaps | decided & self._strengths) & self._major)
         central = stage(answered_score, not_met, unknown, major) if enough else "undetermined"
         if total:
@@ -277,13 +286,26 @@ class ReadinessModel:
         else:
             lowest = highest = "undetermined"
         held_at = _held_at(answered_score, central, foundations)
-        waiting = [
-            question.waiting(open_bits, question.path in first)
-            for question in unanswered
-            if (open_bits & question.readers or question.path in first) and question.path not in moot
-        ]
+        waiting: list[WaitingQuestion] = []
+        first_bits = sum(map(self._question_bit.__getitem__, first))
+        for area, part in zip(self._areas, parts, strict=True):
+            # An area's follow-ups depend only on which of its questions are answered (``part``: one object for
+            # each combination, kept for good, so keyed by identity), which of their readers are open, and which
+            # of its questions are moot or to be asked first.
+            asking = (part, open_bits & part.reads_unanswered, moot & area.asked_bits, first_bits & area.asked_bits)
+            found = self._waiting.get(asking)
+            if found is None:
+                found = tuple(
+                    question.waiting(open_bits, question.path in first)
+                    for question in part.unanswered
+                    if (open_bits & question.readers or question.path in first) and not moot & question.bit
+                )
+                if len(self._waiting) < MAX_READINGS:
+                    self._waiting[asking] = found
+            waiting += found
         waiting.sort()
-        completeness = round(answered_total / applicable, 3) if applicable else 1.0
+        applicable = self._questions - moot.bit_count()
+        completeness = round((asked & ~moot).bit_count() / applicable, 3) if applicable else 1.0
         settled = lowest == highest and central != "undetermined"
         readiness = Readiness(
             score=score,
@@ -300,10 +322,10 @@ class ReadinessModel:
             confidence=confidence(completeness),
             foundations=foundations.statuses,
             held_back_by=foundations.held_back_by,
-            to_settle=tuple(map(itemgetter(4), waiting)) if not settled else (),
+            to_settle=tuple(map(itemgetter(1), waiting)) if not settled else (),
             areas=tuple(per_area),
         )
-        follow_ups = tuple(map(itemgetter(5), waiting[:MAX_FOLLOW_UPS]))
+        follow_ups = tuple(map(itemgetter(2), waiting[:MAX_FOLLOW_UPS]))
         return Measured(readiness, follow_ups, frozenset(missing))
 
 

@@ -5,7 +5,8 @@ question with its follow-up for every set of its readers left open."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from pladvisor.domain.assessment import (
     AreaReadiness,
@@ -26,6 +27,38 @@ def positions(bits: int) -> Iterator[int]:
         lowest = bits & -bits
         yield lowest.bit_length() - 1
         bits ^= lowest
+
+
+MAX_DECISIONS = 1_024
+"""Decisions a rule keeps (see ``RememberedDecider``); a bound, since numeric answers make the combinations
+unbounded, set well above what the closed choices of a few fields make."""
+
+
+class RememberedDecider:
+    """A rule's three-valued condition, its verdict remembered for each combination of the answers it reads.
+
+    A school's answers come from closed choices, so the same few combinations of a rule's fields come back
+    school after school, and building the key costs a fraction of walking the condition again.
+    """
+
+    __slots__ = ("_decide", "_paths", "_seen")
+
+    def __init__(self, decide: Decider, paths: tuple[str, ...]) -> None:
+        self._decide = decide
+        self._paths = paths
+        """Every field the condition reads: its verdict depends on nothing else."""
+        self._seen: dict[tuple[Any, ...], bool | None] = {}
+
+    def __call__(self, answers: Mapping[str, Any]) -> bool | None:
+        key = tuple(map(answers.get, self._paths))
+        try:
+            return self._seen[key]
+        except KeyError:  # the first school with these answers: rare once a server has run a while
+            pass
+        found = self._decide(answers)
+        if len(self._seen) < MAX_DECISIONS:
+            self._seen[key] = found
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +90,22 @@ class AreaReading:
     """Its strengths the answers decide against."""
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Asked:
+    """Which of an area's questions an answer leaves blank, and what that means for the checks reading them.
+
+    Compared and hashed by identity (``eq=False``): each combination is made once (``Area.asked``), so the
+    object stands for it in other keys without hashing its questions."""
+
+    answered: int
+    """How many of its questions are answered."""
+    reads_answered: int
+    """The mask of the checks reading one of its answered questions."""
+    reads_unanswered: int
+    """The same for its unanswered questions."""
+    unanswered: tuple[Question, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Area:
     """One profile section: its checks heaviest first, so that ``held_down_by`` comes out in that order
@@ -69,8 +118,32 @@ class Area:
     """The mask of its checks."""
     max_points: int
     questions: int
-    skippable: tuple[str, ...]
-    """Its skip-logic questions."""
+    form: tuple[Question, ...]
+    """Its questions."""
+    asked_bits: int
+    """The mask of its questions (``Question.bit``)."""
+    seen: dict[int, Asked] = field(default_factory=dict)
+    """``asked`` by the mask of its questions answered: 2 ** its questions at most, a few hundred for any
+    section of the form."""
+
+    def asked(self, answered: int) -> Asked:
+        """Its part of the mask of questions answered (a bit a question, ``Question.bit``), worked out once."""
+        found = self.seen.get(answered)
+        if found is None:
+            reads_answered = reads_unanswered = 0
+            for question in self.form:
+                if question.bit & answered:
+                    reads_answered |= question.readers
+                else:
+                    reads_unanswered |= question.readers
+            found = Asked(
+                answered=answered.bit_count(),
+                reads_answered=reads_answered,
+                reads_unanswered=reads_unanswered,
+                unanswered=tuple(question for question in self.form if not question.bit & answered),
+            )
+            self.seen[answered] = found
+        return found
 
     def reading(self, fired: int, decided: int, inapplicable: int, answered: int, questions: int) -> AreaReading:
         """The area's part of an answer, from masks of checks (fired; decided: not fired, and false;
@@ -133,12 +206,13 @@ class Foundations:
     held_back_by: tuple[str, ...]
 
 
-WaitingQuestion = tuple[int, int, int, int, str, FollowUpQuestion]
-"""An unanswered question as it sorts among the others: 0 for a question to ask first, else 1; the place of the
-first foundation waiting on it, in the catalog's order of foundations (the articles' order: the why first),
-past the last for a question no foundation waits on; minus the weight of all the checks waiting on it, and its
-place in the form (no two questions share it, so sorting never compares further); then the question and its
-follow-up."""
+WaitingQuestion = tuple[int, str, FollowUpQuestion]
+"""An unanswered question as it sorts among the others, then the question and its follow-up. It sorts by
+whether it is to be asked first (first if so); the place of the first foundation waiting on it, in the
+catalog's order of foundations (the articles' order: the why first), past the last for a question no
+foundation waits on; the weight of all the checks waiting on it, most first; and its place in the form, which
+no two questions share. Those four are packed into one integer, digit by digit in a base larger than any of
+them (the ``span`` a ``Question`` is given), so that sorting compares one number instead of four."""
 
 
 class Question:
@@ -148,18 +222,28 @@ class Question:
     question has few readers, so each combination is worked out once, the first time a school needs it.
     """
 
-    __slots__ = ("_foundation_rules", "_order", "_readers", "_waiting", "path", "question", "readers")
+    __slots__ = ("_foundation_rules", "_order", "_readers", "_span", "_waiting", "bit", "path", "question", "readers")
 
     def __init__(
-        self, path: str, question: str, order: int, readers: list[Check], foundation_rules: Mapping[str, int]
+        self,
+        path: str,
+        question: str,
+        order: int,
+        readers: list[Check],
+        foundation_rules: Mapping[str, int],
+        span: int,
     ) -> None:
         self.path = path
         self.question = question
         self.readers = sum(check.bit for check in readers)
         """The mask of the checks that read it."""
+        self.bit = 1 << order
+        """Its bit in a mask of questions: its place in the form."""
         self._readers = readers
         self._order = order
         self._foundation_rules = foundation_rules
+        self._span = span
+        """The base of the packed sort key: more than the questions, foundation rules or points of the catalog."""
         self._waiting: dict[tuple[int, bool], WaitingQuestion] = {}
 
     def waiting(self, open_bits: int, first: bool = False) -> WaitingQuestion:
@@ -178,6 +262,8 @@ class Question:
                 informs=tuple(dict.fromkeys(point for check in checks for point in check.cites)),
                 rules=tuple(check.rule_id for check in checks),
             )
-            entry = (0 if first else 1, foundation, -weight, self._order, self.path, follow_up)
+            span = self._span
+            rank = (((0 if first else 1) * span + foundation) * span + span - 1 - weight) * span + self._order
+            entry = (rank, self.path, follow_up)
             self._waiting[still_open, first] = entry
         return entry

@@ -20,8 +20,12 @@ def confidence(completeness: float) -> Confidence:
     return "medium" if completeness >= 0.4 else "low"
 
 
+_BAND_OF: tuple[Stage, ...] = tuple(next(name for floor, name in SCORE_BANDS if score >= floor) for score in range(101))
+"""The band of every score, a share from 0 to 100: looked up, since every school reads it several times."""
+
+
 def band(score: int) -> Stage:
-    return next(name for floor, name in SCORE_BANDS if score >= floor)
+    return _BAND_OF[score]
 
 
 def cap(not_met: int, unknown: int, major_gap: bool = False) -> Stage:
