@@ -403,7 +403,10 @@ def test_answers_posted_from_another_sites_page_are_refused_and_store_nothing(
     elsewhere = service.post(first, data=fields, headers={"Origin": "https://elsewhere.example"})
     assert elsewhere.status_code == 403 and "only from its own page" in elsewhere.text
     assert rate(status_of(service, school, survey), "family")["responses"] == 0
-    own = service.post(first, data=fields, headers={"Origin": "http://testserver.local"})
+    across = service.post(first, data=fields, headers={"Sec-Fetch-Site": "cross-site", "Origin": "null"})
+    assert across.status_code == 403
+    assert rate(status_of(service, school, survey), "family")["responses"] == 0
+    own = service.post(first, data=fields, headers={"Sec-Fetch-Site": "same-origin", "Origin": "null"})
     assert own.status_code == 200, "the link was not used up by the refused answers"
     assert service.post(second, data=fields).status_code == 200, "a request naming no page is no browser's form"
     assert rate(status_of(service, school, survey), "family")["responses"] == 2

@@ -359,10 +359,14 @@ async def require_form(request: Request[Any, Any, Any]) -> None:
 
 def _from_elsewhere(request: Request[Any, Any, Any], public_url: str | None) -> bool:
     """Whether a browser sent the answers from a page of another site: one that framed nothing (the form may
-    not be framed) but posted a form of its own to a link it holds, to answer in someone's name. Browsers name
-    the page's origin in ``Origin`` on every form they post; a request without it did not come from a page."""
+    not be framed) but posted a form of its own to a link it holds, to answer in someone's name. Browsers say
+    where a request comes from in ``Sec-Fetch-Site``; older ones name the page's origin in ``Origin``, except
+    as ``null`` under the form's ``no-referrer`` policy. A request with neither did not come from a page."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in ("same-origin", "none")
     origin = request.headers.get("origin")
-    if origin is None:
+    if origin is None or origin == "null":
         return False
     # By host and port: behind a proxy that ends TLS the service itself may see http where the browser saw https.
     own = urlsplit(public_url).netloc if public_url else request.url.netloc
