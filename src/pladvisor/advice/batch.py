@@ -55,23 +55,6 @@ def judge_raw(advisor: Advisor, index: int, raw: Any, view: View) -> Outcome | S
     return summarize_raw(advisor, index, raw) if view == "summary" else assess_raw(advisor, index, raw)
 
 
-def rollup_summary(index: int, summary: AssessmentSummary) -> Summary:
-    """What the roll-up counts of a school answered as its summary: the same as of its full assessment
-    (``Summary.of``), since the summary carries the area scores and the plan's gaps by rule, title and
-    priority."""
-    return Summary(
-        index=index,
-        school_id=summary.school_id,
-        name=summary.name,
-        score=summary.score,
-        stage=summary.stage,
-        confidence=summary.confidence,
-        areas=tuple((a.area, a.score) for a in summary.areas),
-        provisional=summary.provisional,
-        recommendations=tuple((s.rule_id, s.title, s.priority) for s in summary.plan if s.kind == "gap"),
-    )
-
-
 class BatchJson:
     """The JSON of a ``BatchResult`` (or, for the summary view, a ``BatchSummaryResult``), built one item at
     a time.
@@ -100,7 +83,7 @@ class BatchJson:
                 else BatchItem(index=index, status="invalid", problem=outcome)
             )
         elif isinstance(outcome, AssessmentSummary):
-            self._rollup.add(rollup_summary(index, outcome))
+            self._rollup.add(Summary.of_summary(index, outcome))
             item = BatchSummaryItem(index=index, status="ok", summary=outcome)
         else:
             self._rollup.add(Summary.of(index, outcome))

@@ -9,7 +9,7 @@ from typing import get_args
 
 import msgspec
 
-from pladvisor.domain.assessment import Assessment, Stage
+from pladvisor.domain.assessment import Assessment, AssessmentSummary, Stage
 from pladvisor.domain.batch import AreaSpread, CriticalSchool, Rollup, RuleFrequency, Spread
 from pladvisor.domain.fields import areas
 from pladvisor.domain.rules import PRIORITY_WEIGHT
@@ -57,6 +57,22 @@ class Summary:
             areas=tuple((a.area, a.score) for a in readiness.areas),
             provisional=readiness.provisional,
             recommendations=tuple((r.rule_id, r.title, r.priority) for r in answer.recommendations if r.kind == "gap"),
+        )
+
+    @classmethod
+    def of_summary(cls, index: int, summary: AssessmentSummary) -> Summary:
+        """The same as ``of`` the full assessment, read from its summary: it carries the area scores and the
+        plan's gaps by rule, title and priority."""
+        return cls(
+            index=index,
+            school_id=summary.school_id,
+            name=summary.name,
+            score=summary.score,
+            stage=summary.stage,
+            confidence=summary.confidence,
+            areas=tuple((a.area, a.score) for a in summary.areas),
+            provisional=summary.provisional,
+            recommendations=tuple((s.rule_id, s.title, s.priority) for s in summary.plan if s.kind == "gap"),
         )
 
 

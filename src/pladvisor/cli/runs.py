@@ -20,7 +20,6 @@ from typing import Any, Protocol, TextIO
 
 import msgspec
 
-from pladvisor.advice.batch import rollup_summary
 from pladvisor.advice.rollup import RollupBuilder, Summary
 from pladvisor.domain.assessment import Assessment, AssessmentSummary
 from pladvisor.domain.base import Part, to_json
@@ -136,7 +135,7 @@ class WrittenAnswer(Part, frozen=True):
 
     def rolled_up(self) -> Summary:
         if self.summary is not None:
-            return rollup_summary(self.line, self.summary)
+            return Summary.of_summary(self.line, self.summary)
         assert self.assessment is not None, "every line of a JSONL output holds an answer"
         return Summary.of(self.line, self.assessment)
 

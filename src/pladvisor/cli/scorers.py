@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 
 from pladvisor.advice.advisor import Advisor
-from pladvisor.advice.batch import Outcome, SummaryOutcome, judge_raw, rollup_summary
+from pladvisor.advice.batch import Outcome, SummaryOutcome, judge_raw
 from pladvisor.advice.rollup import Summary
 from pladvisor.client import Client
 from pladvisor.domain.assessment import AssessmentSummary
@@ -48,7 +48,7 @@ class Scored:
         if not summarize:
             return cls(line, answer)
         if isinstance(outcome, AssessmentSummary):
-            return cls(line, answer, rollup_summary(line, outcome))
+            return cls(line, answer, Summary.of_summary(line, outcome))
         return cls(line, answer, Summary.of(line, outcome))
 
 
