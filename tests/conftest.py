@@ -1,4 +1,5 @@
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from litestar import Litestar
@@ -8,6 +9,7 @@ from pladvisor.advice.advisor import Advisor
 from pladvisor.api.app import create_app
 from pladvisor.config import Settings
 from pladvisor.storage.database import make_engine, upgrade
+from pladvisor.storage.store import Store
 
 from .servers import running_server
 
@@ -17,14 +19,33 @@ def advisor() -> Advisor:
     return Advisor.from_directory()
 
 
+def set_up_database(directory: Path) -> str:
+    """The URL of a new SQLite database in ``directory``, at this version's schema."""
+    url = f"sqlite:///{directory / 'store.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
 @pytest.fixture(scope="session")
 def app(advisor: Advisor, tmp_path_factory: pytest.TempPathFactory) -> Litestar:
     """The service, with a database of its own, set up, for the routes that store."""
-    database = f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.db'}"
-    engine = make_engine(database)
-    upgrade(engine)
-    engine.dispose()
+    database = set_up_database(tmp_path_factory.mktemp("store"))
     return create_app(advisor, Settings(database_url=database, embed_secret="conftest-embed-secret-" * 2))
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    """A database of the test's own, set up, for a test that must see only what it stores."""
+    return set_up_database(tmp_path)
+
+
+@pytest.fixture
+def store(database: str) -> Iterator[Store]:
+    store = Store(make_engine(database))
+    yield store
+    store.close()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ from pladvisor.api.app import create_app
 from pladvisor.api.embed_tokens import TOKEN_PATTERN, read, sign
 from pladvisor.config import Settings
 from pladvisor.domain.embeds import EmbedCard
-from pladvisor.storage.database import make_engine, upgrade
 from pladvisor.storage.store import Store
 
 from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
@@ -29,22 +27,6 @@ from .profiles import MATURE_SCHOOL, RUSHED_DISTRICT, as_body
 SECRET = "s" * 40
 PORTAL = "https://portal.example.org"
 ELSEWHERE = "https://elsewhere.example.org"
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    return url
-
-
-@pytest.fixture
-def store(database: str) -> Iterator[Store]:
-    store = Store(make_engine(database))
-    yield store
-    store.close()
 
 
 def serve(advisor: Advisor, database: str, **settings: Any) -> TestClient[Litestar]:

@@ -20,22 +20,13 @@ from pladvisor.advice.advisor import Advisor
 from pladvisor.api.app import create_app
 from pladvisor.cli.app import app
 from pladvisor.config import Settings
-from pladvisor.storage.database import make_engine, upgrade
+from pladvisor.storage.database import make_engine
 from pladvisor.storage.store import Store
 
 from .test_surveys import CLOSES_ON, FAMILY_DOES_NOT_KNOW, LEADER_SHARES_WITH_FAMILIES, SECRET, a_school
 
 PUBLIC_URL = "https://advice.example.org"
 runner = CliRunner()
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    return url
 
 
 @pytest.fixture

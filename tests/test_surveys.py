@@ -32,7 +32,7 @@ from pladvisor.api.embed_tokens import Terms, sign
 from pladvisor.config import Settings
 from pladvisor.engine.catalog import CatalogError, default_rules_dir
 from pladvisor.engine.respondents import load_respondents
-from pladvisor.storage.database import make_engine, upgrade
+from pladvisor.storage.database import make_engine
 from pladvisor.storage.store import Store
 from pladvisor.storage.surveys import StoredResponse, SurveyedRole
 
@@ -40,22 +40,6 @@ from .servers import running_server
 
 SECRET = "survey-test-secret-" * 3
 CLOSES_ON = (date.today() + timedelta(days=30)).isoformat()
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    return url
-
-
-@pytest.fixture
-def store(database: str) -> Iterator[Store]:
-    store = Store(make_engine(database))
-    yield store
-    store.close()
 
 
 def serve(advisor: Advisor, database: str, **settings: Any) -> TestClient[Litestar]:
