@@ -1,6 +1,8 @@
 """The evaluator fires exactly what durable-rules' own Host fires for the catalog's plain ruleset, though it
 runs the compact form of it, through one session."""
 
+import ctypes
+import json
 import random
 from typing import Any
 
@@ -11,7 +13,14 @@ from durable import engine
 from pladvisor.domain.fields import profile_fields, profile_from_answers
 from pladvisor.engine.catalog import Catalog, default_rules_dir, load_catalog
 from pladvisor.engine.encoding import Encoding
-from pladvisor.engine.evaluator import ANCHOR_FIELD, ANCHOR_RULE, RuleEvaluator, engine_fact, ruleset_definition
+from pladvisor.engine.evaluator import (
+    ANCHOR_FIELD,
+    ANCHOR_RULE,
+    RuleEvaluator,
+    compact_definition,
+    engine_fact,
+    ruleset_definition,
+)
 
 from .test_concurrency import random_answers
 
@@ -130,3 +139,26 @@ def test_compact_encoding_refuses_a_condition_it_cannot_keep_the_meaning_of(
 ) -> None:
     with pytest.raises(ValueError, match=problem):
         Encoding(profile_fields()).condition(condition)
+
+
+def test_the_compact_ruleset_is_created_whatever_the_freed_memory_held(catalog: Catalog) -> None:
+    # durable-rules reads a type it never set on the node it makes for an $or inside an item test; once that
+    # memory held the byte of "identifier" (9) or "expression" (12), creating the ruleset failed with code 102.
+    # Memory freed with those bytes in it is what the engine gets next.
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    rules = json.dumps(compact_definition(catalog, Encoding(profile_fields())))
+    rng = random.Random(5)
+    for attempt in range(200):
+        blocks = []
+        for _ in range(100):
+            size = rng.choice([64, 256, 1024, 4096, 16384, 65536])
+            block = libc.malloc(size)
+            ctypes.memset(block, (9, 12)[attempt % 2], size)
+            blocks.append(block)
+        for block in blocks:
+            libc.free(block)
+        handle = durable_rules_engine.create_ruleset(f"freed-memory-{attempt}", rules)
+        durable_rules_engine.delete_ruleset(handle)

@@ -12,7 +12,10 @@ codes, which mean nothing in order, so a condition that does it is refused.
 The engine fires a rule once for each branch of its ``$or`` that holds, and each firing costs a message.
 Branches that each ask whether some item of the same list passes a test ("some barrier is the schedule",
 "some barrier is the budget", ...) are joined into one that asks whether some item passes any of them,
-which holds exactly when one of them held.
+which holds exactly when one of them held. The joined test ends in one that every item passes (its code is
+never -1): where an item test is an ``$or``, durable-rules 2.0.28 checks a type it never set on the node
+it made for it, so creating the ruleset failed now and then with "error code: 102", as whatever the memory
+held decided; after a test of its own, the node it checks is one it filled in.
 """
 
 from __future__ import annotations
@@ -155,7 +158,16 @@ def _one_test_per_list(branches: list[dict[str, Any]]) -> dict[str, Any]:
     joined = [
         place
         if isinstance(place, dict)
-        else {"$iany": {place: tests[place][0] if len(tests[place]) == 1 else {"$or": tests[place]}}}
+        else {"$iany": {place: tests[place][0] if len(tests[place]) == 1 else _any_of(tests[place])}}
         for place in order
     ]
     return joined[0] if len(joined) == 1 else {"$or": joined}
+
+
+_EVERY_ITEM = {"$neq": {"$i": -1}}
+"""An item test that holds for every item: codes start at 0."""
+
+
+def _any_of(tests: list[Any]) -> dict[str, Any]:
+    """Item ``tests`` of which one must hold, as one item test the engine builds without reading unset memory."""
+    return {"$and": [{"$or": tests}, _EVERY_ITEM]}

@@ -27,6 +27,9 @@ durable-rules 2.0.28 that shape this module:
   also say ``{$iany: {path: {$i: none}}}``.
 * A rule whose ``$or`` matches in several branches fires once per branch; ids are
   reported once each.
+* Creating a ruleset in which an item test is an ``$or`` reads memory the engine never
+  set, and fails now and then with code 102; ``encoding`` ends such a test in one every
+  item passes, which the engine builds in full.
 """
 
 from __future__ import annotations
