@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py            # the full run, about 20 minutes on a 2-core machine
     .venv/bin/python bench/run.py --quick    # smaller counts and shorter loads: a smoke run
+    .venv/bin/python bench/run.py --only 13  # section 1, whose rate the others are judged by, and 13
 
 It prints figures and never fails on one: a slow machine is not a broken build. The only
 check that can stop it is about honesty: the plain-Python evaluator must fire exactly the
@@ -65,12 +66,22 @@ from surveys import surveys_figures
 
 from pladvisor.advice.advisor import Advisor
 
+SECTIONS = frozenset({"1", "2", "3-5", "6", "7", "8", "9", "10", "11", "12", "13"})
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="Smaller counts and shorter loads: a smoke run.")
+    parser.add_argument(
+        "--only",
+        type=_sections,
+        default=None,
+        metavar="N[,N...]",
+        help="Run these sections alone (and section 1, which the others use): to follow one change.",
+    )
     args = parser.parse_args()
     scale = QUICK if args.quick else FULL
+    chosen: frozenset[str] | None = args.only
     began = time.perf_counter()
     say(
         f"pladvisor bench{' --quick' if args.quick else ''}: Python {platform.python_version()}, "
@@ -83,38 +94,66 @@ def main() -> None:
         say(f"school set: {len(raws):,} generated schools ({csv_path.name}, temporary)")
         advisor = Advisor.from_directory()
         figures: list[Figure] = []
+        peer_text = ""
         with section("1. in process, one core"):
             first, rate = in_process(advisor, raws, scale)
             figures += first
-        with section("2. the engine"):
-            figures += engine_figures(advisor.catalog, raws, scale)
-        with section("3-5. HTTP"):
-            figures += http_figures(raws, rate, scale, full=not args.quick)
-        with section("13. the HTTP edge, layer by layer"):
-            figures += edge_figures(raws, not args.quick, scale.concurrency)
-        with section("6. the CLI"):
-            figures += cli_figures(csv_path, len(raws), rate, not args.quick, directory)
-        with section("7. several respondents per school"):
-            figures += respondents_figures(advisor, directory, scale)
-        with section("8. storing assessments"):
-            figures += storage_figures(csv_path, len(raws), directory)
-        with section("10. reading stored history at scale"):
-            figures += history_figures(advisor, raws, directory, full=not args.quick)
-        with section("11. explaining: what-if and catalog diff"):
-            figures += explaining_figures(advisor, raws, full=not args.quick)
-        with section("12. a school's survey answered through its links"):
-            figures += surveys_figures(advisor, raws, scale)
-        with section("9. peer rule engines on the same catalog and schools (for the record)"):
-            more, peer_text = peer_figures(advisor.catalog, raws, scale)
-            figures += more
+        if _wanted(chosen, "2"):
+            with section("2. the engine"):
+                figures += engine_figures(advisor.catalog, raws, scale)
+        if _wanted(chosen, "3-5"):
+            with section("3-5. HTTP"):
+                figures += http_figures(raws, rate, scale, full=not args.quick)
+        if _wanted(chosen, "13"):
+            with section("13. the HTTP edge, layer by layer"):
+                figures += edge_figures(raws, not args.quick, scale.concurrency)
+        if _wanted(chosen, "6"):
+            with section("6. the CLI"):
+                figures += cli_figures(csv_path, len(raws), rate, not args.quick, directory)
+        if _wanted(chosen, "7"):
+            with section("7. several respondents per school"):
+                figures += respondents_figures(advisor, directory, scale)
+        if _wanted(chosen, "8"):
+            with section("8. storing assessments"):
+                figures += storage_figures(csv_path, len(raws), directory)
+        if _wanted(chosen, "10"):
+            with section("10. reading stored history at scale"):
+                figures += history_figures(advisor, raws, directory, full=not args.quick)
+        if _wanted(chosen, "11"):
+            with section("11. explaining: what-if and catalog diff"):
+                figures += explaining_figures(advisor, raws, full=not args.quick)
+        if _wanted(chosen, "12"):
+            with section("12. a school's survey answered through its links"):
+                figures += surveys_figures(advisor, raws, scale)
+        if _wanted(chosen, "9"):
+            with section("9. peer rule engines on the same catalog and schools (for the record)"):
+                more, peer_text = peer_figures(advisor.catalog, raws, scale)
+                figures += more
 
     say(
         f"\nresults ({time.perf_counter() - began:.0f} s in all"
-        f"{'; quick run: targets for the full counts are not judged' if args.quick else ''})\n"
+        f"{'; quick run: targets for the full counts are not judged' if args.quick else ''}"
+        f"{'; sections ' + ', '.join(sorted(chosen)) + ' only' if chosen else ''})\n"
     )
     say(table(figures))
     say("\n" + RATIOS)
-    say("\npeer rule engines (9), CPU time per school, least of the rounds:\n" + peer_text)
+    if peer_text:
+        say("\npeer rule engines (9), CPU time per school, least of the rounds:\n" + peer_text)
+
+
+def _sections(value: str) -> frozenset[str]:
+    """``--only``'s numbers as the sections' own names: 3, 4 and 5 are measured together as "3-5"."""
+    named = set()
+    for part in filter(None, (piece.strip() for piece in value.split(","))):
+        name = "3-5" if part in ("3", "4", "5", "3-5") else part
+        if name not in SECTIONS:
+            raise argparse.ArgumentTypeError(f"there is no section {part}: the sections are 1 to 13")
+        named.add(name)
+    return frozenset(named - {"1"})
+
+
+def _wanted(chosen: frozenset[str] | None, number: str) -> bool:
+    return chosen is None or number in chosen
 
 
 if __name__ == "__main__":

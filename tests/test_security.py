@@ -9,15 +9,18 @@ import signal
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from litestar import Litestar
+from litestar.stores.base import StorageObject
 from litestar.testing import TestClient
 from litestar.types import HTTPDisconnectEvent, Message
 
 from pladvisor.advice.advisor import Advisor
+from pladvisor.api import rate_limit
 from pladvisor.api.app import create_app
 from pladvisor.api.security import FAILED_KEYS_PER_MINUTE, TRACKED_ADDRESSES, FailureWindow
 from pladvisor.config import KeySourceError, Settings
@@ -158,6 +161,37 @@ def test_rate_limit_is_per_key_with_retry_after(advisor: Advisor) -> None:
         assert int(limited.headers["retry-after"]) >= 1
         assert client.get("/v1/rules", headers={"x-api-key": TWO}).status_code == 200
         assert client.get("/health").status_code == 200
+
+
+def test_rate_limit_headers_count_down_the_window(advisor: Advisor) -> None:
+    with service(advisor, Settings(rate_limit_per_minute=3)) as client:
+        answers = [client.get("/v1/rules") for _ in range(4)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert [a.headers["ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
+        for answer in answers:
+            assert answer.headers["ratelimit-limit"] == "3" and answer.headers["ratelimit-policy"] == "3; w=60"
+            assert 0 < int(answer.headers["ratelimit-reset"]) <= 60
+
+
+def test_a_generous_rate_limit_stores_a_count_not_every_request(advisor: Advisor) -> None:
+    # Litestar's own middleware kept the time of every request of the window, read and written whole each time.
+    with service(advisor, Settings(rate_limit_per_minute=1_000_000)) as client:
+        for _ in range(300):
+            assert client.get("/v1/rules").status_code == 200
+        store = client.app.stores.get("rate_limit")
+        (stored,) = [asyncio.run(store.get(key)) for key in list(store._store)]
+        assert stored is not None and stored.split(b" ")[0] == b"300" and len(stored) < 20
+
+
+def test_ended_windows_are_swept_from_the_in_memory_store(advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rate_limit, "SWEEP_EVERY", 5)
+    with service(advisor, Settings(rate_limit_per_minute=100)) as client:
+        store = client.app.stores.get("rate_limit")
+        ended = StorageObject(data=b"1 1", expires_at=datetime.now(tz=UTC) - timedelta(seconds=1))
+        store._store.update({f"addr:gone-{i}": ended for i in range(50)})
+        for _ in range(5):
+            client.get("/v1/rules")
+        assert len(store._store) == 1
 
 
 def test_cors_allows_only_listed_origins(advisor: Advisor) -> None:

@@ -37,6 +37,7 @@ from .health import HEALTH_HANDLERS, PUBLIC_PATHS, drain_on_sigterm, mark_draini
 from .metrics import MetricsController
 from .problems import problem_details_plugin
 from .questionnaire import QuestionnaireController
+from .rate_limit import CountingRateLimitMiddleware
 from .reports import ReportController, template_config
 from .rules import RuleController
 from .security import (
@@ -86,6 +87,7 @@ def create_app(advisor: Advisor | None = None, settings: Settings | None = None)
         limits.append(
             RateLimitConfig(
                 rate_limit=("minute", settings.rate_limit_per_minute),
+                middleware_class=CountingRateLimitMiddleware,
                 exclude=[*PUBLIC_PATHS, *EMBED_PATHS, *SURVEY_PATHS],
                 identifier_for_request=rate_limit_identity(keys_on=bool(keys)),
             )

@@ -18,6 +18,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.types import ASGIApp
 
 from .health import PUBLIC_PATHS
+from .rate_limit import CountingRateLimitMiddleware
 
 EMBED_PATHS = ["^/embed/"]
 """Embed pages and cards: their signed token is the permission (``api.embeds``)."""
@@ -136,6 +137,7 @@ def embed_read_limit(per_minute: int) -> RateLimitConfig:
     of a portal's visitors, so the address is all there is to count against."""
     return RateLimitConfig(
         rate_limit=("minute", per_minute),
+        middleware_class=CountingRateLimitMiddleware,
         store="embed_rate_limit",
         check_throttle_handler=_embed_read,
         identifier_for_request=lambda connection: "embed:" + client_address(connection),
@@ -150,6 +152,7 @@ def survey_answer_limit(per_minute: int) -> RateLimitConfig:
     stores nothing."""
     return RateLimitConfig(
         rate_limit=("minute", per_minute),
+        middleware_class=CountingRateLimitMiddleware,
         store="survey_rate_limit",
         check_throttle_handler=_survey_answer,
         identifier_for_request=lambda connection: "survey:" + client_address(connection),
