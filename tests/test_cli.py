@@ -173,6 +173,11 @@ def test_two_workers_give_the_same_results_as_one(tmp_path: Path) -> None:
     assert result.returncode == 1 and "scored 297 schools, 3 rows failed" in result.stderr
     assert len(jsonl(two)) == 297
     assert jsonl(two) == jsonl(one)
+    # The workers read the rows themselves: a cell of the wrong type is reported as the parent reported it.
+    errors = {
+        name: sorted(jsonl(tmp_path / f"{name}.errors.jsonl"), key=lambda e: e["line"]) for name in ("one", "two")
+    }
+    assert errors["two"] == errors["one"] and len(errors["one"]) == 3
 
 
 def test_two_workers_write_the_same_csv_and_roll_up_as_one(tmp_path: Path) -> None:
@@ -194,13 +199,15 @@ def test_two_workers_write_the_same_csv_and_roll_up_as_one(tmp_path: Path) -> No
     )
 
 
-def test_rows_of_any_json_reach_worker_processes_unchanged(tmp_path: Path) -> None:
-    # Rows go to workers in a compact form that holds no integer beyond 64 bits; a chunk with one goes as it is.
-    source, one, two = tmp_path / "in.jsonl", tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_rows_of_any_json_reach_worker_processes_unchanged(tmp_path: Path, suffix: str) -> None:
+    # JSONL lines go to workers as text; the items of a JSON array, read whole by the parent, as data in a compact
+    # form that holds no integer beyond 64 bits, so that a chunk with one goes as it is.
+    source, one, two = tmp_path / f"in{suffix}", tmp_path / "one.jsonl", tmp_path / "two.jsonl"
     schools_jsonl(source, 200)
     rows = source.read_text(encoding="utf-8").splitlines()
     rows[100] = rows[100].replace('"school_id": "s100"', f'"school_id": {10**30}')
-    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    source.write_text("\n".join(rows) + "\n" if suffix == ".jsonl" else f"[{','.join(rows)}]", encoding="utf-8")
     runner.invoke(app, ["score", str(source), "-o", str(one)])
     result = subprocess.run(
         [str(PLADVISOR), "score", str(source), "-o", str(two), "--workers", "2"],

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from pladvisor.domain.fields import NONE_ITEM, ProfileField, profile_fields, required_areas
 from pladvisor.errors import PladvisorError
@@ -28,28 +28,124 @@ class InputError(PladvisorError, ValueError):
     """The file as a whole cannot be read (unknown format or columns); no record can be trusted."""
 
 
+class RowError(ValueError):
+    """A row that cannot be read as a profile: the reason, and the row's school id when it was read first."""
+
+    def __init__(self, message: str, school_id: str | None = None) -> None:
+        super().__init__(message)
+        self.school_id = school_id
+
+
+class Row(Protocol):
+    """A row read from the file but not yet made into a profile's data, so that a scoring process can make it:
+    the process reading the file then does only what must be done in order."""
+
+    def data(self) -> Any:
+        """The row's data; ``RowError`` when it cannot be read (a cell not of its field's type, or bad JSON)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
+    """One row: its data, or the reason it has none. Read ``deferred``, a whole row comes as its ``Row``
+    instead of its data (``data`` and ``error`` both None)."""
+
     line: int
     data: dict[str, Any] | None
     error: str | None = None
     school_id: str | None = None
+    row: Row | None = None
 
 
-def _cell(info: ProfileField, text: str) -> Any:
-    if info.kind == "bool":
-        lowered = text.lower()
-        if lowered in TRUE | FALSE:
-            return lowered in TRUE
-        raise ValueError(f"{info.path}: {text!r} is not true or false")
-    if info.kind == "int":
+def _yes_no(info: ProfileField, text: str) -> bool:
+    lowered = text.lower()
+    if lowered in TRUE:
+        return True
+    if lowered in FALSE:
+        return False
+    raise ValueError(f"{info.path}: {text!r} is not true or false")
+
+
+def _whole_number(info: ProfileField, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{info.path}: {text!r} is not a whole number") from None
+
+
+def _items(info: ProfileField, text: str) -> list[str]:
+    return [] if text.lower() == NONE_ITEM else [item.strip() for item in text.split(";") if item.strip()]
+
+
+Converter = Callable[[ProfileField, str], Any]
+_CONVERTERS: dict[str, Converter] = {"bool": _yes_no, "int": _whole_number, "choices": _items}
+"""How a cell of each kind of field is read; a choice or a text is kept as written."""
+
+
+class CsvColumns:
+    """A CSV header, checked, with what each column does to a row's data worked out once for the whole file."""
+
+    __slots__ = ("_columns", "_required", "header")
+
+    def __init__(self, header: Sequence[str]) -> None:
+        fields = profile_fields()
+        self.header = tuple(header)
+        self._required = required_areas()
+        self._columns: list[tuple[str, str, str, ProfileField | None, Converter | None]] = []
+        for column in header:
+            info = None if column in IDENTITY_COLUMNS else fields[column]
+            area, _, name = column.partition(".")
+            self._columns.append((column, area, name, info, _CONVERTERS.get(info.kind) if info else None))
+
+    def __reduce__(self) -> tuple[type[CsvColumns], tuple[tuple[str, ...]]]:
+        return CsvColumns, (self.header,)
+
+    def data(self, cells: Sequence[str]) -> dict[str, Any]:
+        """A row's cells (one per column) as a profile's data. A CSV row cannot omit a section, only leave its
+        cells blank: required sections are always present."""
+        data: dict[str, Any] = {area: {} for area in self._required}
+        for (column, area, name, info, convert), raw in zip(self._columns, cells, strict=True):
+            text = raw.strip()
+            if not text:
+                continue
+            if info is None:
+                data[column] = text
+                continue
+            value = text
+            if convert is not None:
+                try:
+                    value = convert(info, text)
+                except ValueError as exc:
+                    raise RowError(str(exc), data.get("school_id")) from None
+            section = data.get(area)
+            if section is None:
+                section = data[area] = {}
+            section[name] = value
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    """A CSV row with a cell for each column, not yet read as the columns' types."""
+
+    columns: CsvColumns
+    cells: list[str]
+
+    def data(self) -> dict[str, Any]:
+        return self.columns.data(self.cells)
+
+
+@dataclass(frozen=True, slots=True)
+class JsonRow:
+    """A JSONL line not yet decoded."""
+
+    text: str
+
+    def data(self) -> Any:
         try:
-            return int(text)
-        except ValueError:
-            raise ValueError(f"{info.path}: {text!r} is not a whole number") from None
-    if info.kind == "choices":
-        return [] if text.lower() == NONE_ITEM else [item.strip() for item in text.split(";") if item.strip()]
-    return text
+            return _json(self.text)
+        except ValueError as exc:
+            raise RowError(str(exc)) from None
 
 
 BOM = "\ufeff"
@@ -81,7 +177,7 @@ class _Lines:
                 yield chunk.decode("utf-8", errors="replace")
 
 
-def _csv_records(lines: _Lines, source: str) -> Iterator[Record]:
+def _csv_records(lines: _Lines, source: str, deferred: bool) -> Iterator[Record]:
     reader = csv.reader(lines)
     header = next(reader, None)
     if header is None:
@@ -89,40 +185,29 @@ def _csv_records(lines: _Lines, source: str) -> Iterator[Record]:
     if lines.bad:
         raise InputError(f"{source}: the header row is {NOT_UTF8}")
     fields = profile_fields()
-    required = required_areas()
     unknown = [c for c in header if c not in fields and c not in IDENTITY_COLUMNS]
     if unknown:
         raise InputError(f"{source}: unknown columns {', '.join(unknown)}; `pladvisor template --csv` lists them")
     repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:
         raise InputError(f"{source}: columns appear more than once: {', '.join(repeated)}")
+    columns = CsvColumns(header)
     line = reader.line_num
     for row in reader:
         first, line = line + 1, reader.line_num
         if not row or not any(cell.strip() for cell in row) or row[0].startswith("#"):
             continue
-        if lines.bad.intersection(range(first, line + 1)):
+        if lines.bad and lines.bad.intersection(range(first, line + 1)):
             yield Record(first, None, f"line {first} is {NOT_UTF8}")
-            continue
-        if len(row) != len(header):
+        elif len(row) != len(header):
             yield Record(first, None, f"expected {len(header)} cells, found {len(row)}")
-            continue
-        # A CSV row cannot omit a section, only leave its cells blank: required sections are always present.
-        data: dict[str, Any] = {area: {} for area in required}
-        try:
-            for column, raw in zip(header, row, strict=True):
-                text = raw.strip()
-                if not text:
-                    continue
-                if column in IDENTITY_COLUMNS:
-                    data[column] = text
-                    continue
-                area, _, name = column.partition(".")
-                data.setdefault(area, {})[name] = _cell(fields[column], text)
-        except ValueError as exc:
-            yield Record(first, None, str(exc), data.get("school_id"))
-            continue
-        yield Record(first, data)
+        elif deferred:
+            yield Record(first, None, row=CsvRow(columns, row))
+        else:
+            try:
+                yield Record(first, columns.data(row))
+            except RowError as exc:
+                yield Record(first, None, str(exc), exc.school_id)
 
 
 def _json(text: str) -> Any:
@@ -137,18 +222,20 @@ def _json(text: str) -> Any:
         raise ValueError(f"not valid JSON: {exc}") from exc
 
 
-def _jsonl_records(lines: _Lines) -> Iterator[Record]:
+def _jsonl_records(lines: _Lines, deferred: bool) -> Iterator[Record]:
     for text in lines:
         line = lines.number
         if not text.strip():
             continue
         if line in lines.bad:
             yield Record(line, None, f"line {line} is {NOT_UTF8}")
-            continue
-        try:
-            yield Record(line, _json(text))
-        except ValueError as exc:
-            yield Record(line, None, str(exc))
+        elif deferred:
+            yield Record(line, None, row=JsonRow(text))
+        else:
+            try:
+                yield Record(line, _json(text))
+            except ValueError as exc:
+                yield Record(line, None, str(exc))
 
 
 def _json_array_records(lines: _Lines, source: str) -> Iterator[Record]:
@@ -165,20 +252,21 @@ def _json_array_records(lines: _Lines, source: str) -> Iterator[Record]:
         yield Record(number, item)
 
 
-def read_records(path: Path) -> Iterator[Record]:
+def read_records(path: Path, deferred: bool = False) -> Iterator[Record]:
     """Records of ``path`` by its extension: ``.csv``, ``.jsonl``/``.ndjson`` or ``.json`` (an array; the
-    "line" of an array item is its position, from 1)."""
+    "line" of an array item is its position, from 1). ``deferred``: each whole CSV or JSONL row comes as its
+    ``Row``, for whoever scores it to read; a JSON array is read whole all the same."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".jsonl", ".ndjson", ".json"):
         raise InputError(f"{path}: unknown input format {suffix!r}; use .csv, .jsonl or .json")
     with path.open("rb") as handle:
         lines = _Lines(handle)
         if suffix == ".csv":
-            yield from _csv_records(lines, str(path))
+            yield from _csv_records(lines, str(path), deferred)
         elif suffix == ".json":
             yield from _json_array_records(lines, str(path))
         else:
-            yield from _jsonl_records(lines)
+            yield from _jsonl_records(lines, deferred)
 
 
 def count_records(path: Path) -> int | None:

@@ -23,11 +23,11 @@ import msgspec
 from pladvisor.advice.rollup import RollupBuilder, Summary
 from pladvisor.domain.assessment import Assessment, AssessmentSummary
 from pladvisor.domain.base import Part, to_json
-from pladvisor.domain.batch import ItemProblem, View
+from pladvisor.domain.batch import View
 from pladvisor.domain.problems import FieldError
 
 from .records import Record
-from .scorers import Scored, Scorer
+from .scorers import Scored, Scorer, row_problem
 from .shared import counted
 
 CSV_COLUMNS = ("line", "school_id", "name", "score", "stage", "provisional", "confidence", "next_1", "next_2", "next_3")
@@ -149,7 +149,10 @@ class JsonlOutput:
 
     def __init__(self, path: Path, resume: bool, summarize: bool = False, view: View = "full") -> None:
         self._member = "summary" if view == "summary" else "assessment"
+        self._member_bytes = self._member.encode()
         self._handle = _open_for_append(path, resume)
+        self._bytes = self._handle.buffer
+        """The file's bytes: nothing is written through its text layer, so nothing waits there."""
         self.done: set[int] = set()
         self.summaries: dict[int, Summary] = {}
         """What a roll-up needs of each earlier answer, when asked for: not the answers themselves."""
@@ -162,8 +165,10 @@ class JsonlOutput:
                 self.done.add(json.loads(text)["line"])
 
     def write(self, scored: Scored) -> None:
-        self._handle.write(f'{{"line":{scored.line},"{self._member}":{scored.answer_json}}}\n')
-        self._handle.flush()
+        # The answer is UTF-8 JSON already: written as it is, not decoded to be encoded again (each is about 25 KB).
+        assert scored.answer_json is not None
+        self._bytes.write(b'{"line":%d,"%s":%s}\n' % (scored.line, self._member_bytes, scored.answer_json))
+        self._bytes.flush()
 
     def close(self) -> None:
         self._handle.close()
@@ -330,13 +335,11 @@ def run(
             if record.line in done:
                 tally.skipped += 1
                 advance()
+            elif record.row is not None:
+                # Read by whoever scores it; never while storing, which keeps each row's data until it is stored.
+                yield record.line, record.row
             elif record.data is None:
-                problem = ItemProblem(
-                    index=record.line,
-                    school_id=record.school_id,
-                    errors=(FieldError(field="row", message=record.error or ""),),
-                    error_count=1,
-                )
+                problem = row_problem(record.line, record.school_id, record.error or "")
                 record_result(Scored(line=record.line, problem=problem))
             else:
                 if storing is not None:

@@ -26,6 +26,10 @@ from pladvisor.client import Client
 from pladvisor.domain.assessment import AssessmentSummary
 from pladvisor.domain.base import to_json
 from pladvisor.domain.batch import ItemProblem, View
+from pladvisor.domain.problems import FieldError
+from pladvisor.engine.catalog import Catalog
+
+from .records import CsvColumns, CsvRow, JsonRow, RowError
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +38,7 @@ class Scored:
     text and tuples cross a process boundary far faster than a whole answer."""
 
     line: int
-    answer_json: str | None = None
+    answer_json: bytes | None = None
     summary: Summary | None = None
     problem: ItemProblem | None = None
 
@@ -44,7 +48,7 @@ class Scored:
         answers spares making it and, with worker processes, sending it."""
         if isinstance(outcome, ItemProblem):
             return cls(line=line, problem=msgspec.structs.replace(outcome, index=line))
-        answer = to_json(outcome).decode()
+        answer = to_json(outcome)
         if not summarize:
             return cls(line, answer)
         if isinstance(outcome, AssessmentSummary):
@@ -53,13 +57,29 @@ class Scored:
 
 
 Scorer = Callable[[Iterable[tuple[int, Any]]], Iterator[Scored]]
-"""Turns (line, raw profile) pairs into results in the same order."""
+"""Turns (line, raw profile) pairs into results in the same order. A raw profile may be a ``Row`` not yet read."""
+
+
+def row_problem(line: int, school_id: str | None, reason: str) -> ItemProblem:
+    """The problem of a row that cannot be read as a profile at all."""
+    return ItemProblem(
+        index=line, school_id=school_id, errors=(FieldError(field="row", message=reason),), error_count=1
+    )
+
+
+def _judged(advisor: Advisor, line: int, raw: Any, view: View, summarize: bool) -> Scored:
+    if isinstance(raw, CsvRow | JsonRow):
+        try:
+            raw = raw.data()
+        except RowError as exc:
+            return Scored(line=line, problem=row_problem(line, exc.school_id, str(exc)))
+    return Scored.of(line, judge_raw(advisor, line, raw, view), summarize)
 
 
 def in_process(advisor: Advisor, view: View = "full", summarize: bool = True) -> Scorer:
     def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[Scored]:
         for line, raw in pairs:
-            yield Scored.of(line, judge_raw(advisor, line, raw, view), summarize)
+            yield _judged(advisor, line, raw, view, summarize)
 
     return score
 
@@ -74,24 +94,49 @@ class WorkerDied(Exception):
     """A scoring process ended without finishing its rows (killed, or out of memory)."""
 
 
-def _start_worker(rules_dir: Path | None) -> None:
+def _start_worker(catalog: Catalog | None, rules_dir: Path | None) -> None:
     # What the process inherits from the parent lives as long as it does: kept out of the collector's walks, which
     # then cover only the scoring's own objects (3% fewer instructions a row, counted with cachegrind).
     gc.freeze()
-    _worker["advisor"] = Advisor.from_directory(rules_dir)
+    # A forked worker has the parent's catalog already (reading it again costs a second of YAML); its ruleset is its
+    # own, made here, since an engine is never shared between processes.
+    _worker["advisor"] = Advisor(catalog) if catalog is not None else Advisor.from_directory(rules_dir)
 
 
 _pack = msgspec.msgpack.Encoder().encode
 _unpack = msgspec.msgpack.Decoder().decode
+_columns: dict[tuple[str, ...], CsvColumns] = {}
+"""A scoring process's CSV headers, each worked out once (a run has one)."""
 
 
 def _packed(chunk: list[tuple[int, Any]]) -> bytes | list[tuple[int, Any]]:
-    """A chunk of rows as MessagePack, which costs each side about a third of pickling them. A chunk it cannot carry
-    unchanged (an integer beyond 64 bits, text with a lone surrogate, both possible in JSONL) goes pickled."""
+    """A chunk of rows as MessagePack, which costs each side about a third of pickling them: rows not yet read as
+    their text (a CSV row's cells with its header; a JSONL line), others as data. A chunk MessagePack cannot carry
+    unchanged (an integer beyond 64 bits, text with a lone surrogate, both possible in JSON) goes pickled."""
+    first = chunk[0][1]
     try:
-        return _pack(chunk)
+        if isinstance(first, CsvRow) and all(
+            isinstance(raw, CsvRow) and raw.columns is first.columns for _, raw in chunk
+        ):
+            return _pack(("csv", first.columns.header, [(line, raw.cells) for line, raw in chunk]))
+        if all(isinstance(raw, JsonRow) for _, raw in chunk):
+            return _pack(("jsonl", (), [(line, raw.text) for line, raw in chunk]))
+        return _pack(("data", (), chunk))
     except (OverflowError, ValueError, TypeError):
         return chunk
+
+
+def _unpacked(chunk: bytes | list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+    if not isinstance(chunk, bytes):
+        return chunk
+    form, header, pairs = _unpack(chunk)
+    if form == "csv":
+        key = tuple(header)
+        columns = _columns.get(key) or _columns.setdefault(key, CsvColumns(key))
+        return [(line, CsvRow(columns, cells)) for line, cells in pairs]
+    if form == "jsonl":
+        return [(line, JsonRow(text)) for line, text in pairs]
+    return [(line, raw) for line, raw in pairs]
 
 
 def _chunks(pairs: Iterable[tuple[int, Any]]) -> Iterator[bytes | list[tuple[int, Any]]]:
@@ -102,11 +147,12 @@ def _chunks(pairs: Iterable[tuple[int, Any]]) -> Iterator[bytes | list[tuple[int
 
 def _score_chunk(chunk: bytes | list[tuple[int, Any]], view: View, summarize: bool) -> list[Scored]:
     advisor = _worker["advisor"]
-    pairs = _unpack(chunk) if isinstance(chunk, bytes) else chunk
-    return [Scored.of(line, judge_raw(advisor, line, raw, view), summarize) for line, raw in pairs]
+    return [_judged(advisor, line, raw, view, summarize) for line, raw in _unpacked(chunk)]
 
 
-def in_processes(workers: int, rules_dir: Path | None, view: View = "full", summarize: bool = True) -> Scorer:
+def in_processes(
+    workers: int, catalog: Catalog, rules_dir: Path | None, view: View = "full", summarize: bool = True
+) -> Scorer:
     """Scoring spread over processes, each with its own engine (durable-rules is not thread-safe).
 
     A process pool from ``concurrent.futures`` notices a worker that dies (``multiprocessing.Pool`` waits for
@@ -119,8 +165,10 @@ def in_processes(workers: int, rules_dir: Path | None, view: View = "full", summ
     def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[Scored]:
         # fork: workers start in milliseconds. The parent holds no engine, and its only other thread (the
         # progress bar's) is never used by a worker.
-        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(rules_dir,)) as pool:
+        forking = os.name == "posix"
+        context = multiprocessing.get_context("fork" if forking else "spawn")
+        start = (catalog if forking else None, rules_dir)
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=start) as pool:
             chunks = _chunks(pairs)
             pending: deque[Future[list[Scored]]] = deque()
             try:

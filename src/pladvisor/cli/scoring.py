@@ -226,8 +226,8 @@ def score(
             typer.echo(f"error: {api}: {exc}", err=True)
             raise typer.Exit(2) from exc
     elif workers > 1:
-        scorer = in_processes(workers, settings.rules_dir, view, summaries)
-        version = load_catalog(settings.rules_dir or default_rules_dir()).version
+        catalog = load_catalog(settings.rules_dir or default_rules_dir())
+        scorer, version = in_processes(workers, catalog, settings.rules_dir, view, summaries), catalog.version
     else:
         advisor = Advisor.from_directory(settings.rules_dir)
         scorer, version = in_process(advisor, view, summaries), advisor.catalog.version
@@ -254,7 +254,11 @@ def score(
     builder = RollupBuilder(version) if summarize else None
     try:
         with progress_bar("scoring", count_records(input_file)) as advance:
-            summary = run(read_records(input_file), outputs, errors_output, scorer, builder, advance, storing)
+            # With worker processes the rows are read by the workers, the cores' share of the work; only the
+            # order, the outputs and what is stored are the parent's.
+            deferred = client is None and workers > 1 and storing is None
+            records = read_records(input_file, deferred)
+            summary = run(records, outputs, errors_output, scorer, builder, advance, storing)
     except InputError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

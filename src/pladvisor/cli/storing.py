@@ -40,7 +40,7 @@ class StoreWriter:
             assert scored.answer_json is not None
             # The record was validated when scored: its answers are stored as read, not validated again.
             profile = _encode({name: value for name, value in raw.items() if value is not None}).decode()
-            answer = scored.answer_json.encode()
+            answer = scored.answer_json
             school = (raw.get("school_id"), raw.get("name"))
             batch.append(Scoring(school, profile, answer, _head(answer).catalog_version))
         stored = self._store.store_scored(self._organization, self._district, self._day, batch)
