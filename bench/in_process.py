@@ -39,7 +39,7 @@ class _PlainEvaluator(RuleEvaluator):
         )
 
 
-IN_PROCESS_RATE = 4000
+IN_PROCESS_RATE = 6000
 IN_PROCESS_RATIO = 2.0
 
 
