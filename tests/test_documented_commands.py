@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,16 @@ OUTPUT_LANGUAGES = ("json", "text")
 # new kind of block is read and either run or named here.
 OTHER_LANGUAGES = ("json", "text", "yaml", "html", "python")
 DOCUMENTED_ADDRESS = re.compile(r"\b(127\.0\.0\.1|localhost):8000\b")
+DOCUMENTED_CLOSING_DAY = "2027-11-30"
+"""The closing day docs/api/surveys.md shows. A survey closes no earlier than today and within 366 days, so once
+that day is a week away the pages' commands run with a day a month ahead in its place, read in their outputs too."""
+
+
+def closing_day(today: date) -> str:
+    shown = date.fromisoformat(DOCUMENTED_CLOSING_DAY)
+    return DOCUMENTED_CLOSING_DAY if shown - today > timedelta(days=7) else (today + timedelta(days=30)).isoformat()
+
+
 # curl says each answer's status in this form (see `_prepare`): an answer of 400 or more fails the command,
 # unless what the page shows of it names that status.
 CURL_HOME = ".curl"
@@ -270,6 +281,7 @@ class Run:
 
     def rewrite(self, text: str) -> str:
         text = text.replace("/tmp/", f"{self.directory}/")
+        text = text.replace(DOCUMENTED_CLOSING_DAY, closing_day(datetime.now(UTC).date()))
         if self.server is not None:
             text = DOCUMENTED_ADDRESS.sub(rf"\1:{self.server.rsplit(':', 1)[1]}", text)
         return text
@@ -619,3 +631,9 @@ def test_the_commands_are_read_as_a_reader_reads_them() -> None:
     assert refused.shown == "error: PLADVISOR_PORT: must be a whole number from 1 to 65535, not 'abc'"
     assert (helped.shown, helped.expected_status) == (None, 0)
     assert console.answer is None
+
+
+def test_the_surveys_page_runs_after_its_closing_day_has_passed() -> None:
+    assert closing_day(date(2026, 12, 8)) == DOCUMENTED_CLOSING_DAY
+    assert closing_day(date(2027, 11, 25)) == "2027-12-25"
+    assert closing_day(date(2028, 3, 1)) == "2028-03-31"
