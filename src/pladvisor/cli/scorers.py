@@ -98,8 +98,8 @@ def _start_worker(catalog: Catalog | None, rules_dir: Path | None) -> None:
     # What the process inherits from the parent lives as long as it does: kept out of the collector's walks, which
     # then cover only the scoring's own objects (3% fewer instructions a row, counted with cachegrind).
     gc.freeze()
-    # A forked worker has the parent's catalog already (reading it again costs a second of YAML); its ruleset is its
-    # own, made here, since an engine is never shared between processes.
+    # A forked worker has the parent's catalog already, so it does not read the YAML again; its ruleset is its own,
+    # made here, since an engine is never shared between processes.
     _worker["advisor"] = Advisor(catalog) if catalog is not None else Advisor.from_directory(rules_dir)
 
 
