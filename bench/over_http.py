@@ -18,6 +18,7 @@ from servers import HOST, Server, serving
 
 BENCH = ROOT / "bench"
 ASSESS_PATH = "/v1/assessments"
+SUMMARY_PATH = "/v1/assessments?view=summary"
 BATCH_PATH = "/v1/assessments/batch"
 BATCH_SIZE = 1000
 MEMORY_STEPS = 10
@@ -36,6 +37,8 @@ BUSY_CORES = 0.25
 RATE_TARGET = 1500
 P99_TARGET_MS = 150
 CPU_RATIO_TARGET = 2.0
+SUMMARY_RATIO_TARGET = 1.3
+"""The summary view's server CPU per request against echo's: what a portal reading the stage and first steps costs."""
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,7 @@ def _invalid(*runs: Served) -> str:
     return "INVALID (not all 200): " if any(run.load.problems for run in runs) else ""
 
 
-def single_figures(echo: Served, single: Served, two: Served, connections: int) -> list[Figure]:
+def single_figures(echo: Served, single: Served, summary: Served, two: Served, connections: int) -> list[Figure]:
     """Server CPU per request is the figure to compare: it hardly depends on what else the machine runs.
 
     A rate is the server's own only while the server, not the client, is saturated, so the
@@ -175,11 +178,13 @@ def single_figures(echo: Served, single: Served, two: Served, connections: int) 
     it was busy.
     """
     cpu_ratio = single.cpu_ms_per_request / echo.cpu_ms_per_request
+    summary_ratio = summary.cpu_ms_per_request / echo.cpu_ms_per_request
     fair = single.saturated and single.load.client_core_share < CLIENT_LIMIT
     p99 = single.load.percentile_ms(0.99)
     say(
         f"  on server CPU alone, pladvisor needs {cpu_ratio:.1f}x what echo needs per request "
-        f"(target at most {CPU_RATIO_TARGET:.0f}x)"
+        f"(target at most {CPU_RATIO_TARGET:.0f}x); for the summary view {summary_ratio:.1f}x (target at most "
+        f"{SUMMARY_RATIO_TARGET}x)"
     )
     if not single.saturated:
         say(
@@ -209,6 +214,14 @@ def single_figures(echo: Served, single: Served, two: Served, connections: int) 
             f"{cpu_ratio:.1f}x",
             f"<= {CPU_RATIO_TARGET:.0f}x echo",
             not invalid and cpu_ratio <= CPU_RATIO_TARGET,
+        ),
+        Figure(
+            "3 HTTP single (wrk): summary view, server CPU",
+            f"{_invalid(summary)}{summary.cpu_ms_per_request:.2f} ms ?view=summary",
+            f"{echo.cpu_ms_per_request:.2f} ms echo",
+            f"{summary_ratio:.1f}x",
+            f"<= {SUMMARY_RATIO_TARGET}x echo",
+            not _invalid(summary, echo) and summary_ratio <= SUMMARY_RATIO_TARGET,
         ),
         Figure(
             "3 HTTP single (wrk): rate, 1 process",
@@ -257,9 +270,12 @@ def http_figures(raws: Sequence[dict[str, Any]], in_process_rate: float, scale: 
 
     with serving(pladvisor_command(1), ASSESS_PATH, bodies[0]) as server:
         single: Served | None = None
+        summary: Served | None = None
         if native:
             single = _single(server, ASSESS_PATH, bodies, scale)
             single.report("pladvisor serve, POST /v1/assessments")
+            summary = _single(server, SUMMARY_PATH, bodies, scale)
+            summary.report(f"pladvisor serve, POST {SUMMARY_PATH}")
         rss_start = server.rss_mib()
         warm = _batches(server, batches, scale.warmup_batches, scale.warmup_batch_seconds)
         rss_warm = server.rss_mib()
@@ -282,11 +298,11 @@ def http_figures(raws: Sequence[dict[str, Any]], in_process_rate: float, scale: 
     )
 
     figures = [Figure("3 HTTP single (wrk)", "not measured: wrk is not installed", "-", "-", "-", None)]
-    if native and echo is not None and single is not None:
+    if native and echo is not None and single is not None and summary is not None:
         with serving(pladvisor_command(2), ASSESS_PATH, bodies[0]) as two_server:
             two = _single(two_server, ASSESS_PATH, bodies, scale)
         two.report("pladvisor serve --workers 2, POST /v1/assessments")
-        figures = single_figures(echo, single, two, scale.concurrency)
+        figures = single_figures(echo, single, summary, two, scale.concurrency)
 
     return [
         *figures,
