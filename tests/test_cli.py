@@ -439,6 +439,8 @@ def test_a_worker_killed_mid_run_stops_the_run_with_a_message_and_resume_finishe
     finally:
         if run.poll() is None:
             run.kill()
+        assert run.stderr is not None
+        run.stderr.close()
     assert run.returncode == 3 and "a scoring process died" in err
     again = runner.invoke(app, ["score", str(source), "-o", str(full), "--resume"])
     assert again.exit_code == 0, again.output

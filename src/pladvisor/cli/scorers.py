@@ -9,11 +9,13 @@ import gc
 import itertools
 import multiprocessing
 import os
+import queue
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -150,44 +152,99 @@ def _score_chunk(chunk: bytes | list[tuple[int, Any]], view: View, summarize: bo
     return [_judged(advisor, line, raw, view, summarize) for line, raw in _unpacked(chunk)]
 
 
+@dataclass(frozen=True, slots=True)
+class _Worker:
+    process: BaseProcess
+    connection: Connection
+
+
+def _serve(connection: Connection, inherited: list[Connection], start: tuple[Catalog | None, Path | None]) -> None:
+    """A scoring process: chunks in, each chunk's results (or the exception scoring it raised) out, in order, until
+    the parent closes its end. A thread takes chunks as they come, so the parent never waits to send one while
+    this process waits to send it results."""
+    for other in inherited:  # the parent's ends, copied by fork: held here, the parent's death would go unseen
+        other.close()
+    _start_worker(*start)
+    inbox: queue.SimpleQueue[tuple[bytes | list[tuple[int, Any]], View, bool] | None] = queue.SimpleQueue()
+
+    def receive() -> None:
+        try:
+            while True:
+                inbox.put(connection.recv())
+        except (EOFError, OSError):
+            inbox.put(None)
+
+    threading.Thread(target=receive, daemon=True).start()
+    while (work := inbox.get()) is not None:
+        try:
+            results: list[Scored] | Exception = _score_chunk(*work)
+        except Exception as exc:  # a fault in scoring, which the parent raises as its own
+            results = exc
+        connection.send(results)
+
+
 def in_processes(
     workers: int, catalog: Catalog, rules_dir: Path | None, view: View = "full", summarize: bool = True
 ) -> Scorer:
     """Scoring spread over processes, each with its own engine (durable-rules is not thread-safe).
 
-    A process pool from ``concurrent.futures`` notices a worker that dies (``multiprocessing.Pool`` waits for
-    its results forever): the run then stops with ``WorkerDied``, every result before it written, so that
-    ``--resume`` finishes the job. Chunks are submitted a few at a time, so a large input is never all in
-    memory. The parent reads every row and writes every result, a third process on the cores the workers
-    use: what crosses between them is kept cheap to make and read (rows packed, no summaries nothing reads).
+    Each worker has a connection of its own and nothing shared: the k-th chunk goes to worker k mod N, and the
+    results are read back from the workers in the same turn, so they come in input order. A worker that dies
+    (killed, or out of memory), even halfway through sending its results, closes its connection, and the run
+    stops with ``WorkerDied``, every result before it written, so that ``--resume`` finishes the job. (A
+    ``concurrent.futures`` process pool shares one queue and its locks among its workers: a worker killed while
+    holding them left the pool, and the run, waiting for ever.) Chunks go a few at a time, so a large input is
+    never all in memory. The parent reads every line and writes every result, a third process on the cores the
+    workers use: what crosses between them is kept cheap to make and read (rows as their text, no summaries
+    nothing reads, answers as bytes).
     """
 
     def score(pairs: Iterable[tuple[int, Any]]) -> Iterator[Scored]:
-        # fork: workers start in milliseconds. The parent holds no engine, and its only other thread (the
-        # progress bar's) is never used by a worker.
+        # fork: workers start in milliseconds and share the parent's catalog. The parent holds no engine, and its
+        # only other thread (the progress bar's) is never used by a worker.
         forking = os.name == "posix"
-        context = multiprocessing.get_context("fork" if forking else "spawn")
+        context = multiprocessing.get_context("fork") if forking else multiprocessing.get_context("spawn")
         start = (catalog if forking else None, rules_dir)
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=start) as pool:
+        pool: list[_Worker] = []
+        try:
+            for _ in range(workers):
+                ours, theirs = context.Pipe()
+                inherited = [ours, *(w.connection for w in pool)] if forking else []
+                process = context.Process(target=_serve, args=(theirs, inherited, start), daemon=True)
+                process.start()
+                theirs.close()  # held only by the worker: its death ends our reading
+                pool.append(_Worker(process, ours))
             chunks = _chunks(pairs)
-            pending: deque[Future[list[Scored]]] = deque()
-            try:
-                for chunk in itertools.islice(chunks, 2 * workers):
-                    pending.append(pool.submit(_score_chunk, chunk, view, summarize))
-                while pending:
-                    results = pending.popleft().result()
-                    for chunk in itertools.islice(chunks, 1):
-                        pending.append(pool.submit(_score_chunk, chunk, view, summarize))
-                    yield from results
-            except BrokenProcessPool as exc:
-                # A worker killed while holding the pool's shared queue lock leaves the others waiting on it for
-                # ever, and leaving the pool would wait for them: they are stopped here, since the run stops.
-                for worker in multiprocessing.active_children():
-                    worker.kill()
-                raise WorkerDied(
-                    "a scoring process died before finishing its rows; every row scored before it is written, "
-                    "and --resume scores the rest"
-                ) from exc
+            turn = itertools.cycle(pool)
+            waiting: deque[_Worker] = deque()
+
+            def send(chunk: bytes | list[tuple[int, Any]]) -> None:
+                worker = next(turn)
+                worker.connection.send((chunk, view, summarize))
+                waiting.append(worker)
+
+            for chunk in itertools.islice(chunks, 2 * workers):
+                send(chunk)
+            while waiting:
+                results = waiting.popleft().connection.recv()
+                if isinstance(results, Exception):
+                    raise results
+                for chunk in itertools.islice(chunks, 1):
+                    send(chunk)
+                yield from results
+        except (EOFError, OSError) as exc:
+            raise WorkerDied(
+                "a scoring process died before finishing its rows; every row scored before it is written, "
+                "and --resume scores the rest"
+            ) from exc
+        finally:
+            for worker in pool:
+                worker.connection.close()  # a worker left waiting for chunks sees the end and exits
+            for worker in pool:
+                worker.process.join(timeout=5)
+                if worker.process.is_alive():
+                    worker.process.kill()
+                    worker.process.join()
 
     return score
 
