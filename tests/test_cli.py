@@ -1,5 +1,6 @@
 """`pladvisor score` and `pladvisor template`: files in, results out, bad rows reported, runs resumable."""
 
+import contextlib
 import csv
 import json
 import os
@@ -455,3 +456,34 @@ def test_scoring_through_a_server_with_a_smaller_batch_limit_splits_the_batches(
     assert "scored 46 schools, 4 rows failed" in result.output
     assert jsonl(remote) == jsonl(local)
     assert jsonl(tmp_path / "remote.errors.jsonl") == jsonl(tmp_path / "local.errors.jsonl")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc to find worker processes")
+def test_workers_exit_when_the_run_that_started_them_is_killed(tmp_path: Path) -> None:
+    source, full = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    schools_jsonl(source, 6000)
+    run = subprocess.Popen(
+        [str(PLADVISOR), "score", str(source), "-o", str(full), "--workers", "2"], stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while not full.exists() or full.stat().st_size < 100_000 or len(children(run.pid)) < 2:
+        assert time.monotonic() < deadline and run.poll() is None, "the run ended before it could be killed"
+        time.sleep(0.05)
+    workers = children(run.pid)
+    run.kill()
+    run.wait(timeout=10)
+    deadline = time.monotonic() + 15
+    while any(Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) for pid in workers):
+        if time.monotonic() > deadline:
+            for pid in workers:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            pytest.fail("worker processes outlived the run that started them")
+        time.sleep(0.05)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return "Z"
