@@ -159,18 +159,23 @@ def test_a_service_that_refuses_the_key_stops_the_run_with_its_problem(tmp_path:
     assert isinstance(result.exception, SystemExit)
 
 
-def test_two_workers_give_the_same_results_as_one(tmp_path: Path) -> None:
-    # Rows for several chunks of 64: the example district is one chunk, which a single process would score.
-    source, one, two = tmp_path / "in.csv", tmp_path / "one.jsonl", tmp_path / "two.jsonl"
-    subprocess.run([sys.executable, str(GENERATE), "--count", "300", "--broken", "3", "-o", str(source)], check=True)
-    runner.invoke(app, ["score", str(source), "-o", str(one)])
-    result = subprocess.run(
-        [str(PLADVISOR), "score", str(source), "-o", str(two), "--workers", "2"],
+def score_with_two_workers(source: Path, output: Path) -> subprocess.CompletedProcess[str]:
+    """``pladvisor score --workers 2`` as a user runs it: worker processes need a real process, not the runner."""
+    return subprocess.run(
+        [str(PLADVISOR), "score", str(source), "-o", str(output), "--workers", "2"],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def test_two_workers_give_the_same_results_as_one(tmp_path: Path) -> None:
+    # Rows for several chunks of 64: the example district is one chunk, which a single process would score.
+    source, one, two = tmp_path / "in.csv", tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    subprocess.run([sys.executable, str(GENERATE), "--count", "300", "--broken", "3", "-o", str(source)], check=True)
+    runner.invoke(app, ["score", str(source), "-o", str(one)])
+    result = score_with_two_workers(source, two)
     assert result.returncode == 1 and "scored 297 schools, 3 rows failed" in result.stderr
     assert len(jsonl(two)) == 297
     assert jsonl(two) == jsonl(one)
@@ -210,13 +215,7 @@ def test_rows_of_any_json_reach_worker_processes_unchanged(tmp_path: Path, suffi
     rows[100] = rows[100].replace('"school_id": "s100"', f'"school_id": {10**30}')
     source.write_text("\n".join(rows) + "\n" if suffix == ".jsonl" else f"[{','.join(rows)}]", encoding="utf-8")
     runner.invoke(app, ["score", str(source), "-o", str(one)])
-    result = subprocess.run(
-        [str(PLADVISOR), "score", str(source), "-o", str(two), "--workers", "2"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = score_with_two_workers(source, two)
     assert "scored 199 schools, 1 row failed" in result.stderr, result.stderr
     assert jsonl(two) == jsonl(one)
     assert jsonl(tmp_path / "two.errors.jsonl") == jsonl(tmp_path / "one.errors.jsonl")
